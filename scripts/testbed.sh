@@ -1,0 +1,552 @@
+#!/usr/bin/env bash
+# Brings up (idempotently) the testbed stagdb's tests run against, on a Debian 12 machine where we are
+# root but nothing is running: a real ZFS pool (zfs-fuse on a sparse file), a real Docker engine
+# (Debian's docker.io) and PostgreSQL images built from Debian packages (no registry needed).
+# See shared/TESTBED.md. Works on a fresh machine, on a machine where the testbed is partly or fully up,
+# and after a restart (daemons gone, pool file still there). Any failure exits non-zero: in CI a
+# missing testbed is a failure, never a skip.
+#
+# Environment:
+#   STAGDB_TEST_POOL      pool name                       (default: stagdbtest)
+#   STAGDB_TESTBED_DIR    pool file, image cache, logs     (default: /var/lib/stagdb-testbed)
+#   STAGDB_TESTBED_POOL_SIZE  size of the sparse pool file (default: 8G)
+#   STAGDB_TESTBED_SERIAL=1   build the two images one after the other instead of in parallel
+#   STAGDB_TESTBED_SKIP_VERIFY=1  skip the final end-to-end checks (not for CI)
+set -euo pipefail
+
+export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${PATH:-}"
+export DEBIAN_FRONTEND=noninteractive
+export LC_ALL=C.UTF-8
+
+POOL="${STAGDB_TEST_POOL:-stagdbtest}"
+DIR="${STAGDB_TESTBED_DIR:-/var/lib/stagdb-testbed}"
+POOL_SIZE="${STAGDB_TESTBED_POOL_SIZE:-8G}"
+POOL_IMG="$DIR/pool.img"
+IMAGE_DIR="$DIR/images"
+LOG_DIR="$DIR/logs"
+ZFS_PIDFILE=/run/zfs-fuse.pid
+DOCKER_SOCK=/var/run/docker.sock
+IMAGE_REPO="stagdb-test/postgres"
+# major:suite
+IMAGES=("15:bookworm" "17:trixie")
+# Bump when the image recipe changes in a way the hash below does not see.
+RECIPE_VERSION=1
+RECIPE_LABEL="org.stagdb.testbed.recipe"
+
+START=$SECONDS
+log() { printf '[testbed %3ds] %s\n' "$((SECONDS - START))" "$*" >&2; }
+die() {
+    log "ERROR: $*"
+    exit 1
+}
+# Print the end of a log file to stderr (used on failures).
+show_log() {
+    local f=$1 n=${2:-40}
+    if [[ -s $f ]]; then
+        echo "----- last $n lines of $f -----" >&2
+        tail -n "$n" "$f" >&2 || true
+        echo "-----" >&2
+    fi
+}
+
+if [[ $(id -u) -ne 0 ]]; then
+    die "must run as root (needs apt-get, zfs-fuse, dockerd)"
+fi
+
+mkdir -p "$DIR" "$IMAGE_DIR" "$LOG_DIR"
+
+# One testbed setup at a time on this machine.
+exec 9>"$DIR/.lock"
+if ! flock -n 9; then
+    log "another testbed.sh is running; waiting for it"
+    flock -w 1800 9 || die "timed out waiting for the testbed lock $DIR/.lock"
+fi
+
+CLEANUPS=()
+on_exit() {
+    local rc=$? c
+    for c in "${CLEANUPS[@]}"; do
+        eval "$c" >/dev/null 2>&1 || true
+    done
+    if [[ $rc -ne 0 ]]; then
+        log "testbed setup FAILED (exit $rc)"
+    fi
+}
+trap on_exit EXIT
+
+# --------------------------------------------------------------------------------------------------
+# Packages
+# --------------------------------------------------------------------------------------------------
+
+# The apt mirror this machine is configured with (never hard-coded here).
+apt_mirror() {
+    local m=""
+    if [[ -r /etc/apt/sources.list.d/debian.sources ]]; then
+        m=$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+    fi
+    if [[ -z $m ]]; then
+        m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+            awk '$1 == "deb" {
+                     for (i = 2; i <= NF; i++)
+                         if ($i ~ /^(https?|file|ftp):/) { if ($i !~ /security/) { print $i; exit } else break }
+                 }')
+    fi
+    if [[ -z $m ]]; then
+        m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}')
+    fi
+    [[ -n $m ]] || return 1
+    printf '%s\n' "${m%/}"
+}
+
+pkg_installed() {
+    [[ $(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null) == installed ]]
+}
+
+ensure_packages() {
+    local missing=() p
+    # command -> package
+    local -A need=(
+        [zfs-fuse]=zfs-fuse [zpool]=zfs-fuse [zfs]=zfs-fuse
+        [dockerd]=docker.io [containerd]=containerd [runc]=runc [iptables]=iptables
+        [mmdebstrap]=mmdebstrap
+        [pg_isready]=postgresql-client
+        [flock]=util-linux [setsid]=util-linux
+        [timeout]=coreutils [sha256sum]=coreutils [truncate]=coreutils
+    )
+    local c
+    for c in "${!need[@]}"; do
+        command -v "$c" >/dev/null 2>&1 || missing+=("${need[$c]}")
+    done
+    # psql is a wrapper from postgresql-client-common: make sure it actually runs.
+    psql --version >/dev/null 2>&1 || missing+=(postgresql-client)
+    # docker client: /usr/local/bin/docker may be a newer static client (fine); otherwise docker.io's.
+    command -v docker >/dev/null 2>&1 || missing+=(docker.io)
+    for p in ca-certificates debian-archive-keyring; do
+        pkg_installed "$p" || missing+=("$p")
+    done
+    if [[ ${#missing[@]} -eq 0 ]]; then
+        log "packages: all present"
+        return
+    fi
+    mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+    log "packages: installing ${missing[*]}"
+    # Do not let package scripts start daemons (zfs-fuse, docker): we start them ourselves.
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        CLEANUPS+=("rm -f /usr/sbin/policy-rc.d")
+    fi
+    local aptlog="$LOG_DIR/apt.log"
+    : >"$aptlog"
+    if ! apt-get update -q >>"$aptlog" 2>&1; then
+        show_log "$aptlog"
+        die "apt-get update failed"
+    fi
+    if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$aptlog" 2>&1; then
+        show_log "$aptlog"
+        die "apt-get install ${missing[*]} failed"
+    fi
+    if [[ " ${CLEANUPS[*]} " == *policy-rc.d* ]]; then
+        rm -f /usr/sbin/policy-rc.d
+    fi
+    for c in "${!need[@]}"; do
+        command -v "$c" >/dev/null 2>&1 || die "command $c still missing after installing packages"
+    done
+    psql --version >/dev/null 2>&1 || die "psql still not working after installing postgresql-client"
+    log "packages: installed"
+}
+
+# --------------------------------------------------------------------------------------------------
+# ZFS (zfs-fuse)
+# --------------------------------------------------------------------------------------------------
+
+zfs_answers() { timeout 10 zpool list -H -o name >/dev/null 2>&1; }
+
+zfs_fuse_pid() {
+    local pid
+    if [[ -r $ZFS_PIDFILE ]]; then
+        pid=$(cat "$ZFS_PIDFILE" 2>/dev/null || true)
+        if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
+            [[ $(cat "/proc/$pid/comm" 2>/dev/null) == zfs-fuse ]]; then
+            echo "$pid"
+            return 0
+        fi
+    fi
+    pgrep -x zfs-fuse | head -n1
+}
+
+# After zfs-fuse died (killed, machine suspended...) its FUSE mounts stay behind as dead mounts
+# ("Transport endpoint is not connected") and would block the new daemon from mounting there.
+unmount_stale_zfs_mounts() {
+    local src mnt fstype rest
+    local stale=()
+    while read -r src mnt fstype rest; do
+        [[ $fstype == fuse || $fstype == fuse.zfs-fuse ]] || continue
+        mnt=$(printf '%b' "$mnt") # /proc/mounts escapes spaces as \040
+        if ! timeout 5 stat -t "$mnt" >/dev/null 2>&1; then
+            stale+=("$mnt")
+        fi
+    done </proc/mounts
+    local m
+    # Deepest first.
+    for m in $(printf '%s\n' "${stale[@]}" | awk '{print length, $0}' | sort -rn | cut -d' ' -f2-); do
+        log "zfs: unmounting stale FUSE mount $m"
+        umount -l "$m" 2>/dev/null || umount -f "$m" 2>/dev/null || true
+    done
+}
+
+ensure_zfs_fuse() {
+    if zfs_answers; then
+        log "zfs-fuse: running (pid $(zfs_fuse_pid || echo '?'))"
+        return
+    fi
+    local pid i
+    pid=$(zfs_fuse_pid || true)
+    if [[ -n $pid ]]; then
+        log "zfs-fuse: process $pid exists but does not answer yet; waiting"
+        for i in $(seq 1 30); do
+            zfs_answers && { log "zfs-fuse: answering"; return; }
+            sleep 1
+        done
+        die "zfs-fuse (pid $pid) does not answer 'zpool list'; kill it and rerun"
+    fi
+    unmount_stale_zfs_mounts
+    rm -f "$ZFS_PIDFILE"
+    log "zfs-fuse: starting"
+    # zfs-fuse daemonizes itself.
+    if ! zfs-fuse --pidfile "$ZFS_PIDFILE" >>"$LOG_DIR/zfs-fuse.log" 2>&1; then
+        show_log "$LOG_DIR/zfs-fuse.log"
+        die "zfs-fuse failed to start"
+    fi
+    for i in $(seq 1 60); do
+        if zfs_answers; then
+            log "zfs-fuse: started (pid $(zfs_fuse_pid || echo '?'))"
+            return
+        fi
+        sleep 0.5
+    done
+    show_log "$LOG_DIR/zfs-fuse.log"
+    die "zfs-fuse started but 'zpool list' does not answer after 30 s"
+}
+
+pool_imported() { zpool list -H -o name "$POOL" >/dev/null 2>&1; }
+
+create_pool() {
+    log "zfs: creating pool $POOL on sparse file $POOL_IMG ($POOL_SIZE)"
+    rm -f "$POOL_IMG"
+    truncate -s "$POOL_SIZE" "$POOL_IMG"
+    # A leftover empty mountpoint directory is fine; a non-empty one would make the mount fail.
+    if [[ -d /$POOL ]] && ! mountpoint -q "/$POOL"; then
+        rmdir "/$POOL" 2>/dev/null || true
+    fi
+    zpool create "$POOL" "$POOL_IMG" || die "zpool create $POOL $POOL_IMG failed"
+}
+
+ensure_pool() {
+    if pool_imported; then
+        local health
+        health=$(zpool list -H -o health "$POOL" 2>/dev/null || echo UNKNOWN)
+        if [[ $health == ONLINE ]]; then
+            log "zfs: pool $POOL imported and ONLINE"
+        else
+            # E.g. zfs-fuse re-imported it from its cache file at start-up, but the backing file is
+            # gone or was replaced.
+            log "zfs: pool $POOL is $health; exporting it"
+            zpool export -f "$POOL" >/dev/null 2>&1 || zpool destroy -f "$POOL" >/dev/null 2>&1 ||
+                die "pool $POOL is $health and can be neither exported nor destroyed"
+        fi
+    fi
+    if ! pool_imported; then
+        if [[ -f $POOL_IMG ]]; then
+            log "zfs: importing pool $POOL from $DIR"
+            if ! timeout 120 zpool import -d "$DIR" "$POOL" >"$LOG_DIR/zpool-import.log" 2>&1; then
+                cat "$LOG_DIR/zpool-import.log" >&2 || true
+                log "zfs: import of $POOL failed; recreating it (its data is lost)"
+                create_pool
+            fi
+        else
+            create_pool
+        fi
+    fi
+    pool_imported || die "pool $POOL is not imported"
+    [[ $(zpool list -H -o health "$POOL") == ONLINE ]] || die "pool $POOL is not ONLINE: $(zpool status "$POOL" 2>&1)"
+    # Mount whatever is not mounted (after an import from zfs-fuse's cache not everything is).
+    if ! zfs mount -a >"$LOG_DIR/zfs-mount.log" 2>&1; then
+        log "zfs: warning: 'zfs mount -a' reported: $(tr '\n' ' ' <"$LOG_DIR/zfs-mount.log")"
+    fi
+    local mnt
+    mnt=$(zfs get -H -o value mountpoint "$POOL")
+    [[ $(zfs get -H -o value mounted "$POOL") == yes ]] || die "dataset $POOL is not mounted (mountpoint $mnt)"
+    timeout 5 stat -t "$mnt" >/dev/null 2>&1 || die "mountpoint $mnt of $POOL is not accessible"
+}
+
+# --------------------------------------------------------------------------------------------------
+# Docker
+# --------------------------------------------------------------------------------------------------
+
+docker_answers() { [[ -S $DOCKER_SOCK ]] && timeout 15 docker info >/dev/null 2>&1; }
+
+ensure_dockerd() {
+    if docker_answers; then
+        log "dockerd: running"
+        return
+    fi
+    local i pid
+    pid=$(pgrep -x dockerd | head -n1 || true)
+    if [[ -n $pid ]]; then
+        log "dockerd: process $pid exists but does not answer yet; waiting"
+        for i in $(seq 1 60); do
+            docker_answers && { log "dockerd: answering"; return; }
+            sleep 1
+        done
+        die "dockerd (pid $pid) does not answer on $DOCKER_SOCK; kill it and rerun"
+    fi
+    log "dockerd: starting (log $LOG_DIR/dockerd.log)"
+    local dlog="$LOG_DIR/dockerd.log"
+    printf '\n===== %s dockerd started by testbed.sh =====\n' "$(date -Is)" >>"$dlog"
+    # Detached from this script (own session, no stdin/terminal) so it outlives it.
+    setsid nohup dockerd >>"$dlog" 2>&1 </dev/null &
+    pid=$!
+    for i in $(seq 1 120); do
+        if docker_answers; then
+            log "dockerd: started (pid $pid)"
+            return
+        fi
+        if ! kill -0 "$pid" 2>/dev/null; then
+            show_log "$dlog"
+            die "dockerd exited during start-up"
+        fi
+        sleep 0.5
+    done
+    show_log "$dlog"
+    die "dockerd does not answer on $DOCKER_SOCK after 60 s"
+}
+
+# --------------------------------------------------------------------------------------------------
+# PostgreSQL images (mmdebstrap + docker import)
+# --------------------------------------------------------------------------------------------------
+
+# Everything that defines an image's rootfs; its hash names the cached tarball.
+rootfs_recipe() {
+    local major=$1 suite=$2
+    printf 'v=%s\nsuite=%s\ninclude=%s\nhook=%s\ndpkg=%s\n' \
+        "$RECIPE_VERSION" "$suite" "$(image_includes "$major")" "$(image_hook "$major")" "$(image_dpkgopts | tr '\n' ' ')"
+}
+# Leave out documentation and message translations (smaller tarball, faster import).
+image_dpkgopts() {
+    echo 'path-exclude=/usr/share/doc/*'
+    echo 'path-include=/usr/share/doc/*/copyright'
+    echo 'path-exclude=/usr/share/man/*'
+    echo 'path-exclude=/usr/share/locale/*/*'
+}
+image_includes() { echo "postgresql-$1,util-linux,coreutils,dash"; }
+# Debian's postgresql package creates a default cluster at install time: drop it (the containers
+# initdb their own data directory, like with the official image).
+image_hook() { echo "rm -rf \"\$1\"/var/lib/postgresql/$1/main \"\$1\"/etc/postgresql/$1/main"; }
+# `docker import --change` accepts only some Dockerfile instructions (not STOPSIGNAL, for one).
+image_changes() {
+    echo "ENV PATH=/usr/lib/postgresql/$1/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    echo "EXPOSE 5432"
+}
+rootfs_hash() { rootfs_recipe "$@" | sha256sum | cut -c1-12; }
+# The image label: rootfs recipe + import changes.
+image_hash() { { rootfs_hash "$@"; image_changes "$1"; } | sha256sum | cut -c1-12; }
+
+image_current() {
+    local tag=$1 hash=$2 have
+    have=$(docker image inspect -f "{{index .Config.Labels \"$RECIPE_LABEL\"}}" "$tag" 2>/dev/null) || return 1
+    [[ $have == "$hash" ]]
+}
+
+# Builds (or reuses) the rootfs tarball for one image. Runs in the background, logs to a file.
+build_tarball() {
+    local major=$1 suite=$2 tar=$3
+    local part="${tar%.tar}.partial.tar"
+    rm -f "$part"
+    local dpkgopts=() o
+    while IFS= read -r o; do dpkgopts+=(--dpkgopt="$o"); done < <(image_dpkgopts)
+    mmdebstrap --variant=apt --format=tar \
+        --include="$(image_includes "$major")" \
+        --aptopt='Acquire::Check-Valid-Until "false"' \
+        --aptopt='Acquire::Retries "3"' \
+        "${dpkgopts[@]}" \
+        --customize-hook="$(image_hook "$major")" \
+        "$suite" "$part" "deb $MIRROR $suite main" || return 1
+    mv -f "$part" "$tar" || return 1
+}
+
+import_image() {
+    local major=$1 tar=$2 tag=$3 hash=$4
+    local changes=() c
+    while IFS= read -r c; do changes+=(--change "$c"); done < <(image_changes "$major")
+    changes+=(--change "LABEL $RECIPE_LABEL=$hash")
+    docker import "${changes[@]}" "$tar" "$tag" >/dev/null
+}
+
+# Checks an image has what stagdb relies on; prints "postgres (PostgreSQL) N.M ...|uid=..".
+check_image() {
+    local tag=$1
+    docker run --rm --network none "$tag" sh -c '
+        for c in setpriv initdb postgres pg_ctl pg_dump psql stat id chown sh; do
+            command -v "$c" >/dev/null || { echo "missing: $c" >&2; exit 1; }
+        done
+        printf "%s|%s\n" "$(postgres --version)" "$(id postgres)"'
+}
+
+ensure_images() {
+    local spec major suite tag hash tar
+    local todo=()
+    for spec in "${IMAGES[@]}"; do
+        major=${spec%%:*} suite=${spec#*:}
+        tag="$IMAGE_REPO:$major"
+        hash=$(image_hash "$major" "$suite")
+        if image_current "$tag" "$hash"; then
+            log "image $tag: present"
+        else
+            todo+=("$spec")
+        fi
+    done
+    [[ ${#todo[@]} -gt 0 ]] || return 0
+
+    # Build the missing tarballs (in parallel unless STAGDB_TESTBED_SERIAL=1).
+    local pids=() names=() logs=() i
+    for spec in "${todo[@]}"; do
+        major=${spec%%:*} suite=${spec#*:}
+        tar="$IMAGE_DIR/postgres-$major-$suite-$(rootfs_hash "$major" "$suite").tar"
+        if [[ -s $tar ]]; then
+            log "image $IMAGE_REPO:$major: rootfs tarball cached ($tar)"
+            continue
+        fi
+        # Older recipes' tarballs for this major are useless now.
+        rm -f "$IMAGE_DIR/postgres-$major-"*.tar
+        local blog="$LOG_DIR/mmdebstrap-$major.log"
+        log "image $IMAGE_REPO:$major: building rootfs with mmdebstrap ($suite, postgresql-$major; log $blog)"
+        if [[ ${STAGDB_TESTBED_SERIAL:-0} == 1 ]]; then
+            if ! build_tarball "$major" "$suite" "$tar" >"$blog" 2>&1; then
+                show_log "$blog"
+                die "mmdebstrap for postgresql-$major ($suite) failed"
+            fi
+            log "image $IMAGE_REPO:$major: rootfs built"
+        else
+            build_tarball "$major" "$suite" "$tar" >"$blog" 2>&1 &
+            pids+=($!)
+            names+=("$major")
+            logs+=("$blog")
+        fi
+    done
+    local failed=0
+    for i in "${!pids[@]}"; do
+        if wait "${pids[$i]}"; then
+            log "image $IMAGE_REPO:${names[$i]}: rootfs built"
+        else
+            show_log "${logs[$i]}"
+            log "mmdebstrap for postgresql-${names[$i]} failed"
+            failed=1
+        fi
+    done
+    [[ $failed -eq 0 ]] || die "building the PostgreSQL image rootfs failed"
+
+    local out
+    for spec in "${todo[@]}"; do
+        major=${spec%%:*} suite=${spec#*:}
+        tag="$IMAGE_REPO:$major"
+        hash=$(image_hash "$major" "$suite")
+        tar="$IMAGE_DIR/postgres-$major-$suite-$(rootfs_hash "$major" "$suite").tar"
+        log "image $tag: docker import"
+        import_image "$major" "$tar" "$tag" "$hash" || die "docker import of $tar as $tag failed"
+        if ! out=$(check_image "$tag" 2>&1); then
+            docker rmi -f "$tag" >/dev/null 2>&1 || true
+            rm -f "$tar"
+            die "image $tag lacks something stagdb needs: $out"
+        fi
+        log "image $tag: built: ${out//|/, }"
+    done
+}
+
+# --------------------------------------------------------------------------------------------------
+# End-to-end verification
+# --------------------------------------------------------------------------------------------------
+
+verify() {
+    local spec major tag out
+    for spec in "${IMAGES[@]}"; do
+        major=${spec%%:*}
+        tag="$IMAGE_REPO:$major"
+        out=$(check_image "$tag" 2>&1) || die "image $tag check failed: $out"
+        [[ $out == "postgres (PostgreSQL) $major."* ]] || die "image $tag: unexpected version: $out"
+        log "verify: $tag: ${out//|/, }"
+    done
+
+    # ZFS: create / user properties / snapshot / clone / destroy on a scratch dataset.
+    local ds="$POOL/testbed-check-$$"
+    CLEANUPS+=("zfs destroy -R $ds")
+    zfs create -o stagdb:testbed=origin "$ds" || die "zfs create $ds failed"
+    local mnt
+    mnt=$(zfs get -H -o value mountpoint "$ds")
+    echo hello >"$mnt/file" || die "cannot write into $mnt"
+    zfs snapshot -o stagdb:message=check "$ds@s1" || die "zfs snapshot -o failed"
+    zfs clone -o stagdb:testbed=clone "$ds@s1" "$ds-clone" || die "zfs clone -o failed"
+    CLEANUPS+=("zfs destroy -R $ds-clone")
+    [[ $(zfs get -H -o value stagdb:testbed "$ds-clone") == clone ]] || die "user property on clone not set"
+    [[ $(zfs get -H -o value stagdb:message "$ds@s1") == check ]] || die "user property on snapshot not set"
+    [[ $(zfs get -H -o value origin "$ds-clone") == "$ds@s1" ]] || die "clone origin wrong"
+    [[ $(cat "$(zfs get -H -o value mountpoint "$ds-clone")/file") == hello ]] || die "clone content wrong"
+    zfs destroy "$ds-clone" || die "zfs destroy $ds-clone failed"
+    log "verify: zfs create/snapshot/clone/user properties/destroy ok"
+
+    # Docker + ZFS: a container from the 17 image runs postgres on a data directory inside the
+    # (FUSE-mounted) dataset, as the image's postgres user via setpriv, and publishes its port on
+    # 127.0.0.1; the host's psql connects to it.
+    local name="stagdb-testbed-check-$$" port i
+    tag="$IMAGE_REPO:17"
+    CLEANUPS=("docker rm -f $name" "${CLEANUPS[@]}")
+    docker run -d --name "$name" --label org.stagdb.testbed=check \
+        -v "$mnt:/data" -p 127.0.0.1::5432 "$tag" sh -c '
+            set -e
+            mkdir -p /data/pg && chown postgres:postgres /data/pg && chmod 700 /data/pg
+            setpriv --reuid=postgres --regid=postgres --init-groups \
+                initdb -D /data/pg -U postgres --auth=trust --no-sync >/dev/null
+            exec setpriv --reuid=postgres --regid=postgres --init-groups \
+                postgres -D /data/pg -c listen_addresses=* -c unix_socket_directories=/tmp \
+                -c fsync=off' >/dev/null || die "docker run of $tag with a bind-mounted zfs dataset failed"
+    port=$(docker port "$name" 5432/tcp | awk -F: 'NR==1{print $NF}')
+    [[ $port =~ ^[0-9]+$ ]] || die "container $name has no published port"
+    for i in $(seq 1 120); do
+        pg_isready -q -h 127.0.0.1 -p "$port" -t 1 && break
+        if [[ $(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null) != true ]]; then
+            docker logs "$name" >&2 2>&1 || true
+            die "postgres container $name exited"
+        fi
+        sleep 0.25
+    done
+    out=$(psql -X -At -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+        -c "select current_setting('server_version_num')::int / 10000" 2>&1) || {
+        docker logs "$name" >&2 2>&1 || true
+        die "host psql could not query postgres in $name on 127.0.0.1:$port: $out"
+    }
+    [[ $out == 17 ]] || die "unexpected answer from postgres in $name: $out"
+    [[ $(stat -c %u "$mnt/pg/PG_VERSION") == "$(docker exec "$name" id -u postgres)" ]] ||
+        die "data directory on zfs not owned by the container's postgres uid"
+    docker rm -f "$name" >/dev/null || die "docker rm -f $name failed"
+    zfs destroy -R "$ds" || die "zfs destroy -R $ds failed"
+    log "verify: container with bind-mounted zfs dataset + port 127.0.0.1:$port -> postgres 17 ok"
+}
+
+# --------------------------------------------------------------------------------------------------
+
+ensure_packages
+MIRROR=$(apt_mirror) || die "cannot find this machine's Debian mirror in /etc/apt/sources.list(.d)"
+ensure_zfs_fuse
+ensure_pool
+ensure_dockerd
+ensure_images
+if [[ ${STAGDB_TESTBED_SKIP_VERIFY:-0} != 1 ]]; then
+    verify
+fi
+
+images=()
+for spec in "${IMAGES[@]}"; do images+=("$IMAGE_REPO:${spec%%:*}"); done
+log "testbed ready: pool=$POOL ($(zpool list -H -o size,health "$POOL" | tr '\t' ' '), mounted at $(zfs get -H -o value mountpoint "$POOL")) images=$(
+    IFS=,
+    echo "${images[*]}"
+) docker=$(docker version -f '{{.Server.Version}} (API {{.Server.APIVersion}})' 2>/dev/null) in $((SECONDS - START)) s"

@@ -1,0 +1,307 @@
+//! The command line, all in one place (clap derive). Commands get resolved
+//! settings and their own args; nothing else in the crate parses argv.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub const DEFAULT_IMAGE: &str = "postgres:{major}";
+pub const DEFAULT_PORTS: &str = "55433-55999";
+pub const DEFAULT_HEAD_PORT: u16 = 55432;
+pub const DEFAULT_PG_VERSION: u32 = 17;
+
+const AFTER_HELP: &str = "\
+Exit status: 0 on success, 1 when the operation failed, 2 on bad usage.
+
+Environment: STAGDB_STORE (store dataset), STAGDB_TIMEOUT (readiness timeout, seconds),
+STAGDB_CONFIG (config file), NO_COLOR, DOCKER_HOST.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "stagdb",
+    version,
+    about = "Git for PostgreSQL databases: instant copy-on-write branches on ZFS, one container per branch",
+    long_about = "Git for PostgreSQL databases.\n\n\
+        Each branch is a ZFS copy-on-write clone holding a PostgreSQL data directory, served by its own \
+        container of the matching PostgreSQL major version on its own port. Branching a database of any \
+        size takes about a second and costs no space until the branch diverges. All state lives in ZFS \
+        user properties (stagdb:*) and container labels: there is no state file and no daemon.",
+    after_help = AFTER_HELP,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// The store's root dataset [default: the only store on this host]
+    #[arg(long, global = true, env = "STAGDB_STORE", value_name = "DATASET")]
+    pub store: Option<String>,
+
+    /// Print machine-readable JSON on stdout
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Print nothing but data and errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Answer yes to confirmations (required for rm and reset without a terminal)
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
+
+    /// When to use colors (NO_COLOR is honoured for auto)
+    #[arg(long, global = true, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
+
+    /// Show each zfs command and Docker call on stderr as it runs
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// Seconds to wait for a branch to accept connections
+    #[arg(long, global = true, env = "STAGDB_TIMEOUT", value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a store and its first branch, main
+    Init(InitArgs),
+    /// List branches, or create one from HEAD, a branch or BRANCH@SNAPSHOT
+    Branch(BranchArgs),
+    /// Make a branch the HEAD (served on the store's head port too)
+    Checkout(CheckoutArgs),
+    /// Snapshot a branch (HEAD by default), also while it runs
+    #[command(visible_alias = "commit")]
+    Snapshot(SnapshotArgs),
+    /// Show the snapshots of a branch and its ancestors, newest first
+    Log(LogArgs),
+    /// Throw away a branch's changes: back to a snapshot or its branch point
+    Reset(ResetArgs),
+    /// Remove branches: container, dataset and snapshots
+    Rm(RmArgs),
+    /// Start branches' containers
+    Start(NamesArgs),
+    /// Stop branches' containers
+    Stop(NamesArgs),
+    /// Restart branches' containers
+    Restart(NamesArgs),
+    /// Show the store, pool, HEAD, Docker engine and anything inconsistent
+    Status,
+    /// Print a branch's connection URL
+    Url(RefArgs),
+    /// Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch
+    Env(RefArgs),
+    /// Run psql connected to a branch
+    Psql(PsqlArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// ZFS pool to create the store in [default: the only pool, or "stagdb" with --pool-file]
+    #[arg(long, value_name = "POOL")]
+    pub pool: Option<String>,
+
+    /// Create the pool first, on a sparse file at PATH (no spare disk needed)
+    #[arg(long, value_name = "PATH", requires = "size")]
+    pub pool_file: Option<PathBuf>,
+
+    /// Size of the sparse pool file, e.g. 20G
+    #[arg(long, value_name = "SIZE", requires = "pool_file")]
+    pub size: Option<String>,
+
+    /// The store's root dataset [default: POOL/stagdb]
+    #[arg(long, value_name = "DATASET")]
+    pub dataset: Option<String>,
+
+    /// PostgreSQL major version of main
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PG_VERSION)]
+    pub pg_version: u32,
+
+    /// Container image template; {major} becomes the PostgreSQL major version
+    #[arg(long, value_name = "TEMPLATE", default_value = DEFAULT_IMAGE)]
+    pub image: String,
+
+    /// Host ports handed out to branches
+    #[arg(long, value_name = "LOW-HIGH", default_value = DEFAULT_PORTS)]
+    pub ports: String,
+
+    /// Host port that always serves the HEAD branch
+    #[arg(long, value_name = "PORT", default_value_t = DEFAULT_HEAD_PORT)]
+    pub head_port: u16,
+
+    /// Host address the branches' ports are published on
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub listen: String,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  stagdb branch                     list branches
+  stagdb branch feature-x           branch from HEAD (snapshots it now) and start it
+  stagdb branch hotfix main@v1      branch from a snapshot
+  stagdb branch -d feature-x        remove a branch (same as stagdb rm)")]
+pub struct BranchArgs {
+    /// Name of the branch to create (Git ref-name rules); omit to list
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Where to branch from: BRANCH, BRANCH@SNAPSHOT or HEAD
+    #[arg(value_name = "START", default_value = "HEAD")]
+    pub start: String,
+
+    /// Remove the named branch instead (like stagdb rm)
+    #[arg(short = 'd', long = "delete", requires = "name")]
+    pub delete: bool,
+
+    /// Only create the branch; do not start its container
+    #[arg(long, conflicts_with = "delete")]
+    pub no_start: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckoutArgs {
+    /// Branch to make HEAD
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Create the branch first (from START, default HEAD)
+    #[arg(short = 'b')]
+    pub create: bool,
+
+    /// With -b: where to branch from
+    #[arg(value_name = "START", requires = "create")]
+    pub start: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Branch to snapshot [default: HEAD]
+    #[arg(value_name = "BRANCH")]
+    pub branch: Option<String>,
+
+    /// Message kept with the snapshot
+    #[arg(short, long, value_name = "MESSAGE")]
+    pub message: Option<String>,
+
+    /// Snapshot name [default: a timestamp]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Branch or BRANCH@SNAPSHOT to start from [default: HEAD]
+    #[arg(value_name = "REF")]
+    pub reference: Option<String>,
+
+    /// Show at most N entries
+    #[arg(short = 'n', long = "max-count", value_name = "N")]
+    pub max_count: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// Branch to reset [default: HEAD]
+    #[arg(value_name = "BRANCH")]
+    pub branch: Option<String>,
+
+    /// Snapshot to go back to [default: the branch's newest snapshot, else its branch point]
+    #[arg(long, value_name = "REF")]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// Branches to remove
+    #[arg(value_name = "NAME", required = true)]
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct NamesArgs {
+    /// Branches [default: HEAD]
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RefArgs {
+    /// Branch [default: HEAD]
+    #[arg(value_name = "BRANCH")]
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PsqlArgs {
+    /// Branch [default: HEAD]
+    #[arg(value_name = "BRANCH")]
+    pub reference: Option<String>,
+
+    /// Arguments passed to psql (after --)
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// Shell to generate completions for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// The clap command, for completions and man pages.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn branch_forms_parse() {
+        let cli = Cli::try_parse_from(["stagdb", "branch", "x", "main@s1", "--no-start"]).unwrap();
+        match cli.command {
+            Command::Branch(b) => {
+                assert_eq!(b.name.as_deref(), Some("x"));
+                assert_eq!(b.start, "main@s1");
+                assert!(b.no_start);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(Cli::try_parse_from(["stagdb", "branch", "-d"]).is_err());
+        assert!(Cli::try_parse_from(["stagdb", "commit", "-m", "x"]).is_ok());
+    }
+
+    #[test]
+    fn psql_passes_trailing_args() {
+        let cli = Cli::try_parse_from(["stagdb", "psql", "dev", "--", "-c", "select 1"]).unwrap();
+        match cli.command {
+            Command::Psql(p) => assert_eq!(p.args, ["-c", "select 1"]),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,127 @@
+use comfy_table::Cell;
+use serde::Serialize;
+
+use crate::cli::BranchArgs;
+use crate::ctx::Ctx;
+use crate::error::CmdResult;
+use crate::ops;
+use crate::pg;
+use crate::ui;
+
+/// One row of `stagdb branch --json`. Stable schema: add fields, never rename.
+#[derive(Serialize)]
+struct Row {
+    name: String,
+    head: bool,
+    state: String,
+    port: Option<u16>,
+    pg_version: Option<u32>,
+    parent: Option<String>,
+    used_bytes: u64,
+    referenced_bytes: u64,
+    created: String,
+    snapshots: usize,
+    dataset: String,
+    container: String,
+}
+
+pub async fn run(ctx: &Ctx, args: BranchArgs) -> CmdResult {
+    match (args.name, args.delete) {
+        (Some(name), true) => super::rm::run(ctx, &[name]).await,
+        (Some(name), false) => create(ctx, &name, &args.start, args.no_start).await,
+        (None, _) => list(ctx).await,
+    }
+}
+
+async fn create(ctx: &Ctx, name: &str, start: &str, no_start: bool) -> CmdResult {
+    let store = ops::open_store(ctx)?;
+    let created = ops::create_branch(ctx, &store, name, start, no_start).await?;
+    ctx.keep();
+    print_created(ctx, &created)
+}
+
+pub fn print_created(ctx: &Ctx, c: &ops::Created) -> CmdResult {
+    match c.ready_ms {
+        Some(ms) => ctx.printer.status(format!(
+            "created branch '{}' from {} on port {}, ready in {:.1}s",
+            c.name,
+            c.parent,
+            c.port,
+            ms as f64 / 1000.0
+        )),
+        None => ctx.printer.status(format!(
+            "created branch '{}' from {} (not started; `stagdb start {}`)",
+            c.name, c.parent, c.name
+        )),
+    }
+    if ctx.settings.json {
+        ctx.printer.json(c)
+    } else {
+        ctx.printer.line(&c.url)?;
+        Ok(())
+    }
+}
+
+async fn list(ctx: &Ctx) -> CmdResult {
+    let store = ops::open_store(ctx)?;
+    let containers = ops::containers(ctx, &store).await?;
+    let rows: Vec<Row> = store
+        .branches
+        .iter()
+        .map(|b| {
+            let pg_version = b
+                .mountpoint
+                .as_deref()
+                .and_then(|m| pg::read_pg_version(m).ok().flatten())
+                .or(b.pg_version);
+            Row {
+                name: b.name.clone(),
+                head: store.head.as_deref() == Some(b.name.as_str()),
+                state: ops::state_of(containers.get(&b.name)).to_string(),
+                port: b.port,
+                pg_version,
+                parent: store.parent_ref(b),
+                used_bytes: b.used,
+                referenced_bytes: b.referenced,
+                created: ui::rfc3339(b.created),
+                snapshots: b.snapshots.len(),
+                dataset: b.dataset.clone(),
+                container: ops::container_name(&store, &b.name),
+            }
+        })
+        .collect();
+    if ctx.settings.json {
+        return ctx.printer.json(&rows);
+    }
+    let now = ui::now();
+    let table_rows = rows
+        .iter()
+        .zip(&store.branches)
+        .map(|(r, b)| {
+            let state = match r.state.as_str() {
+                "running" => ctx.printer.paint(&r.state, "32"),
+                "stopped" => r.state.clone(),
+                other => ctx.printer.paint(other, "31"),
+            };
+            vec![
+                Cell::new(if r.head { "*" } else { " " }),
+                Cell::new(if r.head {
+                    ctx.printer.paint(&r.name, "1;32")
+                } else {
+                    r.name.clone()
+                }),
+                Cell::new(state),
+                Cell::new(r.port.map(|p| p.to_string()).unwrap_or_else(|| "-".into())),
+                Cell::new(r.pg_version.map(|v| v.to_string()).unwrap_or_else(|| "-".into())),
+                Cell::new(r.parent.as_deref().unwrap_or("-")),
+                Cell::new(ui::human_bytes(r.used_bytes)),
+                Cell::new(ui::age(b.created, now)),
+            ]
+        })
+        .collect();
+    ctx.printer.table(
+        &["", "NAME", "STATE", "PORT", "PG", "PARENT", "USED", "CREATED"],
+        table_rows,
+    )?;
+    Ok(())
+}

@@ -1,0 +1,191 @@
+use std::net::IpAddr;
+
+use crate::cli::InitArgs;
+use crate::ctx::{Ctx, Undo};
+use crate::error::{CmdResult, CommandError, ErrorKind, usage_error, user_error};
+use crate::names;
+use crate::ops;
+use crate::pg;
+use crate::ports::{self, PortRange};
+use crate::props;
+use crate::secret;
+use crate::zfs;
+
+#[derive(serde::Serialize)]
+struct Output {
+    store: String,
+    branch: &'static str,
+    pg_version: u32,
+    image: String,
+    port: u16,
+    head_port: u16,
+    url: String,
+}
+
+pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
+    // Check everything the user typed before touching anything.
+    let range: PortRange = args
+        .ports
+        .parse()
+        .map_err(|e| usage_error(format!("invalid --ports '{}': {e}", args.ports)))?;
+    if range.contains(args.head_port) {
+        return Err(usage_error(format!(
+            "--head-port {} lies inside --ports {range}",
+            args.head_port
+        ))
+        .hint("the head port must be outside the branches' range"));
+    }
+    let listen: IpAddr = args
+        .listen
+        .parse()
+        .map_err(|_| usage_error(format!("invalid --listen address '{}'", args.listen)))?;
+    if args.pg_version < 10 {
+        return Err(usage_error(format!(
+            "PostgreSQL {} is not supported; use 10 or later",
+            args.pg_version
+        )));
+    }
+    if args.image.trim().is_empty() {
+        return Err(usage_error("--image must not be empty"));
+    }
+    let size = match &args.size {
+        Some(s) => Some(
+            zfs::parse_size(s)
+                .filter(|n| *n >= 64 << 20)
+                .ok_or_else(|| usage_error(format!("invalid --size '{s}' (e.g. 20G; at least 64M)")))?,
+        ),
+        None => None,
+    };
+
+    let pool = match (&args.pool, &args.pool_file, &args.dataset) {
+        (Some(p), _, _) => p.clone(),
+        (None, Some(_), _) => "stagdb".to_string(),
+        (None, None, Some(d)) => d.split('/').next().unwrap_or(d).to_string(),
+        (None, None, None) => {
+            let pools = ctx.zfs.pools()?;
+            match pools.as_slice() {
+                [one] => one.clone(),
+                [] => {
+                    return Err(user_error("there is no ZFS pool on this host")
+                        .hint("create one on a sparse file with `stagdb init --pool-file /var/lib/stagdb/pool.img --size 20G`"));
+                }
+                many => {
+                    return Err(usage_error(format!("several ZFS pools: {}", many.join(", ")))
+                        .hint("pick one with --pool POOL"));
+                }
+            }
+        }
+    };
+    let dataset = args.dataset.clone().unwrap_or_else(|| format!("{pool}/stagdb"));
+    if !dataset.starts_with(&format!("{pool}/")) {
+        return Err(usage_error(format!("--dataset {dataset} is not in pool {pool}")));
+    }
+
+    if let (Some(file), Some(size)) = (&args.pool_file, size) {
+        ctx.printer
+            .status(format!("creating pool {pool} on sparse file {}", file.display()));
+        ctx.zfs.create_file_pool(&pool, file, size).map_err(|e| {
+            CommandError::new(ErrorKind::User, e)
+                .hint("is the ZFS daemon running (zfs-fuse) or the kernel module loaded? Does the pool name exist already?")
+        })?;
+        ctx.created(Undo::Pool {
+            name: pool.clone(),
+            file: file.clone(),
+        });
+    }
+
+    // Refuse to touch anything that exists, ours or not.
+    if let Some(e) = ctx.zfs.get_one(&dataset, &[props::STORE])? {
+        return Err(if e.local(props::STORE).is_some() {
+            user_error(format!("a stagdb store already exists at {dataset}"))
+                .hint("use it (`stagdb --store ...`), or pick another --dataset")
+        } else {
+            user_error(format!("dataset {dataset} already exists and was not created by stagdb; refusing to touch it"))
+                .hint("pick another --dataset")
+        });
+    }
+
+    let image = args.image.replace("{major}", &args.pg_version.to_string());
+    ops::ensure_image(ctx, &image).await?;
+
+    ctx.printer.status(format!("creating store {dataset}"));
+    ctx.zfs
+        .create(
+            &dataset,
+            &[
+                (props::STORE, props::STORE_SCHEMA.to_string()),
+                (props::IMAGE, args.image.clone()),
+                (props::PORTS, range.to_string()),
+                (props::HEAD_PORT, args.head_port.to_string()),
+                (props::LISTEN, listen.to_string()),
+                (props::HEAD, "main".to_string()),
+            ],
+        )
+        .map_err(|e| {
+            if zfs::is_already_exists(&e) {
+                user_error(format!("{dataset} was created concurrently; refusing to touch it"))
+            } else {
+                e.into()
+            }
+        })?;
+    ctx.created(Undo::Dataset(dataset.clone()));
+
+    let password = secret::generate_password()?;
+    let port = ports::choose_port(range, &[args.head_port].into(), |p| ports::port_is_free(listen, p))
+        .ok_or_else(|| user_error(format!("no free port in {range}")))?;
+    let main_ds = format!("{dataset}/{}", names::dataset_component("main"));
+    ctx.zfs.create(
+        &main_ds,
+        &[
+            (props::BRANCH, "main".to_string()),
+            (props::PORT, port.to_string()),
+            (props::PASSWORD, password.clone()),
+            (props::PG_VERSION, args.pg_version.to_string()),
+            (props::CREATED, crate::ui::now().to_string()),
+        ],
+    )?;
+    let store = ops::load_store(ctx, &dataset)?;
+    let main = ops::find_branch(&store, "main")?;
+    let mp = main
+        .mountpoint
+        .as_deref()
+        .ok_or_else(|| user_error(format!("{main_ds} has no mountpoint")))?;
+    pg::write_pwfile(mp, &password)?;
+    ctx.printer.status(format!(
+        "initializing PostgreSQL {} in branch 'main' ({image})",
+        args.pg_version
+    ));
+    let took = ops::start_branch(ctx, &store, main).await?;
+    match pg::read_pg_version(mp)? {
+        Some(v) if v == args.pg_version => {}
+        other => {
+            return Err(user_error(format!(
+                "image {image} created a PostgreSQL {} data directory, not {}",
+                other.map(|v| v.to_string()).unwrap_or_else(|| "unknown".into()),
+                args.pg_version
+            ))
+            .hint("check --image: {major} must select the PostgreSQL major version"));
+        }
+    }
+    ctx.keep();
+    ctx.printer.status(format!(
+        "store {dataset} ready: branch 'main' (HEAD) on port {port} and head port {}, in {:.1}s",
+        args.head_port,
+        took.as_secs_f64()
+    ));
+    let url = ops::url(&store, main)?;
+    if ctx.settings.json {
+        ctx.printer.json(&Output {
+            store: dataset,
+            branch: "main",
+            pg_version: args.pg_version,
+            image,
+            port,
+            head_port: args.head_port,
+            url,
+        })
+    } else {
+        ctx.printer.line(url)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,69 @@
+use comfy_table::Cell;
+use serde::Serialize;
+
+use crate::cli::LogArgs;
+use crate::ctx::Ctx;
+use crate::error::CmdResult;
+use crate::ops;
+use crate::ui;
+
+#[derive(Serialize)]
+struct Entry {
+    #[serde(rename = "ref")]
+    reference: String,
+    branch: String,
+    snapshot: String,
+    created: String,
+    author: Option<String>,
+    message: Option<String>,
+    used_bytes: u64,
+    branch_point: bool,
+}
+
+pub async fn run(ctx: &Ctx, args: LogArgs) -> CmdResult {
+    let store = ops::open_store(ctx)?;
+    let target = ops::resolve_ref(&store, args.reference.as_deref().unwrap_or("HEAD"))?;
+    let mut entries = store.log(target.branch, target.snapshot.map(|s| s.name.as_str()));
+    if let Some(n) = args.max_count {
+        entries.truncate(n);
+    }
+    if ctx.settings.json {
+        let out: Vec<Entry> = entries
+            .iter()
+            .map(|e| Entry {
+                reference: e.reference(),
+                branch: e.branch.to_string(),
+                snapshot: e.snapshot.name.clone(),
+                created: ui::rfc3339(e.snapshot.created),
+                author: e.snapshot.author.clone(),
+                message: e.snapshot.message.clone(),
+                used_bytes: e.snapshot.used,
+                branch_point: e.snapshot.is_branch_point(),
+            })
+            .collect();
+        return ctx.printer.json(&out);
+    }
+    if entries.is_empty() {
+        ctx.printer.status(format!(
+            "no snapshots yet in the history of '{}'; take one with `stagdb snapshot {} -m MESSAGE`",
+            target.branch.name, target.branch.name
+        ));
+        return Ok(());
+    }
+    let rows = entries
+        .iter()
+        .map(|e| {
+            let msg = e.snapshot.message.as_deref().unwrap_or("");
+            vec![
+                Cell::new(ctx.printer.paint(&e.reference(), "33")),
+                Cell::new(ui::local_time(e.snapshot.created)),
+                Cell::new(e.snapshot.author.as_deref().unwrap_or("-")),
+                Cell::new(ui::human_bytes(e.snapshot.used)),
+                Cell::new(msg.lines().next().unwrap_or("")),
+            ]
+        })
+        .collect();
+    ctx.printer
+        .table(&["REF", "TIME", "AUTHOR", "SPACE", "MESSAGE"], rows)?;
+    Ok(())
+}

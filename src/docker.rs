@@ -1,0 +1,644 @@
+//! A narrow async wrapper around the Docker Engine API (bollard): just the calls stagdb needs to run
+//! one PostgreSQL container per branch, with errors that name the call and carry the engine's message.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::time::Duration;
+
+use anyhow::Result;
+use bollard::errors::Error as ApiError;
+use bollard::models::{ContainerCreateBody, HostConfig, PortBinding as ApiPortBinding};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, ListContainersOptionsBuilder,
+    LogsOptionsBuilder, RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
+};
+use futures_util::StreamExt;
+
+/// Where the engine is when `DOCKER_HOST` is not set.
+pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+
+/// bollard's per-request timeout (it bounds the wait for response headers, not streamed bodies).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How long connecting (the version negotiation round trip) may take before the engine counts as unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A host port published to a container's TCP port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortBinding {
+    /// Host address to bind, e.g. "127.0.0.1".
+    pub host_ip: String,
+    /// Host port; 0 lets the engine pick a free one.
+    pub host_port: u16,
+    /// Container port (tcp).
+    pub container_port: u16,
+}
+
+/// Everything needed to create a container.
+#[derive(Clone, Default)]
+pub struct ContainerSpec {
+    /// Container name.
+    pub name: String,
+    /// Image reference, e.g. "postgres:17".
+    pub image: String,
+    /// Labels to set on the container.
+    pub labels: BTreeMap<String, String>,
+    /// Environment as "KEY=VALUE" (values may be secrets: never printed).
+    pub env: Vec<String>,
+    /// Command; the image's entrypoint is cleared so it runs as given (empty: the image's CMD).
+    pub cmd: Vec<String>,
+    /// User (name or uid[:gid]) to run as.
+    pub user: Option<String>,
+    /// Bind mounts as "HOSTPATH:CONTAINERPATH[:OPTIONS]".
+    pub binds: Vec<String>,
+    /// Published TCP ports.
+    pub ports: Vec<PortBinding>,
+    /// Signal sent by `stop`, e.g. "SIGINT".
+    pub stop_signal: Option<String>,
+    /// Default grace period before the engine kills the container on stop.
+    pub stop_timeout_secs: Option<i64>,
+    /// Size of /dev/shm in bytes.
+    pub shm_size_bytes: Option<i64>,
+}
+
+// Hand-written so that env values (passwords) never end up in debug output or logs.
+impl fmt::Debug for ContainerSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let env_keys: Vec<&str> = self
+            .env
+            .iter()
+            .map(|kv| kv.split_once('=').map_or(kv.as_str(), |(k, _)| k))
+            .collect();
+        f.debug_struct("ContainerSpec")
+            .field("name", &self.name)
+            .field("image", &self.image)
+            .field("labels", &self.labels)
+            .field("env_keys", &env_keys)
+            .field("cmd", &self.cmd)
+            .field("user", &self.user)
+            .field("binds", &self.binds)
+            .field("ports", &self.ports)
+            .field("stop_signal", &self.stop_signal)
+            .field("stop_timeout_secs", &self.stop_timeout_secs)
+            .field("shm_size_bytes", &self.shm_size_bytes)
+            .finish()
+    }
+}
+
+/// One container as listed by the engine.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ContainerInfo {
+    /// Full container id.
+    pub id: String,
+    /// Name without the leading '/'.
+    pub name: String,
+    /// Image reference the container was created from.
+    pub image: String,
+    /// running, exited, created, restarting, paused, dead (or removing).
+    pub state: String,
+    /// Human status, e.g. "Up 3 minutes".
+    pub status: String,
+    /// The container's labels.
+    pub labels: BTreeMap<String, String>,
+    /// Published host ports (sorted, deduplicated).
+    pub host_ports: Vec<u16>,
+}
+
+/// A container's run state, from inspect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerState {
+    /// Whether the container's process is running.
+    pub running: bool,
+    /// running, exited, created, restarting, paused, dead (or removing).
+    pub status: String,
+    /// Exit code of the last run, if it has exited.
+    pub exit_code: Option<i64>,
+    /// Whether the kernel OOM killer ended the last run.
+    pub oom_killed: bool,
+    /// The engine's error starting or running the container, if any.
+    pub error: Option<String>,
+}
+
+/// An error from the Docker engine or from talking to it; its message is complete on its own.
+#[derive(Debug)]
+pub struct DockerError {
+    kind: ErrorKind,
+    message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ErrorKind {
+    Unreachable,
+    Status(u16),
+    Other,
+}
+
+impl DockerError {
+    /// The HTTP status the engine answered with, if it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self.kind {
+            ErrorKind::Status(code) => Some(code),
+            _ => None,
+        }
+    }
+
+    /// Whether the engine could not be reached at all (not running, wrong DOCKER_HOST, no permission).
+    pub fn is_unreachable(&self) -> bool {
+        self.kind == ErrorKind::Unreachable
+    }
+}
+
+impl fmt::Display for DockerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for DockerError {}
+
+/// Finds our error in an anyhow chain, also below context callers added.
+fn find(err: &anyhow::Error) -> Option<&DockerError> {
+    err.chain().find_map(|e| e.downcast_ref::<DockerError>())
+}
+
+/// Whether `err` means the Docker engine could not be reached.
+pub fn is_unreachable(err: &anyhow::Error) -> bool {
+    find(err).is_some_and(DockerError::is_unreachable)
+}
+
+/// Whether `err` is the engine's 409 Conflict, e.g. a container name already in use.
+pub fn is_conflict(err: &anyhow::Error) -> bool {
+    find(err).and_then(DockerError::status) == Some(409)
+}
+
+/// Whether `err` is the engine's 404, e.g. no such container or image.
+pub fn is_not_found(err: &anyhow::Error) -> bool {
+    find(err).and_then(DockerError::status) == Some(404)
+}
+
+/// The innermost cause's message, e.g. "Connection refused (os error 111)" rather than hyper's "client error (Connect)".
+fn root_cause(err: &ApiError) -> String {
+    let mut cur: &dyn std::error::Error = err;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+/// A connection to one Docker (or Docker-compatible) engine, API version negotiated.
+#[derive(Clone)]
+pub struct Docker {
+    api: bollard::Docker,
+    host: String,
+    verbose: bool,
+}
+
+impl fmt::Debug for Docker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Docker").field("host", &self.host).finish()
+    }
+}
+
+impl Docker {
+    /// Connects to `DOCKER_HOST` (unix://, tcp://, http://; default the local socket) and negotiates the API version.
+    pub async fn connect(verbose: bool) -> Result<Docker> {
+        let host = std::env::var("DOCKER_HOST")
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| DEFAULT_HOST.to_string());
+        Self::connect_to(&host, verbose).await
+    }
+
+    /// Connects to the engine at `host` (e.g. "unix:///var/run/docker.sock") and negotiates the API version.
+    pub async fn connect_to(host: &str, verbose: bool) -> Result<Docker> {
+        if verbose {
+            eprintln!("docker: connect {host} (negotiate API version)");
+        }
+        // bollard checks that a unix socket file exists here, before any request.
+        let api = bollard::Docker::connect_with_host(host)
+            .map_err(|e| api_error(host, "connecting", e))?;
+        // bollard defaults to the newest API version it knows; older engines (Debian 12's speaks 1.41)
+        // and Podman reject that, so ask the engine and step down to its version.
+        let api = api
+            .with_timeout(CONNECT_TIMEOUT)
+            .negotiate_version()
+            .await
+            .map_err(|e| api_error(host, "negotiating the API version", e))?;
+        Ok(Docker {
+            api: api.with_timeout(REQUEST_TIMEOUT),
+            host: host.to_string(),
+            verbose,
+        })
+    }
+
+    /// The engine's address, as given by DOCKER_HOST or the default.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The engine's version and the API version it reports.
+    pub async fn server_version(&self) -> Result<(String, String)> {
+        self.log(format_args!("version"));
+        let v = self
+            .api
+            .version()
+            .await
+            .map_err(|e| self.err("getting the engine version", e))?;
+        Ok((
+            v.version.unwrap_or_default(),
+            v.api_version.unwrap_or_default(),
+        ))
+    }
+
+    /// All containers (also stopped ones) that carry label `key=value`, in one API call.
+    pub async fn list_by_label(&self, key: &str, value: &str) -> Result<Vec<ContainerInfo>> {
+        self.log(format_args!("list containers (label {key}={value})"));
+        let filters = HashMap::from([("label", vec![format!("{key}={value}")])]);
+        let opts = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let list = self
+            .api
+            .list_containers(Some(opts))
+            .await
+            .map_err(|e| self.err(format!("listing containers with label {key}={value}"), e))?;
+        Ok(list.into_iter().map(container_info).collect())
+    }
+
+    /// Whether the image is in the engine's local store.
+    pub async fn image_present(&self, image: &str) -> Result<bool> {
+        self.log(format_args!("inspect image {image}"));
+        match self.api.inspect_image(image).await {
+            Ok(_) => Ok(true),
+            Err(ApiError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(false),
+            Err(e) => Err(self.err(format!("inspecting image '{image}'"), e)),
+        }
+    }
+
+    /// Pulls the image from its registry (":latest" when no tag or digest is given).
+    pub async fn pull(&self, image: &str) -> Result<()> {
+        self.log(format_args!("pull image {image}"));
+        let (repo, tag) = split_tag(image);
+        let mut opts = CreateImageOptionsBuilder::default().from_image(repo);
+        // Without a tag the engine would pull every tag of the repository.
+        if !image.contains('@') {
+            opts = opts.tag(tag.unwrap_or("latest"));
+        }
+        let mut progress = self.api.create_image(Some(opts.build()), None, None);
+        // Errors can arrive mid-stream (bollard turns errorDetail into an Err item).
+        while let Some(item) = progress.next().await {
+            item.map_err(|e| self.err(format!("pulling image '{image}'"), e))?;
+        }
+        Ok(())
+    }
+
+    /// Creates (does not start) a container and returns its id.
+    pub async fn create(&self, spec: &ContainerSpec) -> Result<String> {
+        self.log(format_args!(
+            "create container {} (image {})",
+            spec.name, spec.image
+        ));
+        let opts = CreateContainerOptionsBuilder::default()
+            .name(&spec.name)
+            .build();
+        let resp = self
+            .api
+            .create_container(Some(opts), create_body(spec))
+            .await
+            .map_err(|e| self.err(format!("creating container '{}'", spec.name), e))?;
+        Ok(resp.id)
+    }
+
+    /// Starts a created or stopped container.
+    pub async fn start(&self, id: &str) -> Result<()> {
+        self.log(format_args!("start container {id}"));
+        self.api
+            .start_container(id, None)
+            .await
+            .map_err(|e| self.err(format!("starting container '{id}'"), e))
+    }
+
+    /// Stops a container (its stop signal, then SIGKILL after `timeout_secs`); already stopped is Ok.
+    pub async fn stop(&self, id: &str, timeout_secs: i64) -> Result<()> {
+        self.log(format_args!(
+            "stop container {id} (timeout {timeout_secs}s)"
+        ));
+        let t = i32::try_from(timeout_secs).unwrap_or(i32::MAX);
+        let opts = StopContainerOptionsBuilder::default().t(t).build();
+        // The engine answers only once the container is down: allow the grace period plus slack.
+        let api = self.api.clone().with_timeout(
+            REQUEST_TIMEOUT + Duration::from_secs(timeout_secs.max(0).unsigned_abs()),
+        );
+        // 304 Not Modified (already stopped) counts as success in bollard.
+        api.stop_container(id, Some(opts))
+            .await
+            .map_err(|e| self.err(format!("stopping container '{id}'"), e))
+    }
+
+    /// Removes a container (with its anonymous volumes); `force` kills it first if running. Not found is Ok.
+    pub async fn remove(&self, id: &str, force: bool) -> Result<()> {
+        self.log(format_args!(
+            "remove container {id}{}",
+            if force { " (force)" } else { "" }
+        ));
+        // v=true: anonymous volumes (e.g. an image's VOLUME) would otherwise leak, one per container.
+        let opts = RemoveContainerOptionsBuilder::default()
+            .force(force)
+            .v(true)
+            .build();
+        match self.api.remove_container(id, Some(opts)).await {
+            Ok(()) => Ok(()),
+            Err(ApiError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(()),
+            Err(e) => Err(self.err(format!("removing container '{id}'"), e)),
+        }
+    }
+
+    /// The container's run state, or None when it does not exist.
+    pub async fn inspect_state(&self, id: &str) -> Result<Option<ContainerState>> {
+        self.log(format_args!("inspect container {id}"));
+        let resp = match self.api.inspect_container(id, None).await {
+            Ok(resp) => resp,
+            Err(ApiError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => return Ok(None),
+            Err(e) => return Err(self.err(format!("inspecting container '{id}'"), e)),
+        };
+        let s = resp.state.unwrap_or_default();
+        Ok(Some(ContainerState {
+            running: s.running.unwrap_or(false),
+            status: s.status.map(|st| st.to_string()).unwrap_or_default(),
+            exit_code: s.exit_code,
+            oom_killed: s.oom_killed.unwrap_or(false),
+            error: s.error.filter(|e| !e.is_empty()),
+        }))
+    }
+
+    /// The last `lines` lines of the container's stdout and stderr, merged, as text.
+    pub async fn logs_tail(&self, id: &str, lines: usize) -> Result<String> {
+        if lines == 0 {
+            return Ok(String::new());
+        }
+        self.log(format_args!("logs container {id} (last {lines} lines)"));
+        self.logs(id, &lines.to_string()).await
+    }
+
+    /// Creates and starts a one-shot container, waits up to `timeout` for it to exit and returns its
+    /// exit code and output; the container is removed in every case.
+    pub async fn run_to_completion(
+        &self,
+        spec: &ContainerSpec,
+        timeout: Duration,
+    ) -> Result<(i64, String)> {
+        let id = self.create(spec).await?;
+        let outcome = match tokio::time::timeout(timeout, self.start_and_wait(&id, timeout)).await {
+            Ok(Ok(code)) => self.logs(&id, "all").await.map(|logs| (code, logs)),
+            Ok(Err(e)) => Err(e),
+            Err(_) => {
+                // Best effort: the output usually says why it hung.
+                let tail = self.logs_tail(&id, 20).await.unwrap_or_default();
+                let mut msg = format!(
+                    "docker: container '{}' did not finish within {} s",
+                    spec.name,
+                    timeout.as_secs()
+                );
+                if !tail.trim().is_empty() {
+                    msg.push_str("; its last output:\n");
+                    msg.push_str(tail.trim_end());
+                }
+                Err(anyhow::anyhow!(msg))
+            }
+        };
+        // One-shot containers must never pile up, whatever happened above; the job's error wins.
+        let removed = self.remove(&id, true).await;
+        let result = outcome?;
+        removed?;
+        Ok(result)
+    }
+
+    async fn start_and_wait(&self, id: &str, timeout: Duration) -> Result<i64> {
+        self.start(id).await?;
+        self.log(format_args!("wait container {id}"));
+        // Headers arrive at once on Docker, but let the caller's timeout be the one that fires.
+        let api = self
+            .api
+            .clone()
+            .with_timeout(timeout + Duration::from_secs(60));
+        // Default condition "not-running": returns at once if the job already exited.
+        let mut waiting = api.wait_container(id, None);
+        match waiting.next().await {
+            Some(Ok(resp)) => Ok(resp.status_code),
+            // bollard reports a non-zero exit status as an error; for us it is a result.
+            Some(Err(ApiError::DockerContainerWaitError { code, .. })) => Ok(code),
+            Some(Err(e)) => Err(self.err(format!("waiting for container '{id}'"), e)),
+            None => Err(anyhow::anyhow!(
+                "docker: waiting for container '{id}' failed: the engine closed the stream without an exit status"
+            )),
+        }
+    }
+
+    /// Logs with `tail` being a line count or "all".
+    async fn logs(&self, id: &str, tail: &str) -> Result<String> {
+        let opts = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .tail(tail)
+            .build();
+        let mut stream = self.api.logs(id, Some(opts));
+        let mut out = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk =
+                chunk.map_err(|e| self.err(format!("reading logs of container '{id}'"), e))?;
+            out.extend_from_slice(chunk.as_ref());
+        }
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    fn log(&self, what: fmt::Arguments<'_>) {
+        if self.verbose {
+            eprintln!("docker: {what}");
+        }
+    }
+
+    fn err(&self, what: impl fmt::Display, e: ApiError) -> anyhow::Error {
+        api_error(&self.host, what, e)
+    }
+}
+
+/// Turns a bollard error into one message: the call, then the engine's words.
+fn api_error(host: &str, what: impl fmt::Display, e: ApiError) -> anyhow::Error {
+    let (kind, message) = match e {
+        ApiError::DockerResponseServerError {
+            status_code,
+            message,
+        } => (
+            ErrorKind::Status(status_code),
+            format!("docker: {what} failed: {}", message.trim()),
+        ),
+        ApiError::DockerStreamError { error } => {
+            (ErrorKind::Other, format!("docker: {what} failed: {error}"))
+        }
+        ApiError::SocketNotFoundError(path) => (
+            ErrorKind::Unreachable,
+            format!("cannot reach the Docker engine at {host}: socket {path} does not exist"),
+        ),
+        ApiError::HyperLegacyError { ref err } if err.is_connect() => (
+            ErrorKind::Unreachable,
+            format!(
+                "cannot reach the Docker engine at {host}: {}",
+                root_cause(&e)
+            ),
+        ),
+        ApiError::IOError { ref err }
+            if matches!(
+                err.kind(),
+                std::io::ErrorKind::NotFound
+                    | std::io::ErrorKind::ConnectionRefused
+                    | std::io::ErrorKind::PermissionDenied
+            ) =>
+        {
+            (
+                ErrorKind::Unreachable,
+                format!("cannot reach the Docker engine at {host}: {err}"),
+            )
+        }
+        ApiError::RequestTimeoutError => (
+            ErrorKind::Other,
+            format!("docker: {what} failed: the engine at {host} did not answer in time"),
+        ),
+        ApiError::UnsupportedURISchemeError { uri } => (
+            ErrorKind::Other,
+            format!(
+                "docker: {what} failed: unsupported engine address '{uri}' (expected unix://, tcp:// or http://)"
+            ),
+        ),
+        other => (
+            ErrorKind::Other,
+            format!("docker: {what} failed: {}", root_cause(&other)),
+        ),
+    };
+    DockerError { kind, message }.into()
+}
+
+/// Splits "repo[:tag]" at the tag's colon (a colon before the last '/' belongs to a registry port).
+fn split_tag(image: &str) -> (&str, Option<&str>) {
+    if image.contains('@') {
+        return (image, None);
+    }
+    match image.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => (repo, Some(tag)),
+        _ => (image, None),
+    }
+}
+
+fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
+    let mut port_bindings: HashMap<String, Option<Vec<ApiPortBinding>>> = HashMap::new();
+    for p in &spec.ports {
+        let binding = ApiPortBinding {
+            host_ip: Some(p.host_ip.clone()),
+            // An empty host port asks the engine for a free one.
+            host_port: Some(match p.host_port {
+                0 => String::new(),
+                port => port.to_string(),
+            }),
+        };
+        port_bindings
+            .entry(format!("{}/tcp", p.container_port))
+            .or_default()
+            .get_or_insert_default()
+            .push(binding);
+    }
+    let exposed: Vec<String> = port_bindings.keys().cloned().collect();
+    ContainerCreateBody {
+        image: Some(spec.image.clone()),
+        labels: Some(spec.labels.clone().into_iter().collect()),
+        env: Some(spec.env.clone()),
+        cmd: (!spec.cmd.is_empty()).then(|| spec.cmd.clone()),
+        // An empty (not absent) entrypoint clears the image's, e.g. the official postgres image's
+        // docker-entrypoint.sh, so cmd runs exactly as given.
+        entrypoint: Some(Vec::new()),
+        user: spec.user.clone(),
+        exposed_ports: (!exposed.is_empty()).then_some(exposed),
+        stop_signal: spec.stop_signal.clone(),
+        stop_timeout: spec.stop_timeout_secs,
+        host_config: Some(HostConfig {
+            binds: (!spec.binds.is_empty()).then(|| spec.binds.clone()),
+            port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
+            shm_size: spec.shm_size_bytes,
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
+    let name = c
+        .names
+        .as_deref()
+        .and_then(|names| names.first())
+        .map(|n| n.trim_start_matches('/').to_string())
+        .unwrap_or_default();
+    // The engine lists a binding once per address family (0.0.0.0 and ::).
+    let mut host_ports: Vec<u16> = c
+        .ports
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| p.public_port)
+        .collect();
+    host_ports.sort_unstable();
+    host_ports.dedup();
+    ContainerInfo {
+        id: c.id.unwrap_or_default(),
+        name,
+        image: c.image.unwrap_or_default(),
+        state: c.state.map(|s| s.to_string()).unwrap_or_default(),
+        status: c.status.unwrap_or_default(),
+        labels: c.labels.unwrap_or_default().into_iter().collect(),
+        host_ports,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_tag_handles_registry_ports_and_digests() {
+        assert_eq!(split_tag("postgres:17"), ("postgres", Some("17")));
+        assert_eq!(split_tag("postgres"), ("postgres", None));
+        assert_eq!(
+            split_tag("localhost:5000/pg:15"),
+            ("localhost:5000/pg", Some("15"))
+        );
+        assert_eq!(split_tag("localhost:5000/pg"), ("localhost:5000/pg", None));
+        assert_eq!(split_tag("pg@sha256:abc"), ("pg@sha256:abc", None));
+    }
+
+    #[test]
+    fn debug_never_shows_env_values() {
+        let spec = ContainerSpec {
+            env: vec!["POSTGRES_PASSWORD=hunter2".into()],
+            ..Default::default()
+        };
+        let shown = format!("{spec:?}");
+        assert!(shown.contains("POSTGRES_PASSWORD"));
+        assert!(!shown.contains("hunter2"));
+    }
+
+    #[test]
+    fn error_helpers_see_through_context() {
+        let e: anyhow::Error = DockerError {
+            kind: ErrorKind::Status(409),
+            message: "docker: creating container 'x' failed: Conflict.".into(),
+        }
+        .into();
+        let e = e.context("creating branch main");
+        assert!(is_conflict(&e));
+        assert!(!is_unreachable(&e));
+        assert!(!is_not_found(&e));
+    }
+}

@@ -1,0 +1,327 @@
+//! What stagdb knows about PostgreSQL: how a branch's container runs it
+//! (without relying on any image's entrypoint), readiness as an
+//! authenticated connection, CHECKPOINT, and connection strings.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::docker::{ContainerSpec, Docker, PortBinding};
+
+/// Where the branch's dataset is mounted in its container. Our own path, so
+/// every image version (PostgreSQL 18 moved the official PGDATA) looks alike.
+pub const MOUNT: &str = "/var/lib/stagdb";
+pub const PGDATA: &str = "/var/lib/stagdb/pgdata";
+/// One-time password file for initdb, written by stagdb into the dataset and
+/// deleted by the container right after use: the password never travels in
+/// arguments or the container's environment.
+pub const PWFILE: &str = ".stagdb-initdb-pwfile";
+pub const USER: &str = "postgres";
+pub const DATABASE: &str = "postgres";
+
+pub const LABEL_STORE: &str = "io.stagdb.store";
+pub const LABEL_BRANCH: &str = "io.stagdb.branch";
+pub const LABEL_HEAD: &str = "io.stagdb.head";
+
+/// Runs as root in the container, then drops to the image's `postgres` user.
+/// Uses only what official `postgres:N` images and plain Debian-built images
+/// share: sh, id, stat, chown, setpriv (util-linux), initdb and postgres on PATH.
+const START_SCRIPT: &str = r#"set -eu
+D=/var/lib/stagdb/pgdata
+u=$(id -u postgres); g=$(id -g postgres)
+mkdir -p "$D" /var/run/postgresql
+chown postgres:postgres /var/run/postgresql
+# A clone keeps its parent's owner; only a different image (uid) needs a chown.
+if [ "$(stat -c %u:%g "$D")" != "$u:$g" ]; then chown -R postgres:postgres "$D"; fi
+chmod 700 "$D"
+as_pg() { setpriv --reuid="$u" --regid="$g" --init-groups "$@"; }
+if [ ! -s "$D/PG_VERSION" ]; then
+  P=/var/lib/stagdb/.stagdb-initdb-pwfile
+  [ -s "$P" ] || { echo "stagdb: empty data directory and no password file" >&2; exit 64; }
+  chown postgres "$P"
+  as_pg initdb -D "$D" -U postgres --pwfile="$P" -E UTF8 --locale=C \
+    --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+  rm -f "$P"
+  echo "host all all all scram-sha-256" >> "$D/pg_hba.conf"
+fi
+# A clone of a running branch carries its parent's lock file.
+rm -f "$D/postmaster.pid"
+exec setpriv --reuid="$u" --regid="$g" --init-groups \
+  postgres -D "$D" -c listen_addresses='*' -c port=5432
+"#;
+
+/// What a branch's container looks like; built fresh on every start.
+pub struct BranchContainer<'a> {
+    pub name: String,
+    pub store: &'a str,
+    pub branch: &'a str,
+    pub image: String,
+    pub mountpoint: &'a Path,
+    pub listen: IpAddr,
+    pub port: u16,
+    /// The store's head port, when this branch is HEAD.
+    pub head_port: Option<u16>,
+}
+
+impl BranchContainer<'_> {
+    pub fn spec(&self) -> ContainerSpec {
+        let mut labels = BTreeMap::new();
+        labels.insert(LABEL_STORE.to_string(), self.store.to_string());
+        labels.insert(LABEL_BRANCH.to_string(), self.branch.to_string());
+        labels.insert(
+            LABEL_HEAD.to_string(),
+            if self.head_port.is_some() { "true" } else { "false" }.to_string(),
+        );
+        let mut ports = vec![PortBinding {
+            host_ip: self.listen.to_string(),
+            host_port: self.port,
+            container_port: 5432,
+        }];
+        if let Some(hp) = self.head_port {
+            ports.push(PortBinding {
+                host_ip: self.listen.to_string(),
+                host_port: hp,
+                container_port: 5432,
+            });
+        }
+        ContainerSpec {
+            name: self.name.clone(),
+            image: self.image.clone(),
+            labels,
+            env: vec![format!("PGDATA={PGDATA}")],
+            cmd: vec!["sh".into(), "-c".into(), START_SCRIPT.into()],
+            user: Some("root".into()),
+            binds: vec![format!("{}:{MOUNT}", self.mountpoint.display())],
+            ports,
+            // SIGINT is PostgreSQL's fast shutdown: it does not wait for
+            // clients to disconnect, so `stop` never ends in a SIGKILL.
+            stop_signal: Some("SIGINT".into()),
+            stop_timeout_secs: Some(60),
+            shm_size_bytes: Some(256 << 20),
+        }
+    }
+}
+
+/// The major version a data directory was made with, from its `PG_VERSION`.
+pub fn read_pg_version(mountpoint: &Path) -> Result<Option<u32>> {
+    let path = mountpoint.join("pgdata").join("PG_VERSION");
+    match std::fs::read_to_string(&path) {
+        Ok(s) => {
+            let v = s.trim();
+            // "9.6" style before 10; stagdb supports 10 and later.
+            let major = v.split('.').next().unwrap_or(v);
+            major
+                .parse()
+                .map(Some)
+                .with_context(|| format!("{} holds {v:?}, not a version", path.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// Writes initdb's one-time password file into a new, empty dataset.
+pub fn write_pwfile(mountpoint: &Path, password: &str) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = mountpoint.join(PWFILE);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    writeln!(f, "{password}").with_context(|| format!("writing {}", path.display()))
+}
+
+fn pg_config(host: IpAddr, port: u16, password: &str, timeout: Duration) -> tokio_postgres::Config {
+    let mut c = tokio_postgres::Config::new();
+    c.host(host.to_string())
+        .port(port)
+        .user(USER)
+        .password(password)
+        .dbname(DATABASE)
+        .application_name("stagdb")
+        .connect_timeout(timeout);
+    c
+}
+
+async fn connect(
+    host: IpAddr,
+    port: u16,
+    password: &str,
+    timeout: Duration,
+) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+    let (client, conn) = pg_config(host, port, password, timeout)
+        .connect(tokio_postgres::NoTls)
+        .await?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(client)
+}
+
+/// Waits until an authenticated `SELECT 1` succeeds. Fails early when the
+/// container exits, and on timeout; both errors carry the container's last log lines.
+pub async fn wait_ready(
+    docker: &Docker,
+    container: &str,
+    host: IpAddr,
+    port: u16,
+    password: &str,
+    timeout: Duration,
+) -> Result<Duration> {
+    let start = Instant::now();
+    let mut last_err: String;
+    let mut next_state_check = Instant::now();
+    loop {
+        match connect(host, port, password, Duration::from_secs(2)).await {
+            Ok(client) => match client.simple_query("SELECT 1").await {
+                Ok(_) => return Ok(start.elapsed()),
+                Err(e) => last_err = e.to_string(),
+            },
+            Err(e) => {
+                let msg = e.to_string();
+                // A wrong password will not get better by waiting.
+                if let Some(db) = e.as_db_error() {
+                    if db.code() == &tokio_postgres::error::SqlState::INVALID_PASSWORD {
+                        bail!("PostgreSQL on port {port} rejected the branch's password: {db}");
+                    }
+                }
+                last_err = msg;
+            }
+        }
+        if Instant::now() >= next_state_check {
+            next_state_check = Instant::now() + Duration::from_millis(500);
+            match docker.inspect_state(container).await? {
+                Some(st) if st.running => {}
+                Some(st) => {
+                    let logs = docker.logs_tail(container, 30).await.unwrap_or_default();
+                    bail!(
+                        "container {container} stopped while starting (status {}, exit code {}){}",
+                        st.status,
+                        st.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "?".into()),
+                        log_block(&logs)
+                    );
+                }
+                None => bail!("container {container} disappeared while starting"),
+            }
+        }
+        if start.elapsed() >= timeout {
+            let logs = docker.logs_tail(container, 30).await.unwrap_or_default();
+            bail!(
+                "PostgreSQL in {container} did not accept connections on port {port} within {}s (last error: {last_err}){}",
+                timeout.as_secs(),
+                log_block(&logs)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn log_block(logs: &str) -> String {
+    let logs = logs.trim_end();
+    if logs.is_empty() {
+        String::new()
+    } else {
+        format!("\ncontainer log (last lines):\n{logs}")
+    }
+}
+
+/// Asks a running branch to flush dirty pages so a snapshot of it recovers fast.
+pub async fn checkpoint(host: IpAddr, port: u16, password: &str) -> Result<()> {
+    let client = connect(host, port, password, Duration::from_secs(5))
+        .await
+        .context("connecting for CHECKPOINT")?;
+    client
+        .simple_query("CHECKPOINT")
+        .await
+        .context("CHECKPOINT failed")?;
+    Ok(())
+}
+
+/// Runs one query and returns the first column of each row as text (tests, benchmark).
+pub async fn query_strings(host: IpAddr, port: u16, password: &str, sql: &str) -> Result<Vec<String>> {
+    let client = connect(host, port, password, Duration::from_secs(5)).await?;
+    let mut out = Vec::new();
+    for m in client.simple_query(sql).await? {
+        if let tokio_postgres::SimpleQueryMessage::Row(r) = m {
+            out.push(r.get(0).unwrap_or_default().to_string());
+        }
+    }
+    Ok(out)
+}
+
+fn host_for_url(host: IpAddr) -> String {
+    match host {
+        IpAddr::V6(v6) => format!("[{v6}]"),
+        IpAddr::V4(v4) => v4.to_string(),
+    }
+}
+
+/// `postgresql://postgres:PASSWORD@HOST:PORT/postgres`. Passwords are
+/// alphanumeric, so they need no percent-encoding.
+pub fn url(host: IpAddr, port: u16, password: &str) -> String {
+    format!(
+        "postgresql://{USER}:{password}@{}:{port}/{DATABASE}",
+        host_for_url(host)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let v4: IpAddr = "127.0.0.1".parse().unwrap();
+        let v6: IpAddr = "::1".parse().unwrap();
+        assert_eq!(url(v4, 5, "pw"), "postgresql://postgres:pw@127.0.0.1:5/postgres");
+        assert_eq!(url(v6, 5, "pw"), "postgresql://postgres:pw@[::1]:5/postgres");
+    }
+
+    #[test]
+    fn spec_publishes_head_port_only_for_head() {
+        let mp = Path::new("/tank/s/main");
+        let mut c = BranchContainer {
+            name: "stagdb-tank-s-main".into(),
+            store: "tank/s",
+            branch: "main",
+            image: "postgres:17".into(),
+            mountpoint: mp,
+            listen: "127.0.0.1".parse().unwrap(),
+            port: 6000,
+            head_port: None,
+        };
+        let s = c.spec();
+        assert_eq!(s.ports.len(), 1);
+        assert_eq!(s.labels[LABEL_HEAD], "false");
+        assert_eq!(s.binds, ["/tank/s/main:/var/lib/stagdb"]);
+        assert!(s.env.iter().all(|e| !e.to_lowercase().contains("password")));
+        c.head_port = Some(5999);
+        let s = c.spec();
+        assert_eq!(s.ports.iter().map(|p| p.host_port).collect::<Vec<_>>(), [6000, 5999]);
+        assert_eq!(s.labels[LABEL_HEAD], "true");
+    }
+
+    #[test]
+    fn pg_version_file() {
+        let dir = std::env::temp_dir().join(format!("stagdb-pgv-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("pgdata")).unwrap();
+        assert_eq!(read_pg_version(&dir).unwrap(), None);
+        std::fs::write(dir.join("pgdata/PG_VERSION"), "17\n").unwrap();
+        assert_eq!(read_pg_version(&dir).unwrap(), Some(17));
+        std::fs::write(dir.join("pgdata/PG_VERSION"), "garbage\n").unwrap();
+        assert!(read_pg_version(&dir).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn script_uses_the_pwfile_constant() {
+        assert!(START_SCRIPT.contains(PWFILE));
+        assert!(START_SCRIPT.contains(PGDATA));
+    }
+}

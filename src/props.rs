@@ -1,0 +1,31 @@
+//! Names of the ZFS user properties that hold all of stagdb's state.
+//!
+//! On the store's root dataset: the marker and the store's settings.
+//! On each branch dataset: the branch marker and the branch's own facts.
+//! On snapshots: message, author and kind.
+//! Only values whose source is `local` count (user properties are inherited).
+
+/// Store marker (value: schema version) on the root dataset.
+pub const STORE: &str = "stagdb:store";
+/// Branch marker on a branch dataset: the branch's name.
+pub const BRANCH: &str = "stagdb:branch";
+pub const PORT: &str = "stagdb:port";
+pub const PASSWORD: &str = "stagdb:password";
+/// PostgreSQL major version the data directory was created with.
+pub const PG_VERSION: &str = "stagdb:pg_version";
+/// Creation time, unix seconds.
+pub const CREATED: &str = "stagdb:created";
+/// `BRANCH@SNAPSHOT` the branch was created from.
+pub const PARENT: &str = "stagdb:parent";
+pub const MESSAGE: &str = "stagdb:message";
+pub const AUTHOR: &str = "stagdb:author";
+/// `branch-point` on snapshots stagdb took itself to branch from.
+pub const KIND: &str = "stagdb:kind";
+pub const IMAGE: &str = "stagdb:image";
+pub const PORTS: &str = "stagdb:ports";
+pub const HEAD_PORT: &str = "stagdb:head_port";
+pub const LISTEN: &str = "stagdb:listen";
+pub const HEAD: &str = "stagdb:head";
+
+pub const STORE_SCHEMA: &str = "1";
+pub const KIND_BRANCH_POINT: &str = "branch-point";

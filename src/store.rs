@@ -1,0 +1,459 @@
+//! The store as stagdb sees it, built from one recursive `zfs get`: settings,
+//! HEAD, branches, their snapshots and lineage. Pure: no zfs or Docker calls.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use crate::names;
+use crate::ports::PortRange;
+use crate::props;
+use crate::zfs::Entry;
+use crate::zfs::parse::unescape_value;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Image template; `{major}` is replaced by the PostgreSQL major version.
+    pub image: String,
+    pub ports: PortRange,
+    pub head_port: u16,
+    pub listen: IpAddr,
+}
+
+impl Settings {
+    pub fn image_for(&self, major: u32) -> String {
+        self.image.replace("{major}", &major.to_string())
+    }
+
+    /// Where a client on this host connects: a wildcard listen address is
+    /// reachable on loopback.
+    pub fn connect_host(&self) -> IpAddr {
+        if self.listen.is_unspecified() {
+            match self.listen {
+                IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+                IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            }
+        } else {
+            self.listen
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The part after `@`.
+    pub name: String,
+    /// `dataset@name`.
+    pub full: String,
+    pub created: i64,
+    pub message: Option<String>,
+    pub author: Option<String>,
+    /// `branch-point` when stagdb took it to branch from.
+    pub kind: Option<String>,
+    pub used: u64,
+}
+
+impl Snapshot {
+    pub fn is_branch_point(&self) -> bool {
+        self.kind.as_deref() == Some(props::KIND_BRANCH_POINT)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Branch {
+    pub name: String,
+    pub dataset: String,
+    pub port: Option<u16>,
+    pub password: Option<String>,
+    pub pg_version: Option<u32>,
+    pub created: i64,
+    /// The ZFS origin snapshot (`dataset@snap`) when the branch is a clone.
+    pub origin: Option<String>,
+    pub used: u64,
+    pub referenced: u64,
+    pub mountpoint: Option<PathBuf>,
+    /// Oldest first.
+    pub snapshots: Vec<Snapshot>,
+}
+
+impl Branch {
+    pub fn snapshot(&self, name: &str) -> Option<&Snapshot> {
+        self.snapshots.iter().find(|s| s.name == name)
+    }
+
+    pub fn newest_snapshot(&self) -> Option<&Snapshot> {
+        self.snapshots.last()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub dataset: String,
+    pub pool: String,
+    pub mountpoint: Option<PathBuf>,
+    pub settings: Settings,
+    pub head: Option<String>,
+    /// Sorted by name.
+    pub branches: Vec<Branch>,
+    /// Datasets under the store that carry no branch marker of their own, or
+    /// claim a branch another dataset already holds: reported, never touched.
+    pub strays: Vec<String>,
+}
+
+/// One line of `stagdb log`.
+#[derive(Debug, Clone)]
+pub struct LogEntry<'a> {
+    pub branch: &'a str,
+    pub snapshot: &'a Snapshot,
+}
+
+impl<'a> LogEntry<'a> {
+    pub fn reference(&self) -> String {
+        format!("{}@{}", self.branch, self.snapshot.name)
+    }
+}
+
+/// Why a dataset could not be read as a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    Missing,
+    NotAStore,
+    Corrupt(String),
+}
+
+impl Store {
+    /// Builds the model from `zfs get -r` entries of `root`.
+    pub fn from_entries(root: &str, entries: &[Entry]) -> Result<Store, LoadError> {
+        let root_entry = entries
+            .iter()
+            .find(|e| e.name == root)
+            .ok_or(LoadError::Missing)?;
+        if root_entry.local(props::STORE).is_none() {
+            return Err(LoadError::NotAStore);
+        }
+        let settings = Settings {
+            image: root_entry
+                .local(props::IMAGE)
+                .unwrap_or(crate::cli::DEFAULT_IMAGE)
+                .to_string(),
+            ports: root_entry
+                .local(props::PORTS)
+                .unwrap_or(crate::cli::DEFAULT_PORTS)
+                .parse()
+                .map_err(|e| LoadError::Corrupt(format!("{}: {e}", props::PORTS)))?,
+            head_port: match root_entry.local(props::HEAD_PORT) {
+                Some(p) => p
+                    .parse()
+                    .map_err(|_| LoadError::Corrupt(format!("{}: {p:?}", props::HEAD_PORT)))?,
+                None => crate::cli::DEFAULT_HEAD_PORT,
+            },
+            listen: match root_entry.local(props::LISTEN) {
+                Some(a) => a
+                    .parse()
+                    .map_err(|_| LoadError::Corrupt(format!("{}: {a:?}", props::LISTEN)))?,
+                None => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            },
+        };
+
+        let prefix = format!("{root}/");
+        let mut branches: BTreeMap<String, Branch> = BTreeMap::new();
+        let mut strays = Vec::new();
+        // Snapshots come after their dataset in zfs output; collect by dataset.
+        let mut snaps: BTreeMap<&str, Vec<Snapshot>> = BTreeMap::new();
+        for e in entries {
+            if let Some((ds, snap)) = e.name.split_once('@') {
+                let created = e.native("creation").and_then(|v| v.parse().ok()).unwrap_or(0);
+                snaps.entry(ds).or_default().push(Snapshot {
+                    name: snap.to_string(),
+                    full: e.name.clone(),
+                    created,
+                    message: e.local(props::MESSAGE).map(unescape_value),
+                    author: e.local(props::AUTHOR).map(unescape_value),
+                    kind: e.local(props::KIND).map(str::to_string),
+                    used: e.native_u64("used").unwrap_or(0),
+                });
+                continue;
+            }
+            let Some(rest) = e.name.strip_prefix(&prefix) else {
+                continue; // the root itself
+            };
+            let Some(name) = e.local(props::BRANCH) else {
+                strays.push(e.name.clone());
+                continue;
+            };
+            // Branches are direct children whose name encodes the branch.
+            if rest.contains('/') || names::validate_branch_name(name).is_err() {
+                strays.push(e.name.clone());
+                continue;
+            }
+            let branch = Branch {
+                name: name.to_string(),
+                dataset: e.name.clone(),
+                port: e.local(props::PORT).and_then(|p| p.parse().ok()),
+                password: e.local(props::PASSWORD).map(str::to_string),
+                pg_version: e.local(props::PG_VERSION).and_then(|v| v.parse().ok()),
+                created: e
+                    .local(props::CREATED)
+                    .and_then(|v| v.parse().ok())
+                    .or_else(|| e.native("creation").and_then(|v| v.parse().ok()))
+                    .unwrap_or(0),
+                origin: e.native("origin").map(str::to_string),
+                used: e.native_u64("used").unwrap_or(0),
+                referenced: e.native_u64("referenced").unwrap_or(0),
+                mountpoint: e
+                    .native("mountpoint")
+                    .filter(|m| m.starts_with('/'))
+                    .map(PathBuf::from),
+                snapshots: Vec::new(),
+            };
+            let canonical = names::dataset_component(name) == rest;
+            match branches.get(name) {
+                // Two datasets claim one branch (an interrupted reset): the
+                // canonical name wins, the other is reported.
+                Some(existing) => {
+                    if canonical {
+                        strays.push(existing.dataset.clone());
+                        branches.insert(name.to_string(), branch);
+                    } else {
+                        strays.push(e.name.clone());
+                    }
+                }
+                None => {
+                    branches.insert(name.to_string(), branch);
+                }
+            }
+        }
+        for b in branches.values_mut() {
+            if let Some(mut s) = snaps.remove(b.dataset.as_str()) {
+                // Stable: snapshots taken within one second keep zfs's order.
+                s.sort_by_key(|s| s.created);
+                b.snapshots = s;
+            }
+        }
+        let head = root_entry.local(props::HEAD).map(str::to_string);
+        Ok(Store {
+            dataset: root.to_string(),
+            pool: root.split('/').next().unwrap_or(root).to_string(),
+            mountpoint: root_entry
+                .native("mountpoint")
+                .filter(|m| m.starts_with('/'))
+                .map(PathBuf::from),
+            settings,
+            head,
+            branches: branches.into_values().collect(),
+            strays,
+        })
+    }
+
+    pub fn branch(&self, name: &str) -> Option<&Branch> {
+        self.branches.iter().find(|b| b.name == name)
+    }
+
+    pub fn branch_names(&self) -> impl Iterator<Item = &str> {
+        self.branches.iter().map(|b| b.name.as_str())
+    }
+
+    pub fn head_branch(&self) -> Option<&Branch> {
+        self.head.as_deref().and_then(|h| self.branch(h))
+    }
+
+    pub fn branch_of_dataset(&self, dataset: &str) -> Option<&Branch> {
+        self.branches.iter().find(|b| b.dataset == dataset)
+    }
+
+    /// The branch and snapshot a branch was cloned from, as `(branch, snapshot)`.
+    pub fn parent_of(&self, branch: &Branch) -> Option<(&Branch, &Snapshot)> {
+        let origin = branch.origin.as_deref()?;
+        let (ds, snap) = origin.split_once('@')?;
+        let parent = self.branch_of_dataset(ds)?;
+        let s = parent.snapshot(snap)?;
+        Some((parent, s))
+    }
+
+    /// `BRANCH@SNAPSHOT` of the branch point, or the raw origin when the
+    /// parent is not a branch of this store.
+    pub fn parent_ref(&self, branch: &Branch) -> Option<String> {
+        match self.parent_of(branch) {
+            Some((p, s)) => Some(format!("{}@{}", p.name, s.name)),
+            None => branch.origin.clone(),
+        }
+    }
+
+    /// Branches cloned from the given snapshot (`dataset@snap`).
+    pub fn clones_of(&self, snapshot_full: &str) -> Vec<&Branch> {
+        self.branches
+            .iter()
+            .filter(|b| b.origin.as_deref() == Some(snapshot_full))
+            .collect()
+    }
+
+    /// Branches cloned from any snapshot of `branch`.
+    pub fn children_of(&self, branch: &Branch) -> Vec<&Branch> {
+        self.branches
+            .iter()
+            .filter(|b| {
+                b.origin
+                    .as_deref()
+                    .and_then(|o| o.split_once('@'))
+                    .is_some_and(|(ds, _)| ds == branch.dataset)
+            })
+            .collect()
+    }
+
+    /// Ports held by branches; they stay with their branch for its lifetime.
+    pub fn taken_ports(&self) -> BTreeSet<u16> {
+        let mut taken: BTreeSet<u16> = self.branches.iter().filter_map(|b| b.port).collect();
+        taken.insert(self.settings.head_port);
+        taken
+    }
+
+    /// Snapshots from `branch` (from `from` inclusive, else its newest)
+    /// back through its ancestors, newest first, like `git log`.
+    pub fn log<'a>(&'a self, branch: &'a Branch, from: Option<&str>) -> Vec<LogEntry<'a>> {
+        let mut out = Vec::new();
+        let mut seen = BTreeSet::new();
+        let mut cur = branch;
+        let mut limit: Option<String> = from.map(str::to_string);
+        loop {
+            if !seen.insert(cur.dataset.as_str()) {
+                break; // lineage loops cannot happen in ZFS; be safe anyway
+            }
+            let end = match &limit {
+                Some(l) => match cur.snapshots.iter().position(|s| &s.name == l) {
+                    Some(i) => i + 1,
+                    None => 0,
+                },
+                None => cur.snapshots.len(),
+            };
+            for s in cur.snapshots[..end].iter().rev() {
+                out.push(LogEntry {
+                    branch: &cur.name,
+                    snapshot: s,
+                });
+            }
+            match self.parent_of(cur) {
+                Some((p, s)) => {
+                    limit = Some(s.name.clone());
+                    cur = p;
+                }
+                None => break,
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zfs::parse::parse_get;
+
+    /// Builds `zfs get` output lines for a small store:
+    /// main (snapshots s1, s2), dev cloned from main@s1 (snapshot d1),
+    /// feat cloned from dev@d1, and a stray dataset.
+    fn sample() -> String {
+        let mut o = String::new();
+        let mut line = |n: &str, p: &str, v: &str, s: &str| {
+            o.push_str(&format!("{n}\t{p}\t{v}\t{s}\n"));
+        };
+        line("tank/sdb", "type", "filesystem", "-");
+        line("tank/sdb", "mountpoint", "/tank/sdb", "default");
+        line("tank/sdb", props::STORE, "1", "local");
+        line("tank/sdb", props::HEAD, "dev", "local");
+        line("tank/sdb", props::PORTS, "6000-6010", "local");
+        line("tank/sdb", props::HEAD_PORT, "5999", "local");
+        line("tank/sdb/main", "type", "filesystem", "-");
+        line("tank/sdb/main", "origin", "-", "-");
+        line("tank/sdb/main", props::STORE, "1", "inherited from tank/sdb");
+        line("tank/sdb/main", props::BRANCH, "main", "local");
+        line("tank/sdb/main", props::PORT, "6000", "local");
+        line("tank/sdb/main", props::HEAD, "dev", "inherited from tank/sdb");
+        line("tank/sdb/main@s1", "creation", "100", "-");
+        line("tank/sdb/main@s1", props::MESSAGE, "one", "local");
+        line("tank/sdb/main@s1", props::BRANCH, "main", "inherited from tank/sdb/main");
+        line("tank/sdb/main@s2", "creation", "200", "-");
+        line("tank/sdb/dev", "origin", "tank/sdb/main@s1", "-");
+        line("tank/sdb/dev", props::BRANCH, "dev", "local");
+        line("tank/sdb/dev", props::PORT, "6001", "local");
+        line("tank/sdb/dev@d1", "creation", "150", "-");
+        line("tank/sdb/dev@d1", props::KIND, "branch-point", "local");
+        line("tank/sdb/feat:2Fx", "origin", "tank/sdb/dev@d1", "-");
+        line("tank/sdb/feat:2Fx", props::BRANCH, "feat/x", "local");
+        line("tank/sdb/feat:2Fx", props::PORT, "6002", "local");
+        line("tank/sdb/other", "type", "filesystem", "-");
+        line("tank/sdb/other", props::BRANCH, "main", "inherited from tank/sdb/main");
+        o
+    }
+
+    fn store() -> Store {
+        Store::from_entries("tank/sdb", &parse_get(&sample()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn loads_settings_branches_and_strays() {
+        let s = store();
+        assert_eq!(s.pool, "tank");
+        assert_eq!(s.head.as_deref(), Some("dev"));
+        assert_eq!(s.settings.head_port, 5999);
+        assert_eq!(s.settings.ports.low, 6000);
+        assert_eq!(s.branch_names().collect::<Vec<_>>(), ["dev", "feat/x", "main"]);
+        assert_eq!(s.strays, ["tank/sdb/other"]);
+        assert_eq!(s.branch("main").unwrap().snapshots.len(), 2);
+        assert_eq!(s.branch("main").unwrap().origin, None);
+        assert_eq!(
+            s.taken_ports().into_iter().collect::<Vec<_>>(),
+            [5999, 6000, 6001, 6002]
+        );
+    }
+
+    #[test]
+    fn not_a_store() {
+        let e = parse_get("tank/x\ttype\tfilesystem\t-\n").unwrap();
+        assert_eq!(
+            Store::from_entries("tank/x", &e).unwrap_err(),
+            LoadError::NotAStore
+        );
+        assert_eq!(
+            Store::from_entries("tank/y", &e).unwrap_err(),
+            LoadError::Missing
+        );
+    }
+
+    #[test]
+    fn lineage() {
+        let s = store();
+        let feat = s.branch("feat/x").unwrap();
+        assert_eq!(s.parent_ref(feat).as_deref(), Some("dev@d1"));
+        let main = s.branch("main").unwrap();
+        let children: Vec<&str> = s.children_of(main).iter().map(|b| b.name.as_str()).collect();
+        assert_eq!(children, ["dev"]);
+        assert_eq!(s.clones_of("tank/sdb/main@s2").len(), 0);
+        assert_eq!(s.clones_of("tank/sdb/main@s1").len(), 1);
+    }
+
+    #[test]
+    fn log_follows_ancestry_from_the_branch_point() {
+        let s = store();
+        let refs = |b: &str, from: Option<&str>| -> Vec<String> {
+            s.log(s.branch(b).unwrap(), from)
+                .iter()
+                .map(LogEntry::reference)
+                .collect()
+        };
+        // main@s2 was taken after dev branched off at s1: not in dev's history.
+        assert_eq!(refs("feat/x", None), ["dev@d1", "main@s1"]);
+        assert_eq!(refs("dev", None), ["dev@d1", "main@s1"]);
+        assert_eq!(refs("main", None), ["main@s2", "main@s1"]);
+        assert_eq!(refs("main", Some("s1")), ["main@s1"]);
+        assert_eq!(refs("main", Some("nope")), Vec::<String>::new());
+    }
+
+    #[test]
+    fn image_template_and_connect_host() {
+        let s = store();
+        assert_eq!(s.settings.image_for(17), "postgres:17");
+        let mut set = s.settings.clone();
+        set.listen = "0.0.0.0".parse().unwrap();
+        assert_eq!(set.connect_host().to_string(), "127.0.0.1");
+    }
+}

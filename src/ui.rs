@@ -1,0 +1,190 @@
+//! Output: data on stdout (tables or JSON), status on stderr; prompts.
+
+use std::fmt::Display;
+use std::io::Write;
+
+use comfy_table::presets::NOTHING;
+use comfy_table::{Cell, ContentArrangement, Table};
+use serde::Serialize;
+
+use crate::error::{CmdResult, usage_error, user_error};
+use crate::settings::Settings;
+
+#[derive(Debug, Clone)]
+pub struct Printer {
+    pub quiet: bool,
+    pub json: bool,
+    pub color_out: bool,
+    pub color_err: bool,
+}
+
+impl Printer {
+    pub fn new(s: &Settings) -> Printer {
+        Printer {
+            quiet: s.quiet,
+            json: s.json,
+            color_out: s.color_out,
+            color_err: s.color_err,
+        }
+    }
+
+    /// A progress or result message for humans, on stderr; silenced by -q.
+    pub fn status(&self, msg: impl Display) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stderr().lock(), "{msg}");
+        }
+    }
+
+    /// A warning on stderr; shown even with -q.
+    pub fn warn(&self, msg: impl Display) {
+        let (y, r) = if self.color_err { ("\x1b[1;33m", "\x1b[0m") } else { ("", "") };
+        let _ = writeln!(std::io::stderr().lock(), "{y}warning:{r} {msg}");
+    }
+
+    /// One line of data on stdout.
+    pub fn line(&self, s: impl Display) -> std::io::Result<()> {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{s}")?;
+        out.flush()
+    }
+
+    pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> CmdResult {
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// A borderless table, like `git branch -v`/`docker ps`.
+    pub fn table(&self, header: &[&str], rows: Vec<Vec<Cell>>) -> std::io::Result<()> {
+        let mut t = Table::new();
+        t.load_preset(NOTHING)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(header.iter().map(|h| Cell::new(h)));
+        if !self.color_out {
+            t.force_no_tty();
+        } else {
+            t.enforce_styling();
+        }
+        for r in rows {
+            t.add_row(r);
+        }
+        // comfy-table pads each cell with one space on both sides; trim the
+        // trailing run so lines do not end in blanks.
+        let text = t.to_string();
+        let mut out = std::io::stdout().lock();
+        for l in text.lines() {
+            writeln!(out, "{}", l.trim_end().strip_prefix(' ').unwrap_or(l.trim_end()))?;
+        }
+        out.flush()
+    }
+
+    pub fn paint(&self, s: &str, code: &str) -> String {
+        if self.color_out {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+/// Asks before a destructive step. Without a terminal, requires --yes.
+pub fn confirm(settings: &Settings, question: &str) -> CmdResult {
+    if settings.yes {
+        return Ok(());
+    }
+    if !settings.interactive {
+        return Err(usage_error(format!("{question} - refusing to go on without confirmation"))
+            .hint("stdin is not a terminal: pass --yes to confirm"));
+    }
+    let ok = dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(false)
+        .interact()
+        .map_err(|e| user_error(format!("could not read the answer: {e}")))?;
+    if ok {
+        Ok(())
+    } else {
+        Err(user_error("aborted"))
+    }
+}
+
+/// `1.2 MiB`, `512 B`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = n as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i < UNITS.len() - 1 {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[i])
+    }
+}
+
+/// `3 minutes ago`, from unix seconds.
+pub fn age(then: i64, now: i64) -> String {
+    let d = (now - then).max(0);
+    let (n, unit) = match d {
+        0..=59 => return "just now".to_string(),
+        60..=3599 => (d / 60, "minute"),
+        3600..=86_399 => (d / 3600, "hour"),
+        86_400..=2_591_999 => (d / 86_400, "day"),
+        2_592_000..=31_535_999 => (d / 2_592_000, "month"),
+        _ => (d / 31_536_000, "year"),
+    };
+    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+}
+
+/// RFC 3339 in UTC, for JSON.
+pub fn rfc3339(secs: i64) -> String {
+    jiff::Timestamp::from_second(secs)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+/// Local `YYYY-MM-DD HH:MM:SS`, for humans.
+pub fn local_time(secs: i64) -> String {
+    jiff::Timestamp::from_second(secs)
+        .map(|t| {
+            t.to_zoned(jiff::tz::TimeZone::system())
+                .strftime("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+pub fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(3 << 30), "3.0 GiB");
+    }
+
+    #[test]
+    fn ages() {
+        assert_eq!(age(100, 100), "just now");
+        assert_eq!(age(0, 60), "1 minute ago");
+        assert_eq!(age(0, 7200), "2 hours ago");
+        assert_eq!(age(0, 86_400 * 3), "3 days ago");
+        assert_eq!(age(50, 0), "just now");
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+    }
+}
