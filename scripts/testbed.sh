@@ -175,24 +175,39 @@ zfs_fuse_pid() {
     pgrep -x zfs-fuse | head -n1
 }
 
-# After zfs-fuse died (killed, machine suspended...) its FUSE mounts stay behind as dead mounts
-# ("Transport endpoint is not connected") and would block the new daemon from mounting there.
+# After zfs-fuse died (killed, crashed) its FUSE mounts stay behind as dead mounts ("Transport
+# endpoint is not connected") and would shadow or block the new daemon's mounts. Only called when no
+# zfs-fuse process exists, so every zfs-fuse mount is dead. (stat(2) on a dead mount's root can still
+# succeed from the kernel's attribute cache, so it is no test of liveness.)
 unmount_stale_zfs_mounts() {
-    local src mnt fstype rest
+    local src mnt fstype rest m
     local stale=()
     while read -r src mnt fstype rest; do
-        [[ $fstype == fuse || $fstype == fuse.zfs-fuse ]] || continue
         mnt=$(printf '%b' "$mnt") # /proc/mounts escapes spaces as \040
-        if ! timeout 5 stat -t "$mnt" >/dev/null 2>&1; then
+        # zfs-fuse's mounts: datasets are "fuse.zfs", its statistics are "kstat /zfs-kstat fuse".
+        if [[ $fstype == fuse.zfs || ($fstype == fuse && $src == kstat && $mnt == /zfs-kstat) ]]; then
             stale+=("$mnt")
         fi
     done </proc/mounts
-    local m
-    # Deepest first.
-    for m in $(printf '%s\n' "${stale[@]}" | awk '{print length, $0}' | sort -rn | cut -d' ' -f2-); do
-        log "zfs: unmounting stale FUSE mount $m"
+    [[ ${#stale[@]} -gt 0 ]] || return 0
+    log "zfs: unmounting ${#stale[@]} dead zfs-fuse mount(s) left by a previous zfs-fuse"
+    # Deepest first; the same path may be listed more than once (stacked mounts).
+    while IFS= read -r m; do
         umount -l "$m" 2>/dev/null || umount -f "$m" 2>/dev/null || true
+    done < <(printf '%s\n' "${stale[@]}" | awk '{print length($0) "\t" $0}' | sort -rn | cut -f2-)
+}
+
+# zfs-fuse answers "dataset is busy" for a moment after the last file in it was closed (FUSE releases
+# files asynchronously): retry.
+zfs_destroy() {
+    local i err
+    for i in $(seq 1 40); do
+        err=$(zfs destroy "$@" 2>&1) && return 0
+        [[ $err == *busy* ]] || break
+        sleep 0.25
     done
+    printf '%s\n' "$err" >&2
+    return 1
 }
 
 ensure_zfs_fuse() {
@@ -214,7 +229,8 @@ ensure_zfs_fuse() {
     rm -f "$ZFS_PIDFILE"
     log "zfs-fuse: starting"
     # zfs-fuse daemonizes itself.
-    if ! zfs-fuse --pidfile "$ZFS_PIDFILE" >>"$LOG_DIR/zfs-fuse.log" 2>&1; then
+    # 9>&-: the daemon must not inherit (and hold forever) the testbed lock.
+    if ! zfs-fuse --pidfile "$ZFS_PIDFILE" >>"$LOG_DIR/zfs-fuse.log" 2>&1 9>&-; then
         show_log "$LOG_DIR/zfs-fuse.log"
         die "zfs-fuse failed to start"
     fi
@@ -305,7 +321,8 @@ ensure_dockerd() {
     local dlog="$LOG_DIR/dockerd.log"
     printf '\n===== %s dockerd started by testbed.sh =====\n' "$(date -Is)" >>"$dlog"
     # Detached from this script (own session, no stdin/terminal) so it outlives it.
-    setsid nohup dockerd >>"$dlog" 2>&1 </dev/null &
+    # 9>&-: the daemon must not inherit (and hold forever) the testbed lock.
+    setsid nohup dockerd >>"$dlog" 2>&1 </dev/null 9>&- &
     pid=$!
     for i in $(seq 1 120); do
         if docker_answers; then
@@ -479,19 +496,19 @@ verify() {
 
     # ZFS: create / user properties / snapshot / clone / destroy on a scratch dataset.
     local ds="$POOL/testbed-check-$$"
-    CLEANUPS+=("zfs destroy -R $ds")
+    CLEANUPS+=("zfs_destroy -R $ds")
     zfs create -o stagdb:testbed=origin "$ds" || die "zfs create $ds failed"
     local mnt
     mnt=$(zfs get -H -o value mountpoint "$ds")
     echo hello >"$mnt/file" || die "cannot write into $mnt"
     zfs snapshot -o stagdb:message=check "$ds@s1" || die "zfs snapshot -o failed"
     zfs clone -o stagdb:testbed=clone "$ds@s1" "$ds-clone" || die "zfs clone -o failed"
-    CLEANUPS+=("zfs destroy -R $ds-clone")
+    CLEANUPS+=("zfs_destroy -R $ds-clone")
     [[ $(zfs get -H -o value stagdb:testbed "$ds-clone") == clone ]] || die "user property on clone not set"
     [[ $(zfs get -H -o value stagdb:message "$ds@s1") == check ]] || die "user property on snapshot not set"
     [[ $(zfs get -H -o value origin "$ds-clone") == "$ds@s1" ]] || die "clone origin wrong"
     [[ $(cat "$(zfs get -H -o value mountpoint "$ds-clone")/file") == hello ]] || die "clone content wrong"
-    zfs destroy "$ds-clone" || die "zfs destroy $ds-clone failed"
+    zfs_destroy "$ds-clone" || die "zfs destroy $ds-clone failed"
     log "verify: zfs create/snapshot/clone/user properties/destroy ok"
 
     # Docker + ZFS: a container from the 17 image runs postgres on a data directory inside the
@@ -506,6 +523,8 @@ verify() {
             mkdir -p /data/pg && chown postgres:postgres /data/pg && chmod 700 /data/pg
             setpriv --reuid=postgres --regid=postgres --init-groups \
                 initdb -D /data/pg -U postgres --auth=trust --no-sync >/dev/null
+            # initdb only lets in loopback; published ports arrive from the bridge gateway.
+            echo "host all all all trust" >>/data/pg/pg_hba.conf
             exec setpriv --reuid=postgres --regid=postgres --init-groups \
                 postgres -D /data/pg -c listen_addresses=* -c unix_socket_directories=/tmp \
                 -c fsync=off' >/dev/null || die "docker run of $tag with a bind-mounted zfs dataset failed"
@@ -528,7 +547,8 @@ verify() {
     [[ $(stat -c %u "$mnt/pg/PG_VERSION") == "$(docker exec "$name" id -u postgres)" ]] ||
         die "data directory on zfs not owned by the container's postgres uid"
     docker rm -f "$name" >/dev/null || die "docker rm -f $name failed"
-    zfs destroy -R "$ds" || die "zfs destroy -R $ds failed"
+    zfs_destroy -R "$ds" || die "zfs destroy -R $ds failed"
+    CLEANUPS=()
     log "verify: container with bind-mounted zfs dataset + port 127.0.0.1:$port -> postgres 17 ok"
 }
 

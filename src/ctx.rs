@@ -21,7 +21,10 @@ pub enum Undo {
     /// A container, by name.
     Container(String),
     /// A pool made on a sparse file by `init --pool-file`.
-    Pool { name: String, file: std::path::PathBuf },
+    Pool {
+        name: String,
+        file: std::path::PathBuf,
+    },
 }
 
 pub struct Ctx {
@@ -66,6 +69,17 @@ impl Ctx {
         self.undo.borrow_mut().push(what);
     }
 
+    /// Records what a zfs create/clone made, also when zfs made it but then
+    /// failed (e.g. could not mount it): it exists and is ours to roll back.
+    pub fn track(&self, res: anyhow::Result<()>, what: Undo) -> anyhow::Result<()> {
+        match &res {
+            Ok(()) => self.created(what),
+            Err(e) if crate::zfs::was_created(e) => self.created(what),
+            Err(_) => {}
+        }
+        res
+    }
+
     /// Forgets recorded steps: what they created is now meant to stay.
     pub fn keep(&self) {
         self.undo.borrow_mut().clear();
@@ -78,7 +92,8 @@ impl Ctx {
         if steps.is_empty() {
             return;
         }
-        self.printer.status("rolling back what this command created");
+        self.printer
+            .status("rolling back what this command created");
         for step in steps {
             let res: anyhow::Result<()> = match &step {
                 Undo::Dataset(ds) => self.zfs.destroy(ds, true),

@@ -217,8 +217,10 @@ impl Docker {
         // bollard checks that a unix socket file exists here, before any request.
         let api = bollard::Docker::connect_with_host(host)
             .map_err(|e| api_error(host, "connecting", e))?;
-        // bollard defaults to the newest API version it knows; older engines (Debian 12's speaks 1.41)
-        // and Podman reject that, so ask the engine and step down to its version.
+        // bollard defaults to the newest API version it knows (1.53); older engines (Debian 12's speaks
+        // 1.41) and Podman reject "/v1.53/..." as too new, so ask the engine and step down to its version.
+        // (bollard 0.21 happens to drop the "/vX.Y" prefix from request paths today; this keeps us
+        // correct when it stops doing that.)
         let api = api
             .with_timeout(CONNECT_TIMEOUT)
             .negotiate_version()
@@ -558,9 +560,10 @@ fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
         labels: Some(spec.labels.clone().into_iter().collect()),
         env: Some(spec.env.clone()),
         cmd: (!spec.cmd.is_empty()).then(|| spec.cmd.clone()),
-        // An empty (not absent) entrypoint clears the image's, e.g. the official postgres image's
-        // docker-entrypoint.sh, so cmd runs exactly as given.
-        entrypoint: Some(Vec::new()),
+        // [""] (what `docker run --entrypoint ""` sends) clears the image's entrypoint, e.g. the
+        // official postgres image's docker-entrypoint.sh, so cmd runs as given. Docker also accepts
+        // [], but Podman's compat API treats [] as "not set" and keeps the image's.
+        entrypoint: Some(vec![String::new()]),
         user: spec.user.clone(),
         exposed_ports: (!exposed.is_empty()).then_some(exposed),
         stop_signal: spec.stop_signal.clone(),

@@ -87,7 +87,10 @@ impl CommandError {
 /// Indents continuation lines so multi-line causes (a command's stderr) stay readable.
 fn indent_rest(s: &str, n: usize) -> String {
     let pad = " ".repeat(n);
-    s.trim_end().lines().collect::<Vec<_>>().join(&format!("\n{pad}"))
+    s.trim_end()
+        .lines()
+        .collect::<Vec<_>>()
+        .join(&format!("\n{pad}"))
 }
 
 impl fmt::Display for CommandError {

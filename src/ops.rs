@@ -45,8 +45,11 @@ pub fn load_store(ctx: &Ctx, dataset: &str) -> CmdResult<Store> {
     let entries = match ctx.zfs.get_tree(dataset) {
         Ok(e) => e,
         Err(e) if zfs::is_missing(&e) => {
-            return Err(user_error(format!("store dataset '{dataset}' does not exist"))
-                .hint("create it with `stagdb init --dataset DATASET`, or check --store/STAGDB_STORE"));
+            return Err(
+                user_error(format!("store dataset '{dataset}' does not exist")).hint(
+                    "create it with `stagdb init --dataset DATASET`, or check --store/STAGDB_STORE",
+                ),
+            );
         }
         Err(e) => return Err(e.into()),
     };
@@ -57,7 +60,9 @@ pub fn load_store(ctx: &Ctx, dataset: &str) -> CmdResult<Store> {
             props::STORE
         ))
         .hint("stagdb only works on datasets it created; use `stagdb init` for a new store"),
-        LoadError::Corrupt(what) => user_error(format!("store '{dataset}' has an invalid setting {what}")),
+        LoadError::Corrupt(what) => {
+            user_error(format!("store '{dataset}' has an invalid setting {what}"))
+        }
     })
 }
 
@@ -69,13 +74,14 @@ fn branch_not_found(store: &Store, name: &str) -> CommandError {
     }
 }
 
-pub fn head<'a>(store: &'a Store) -> CmdResult<&'a Branch> {
+pub fn head(store: &Store) -> CmdResult<&Branch> {
     match &store.head {
         Some(h) => store.branch(h).ok_or_else(|| {
             user_error(format!("HEAD points to branch '{h}', which does not exist"))
                 .hint("check out another branch with `stagdb checkout NAME`")
         }),
-        None => Err(user_error("the store has no HEAD").hint("check out a branch with `stagdb checkout NAME`")),
+        None => Err(user_error("the store has no HEAD")
+            .hint("check out a branch with `stagdb checkout NAME`")),
     }
 }
 
@@ -84,7 +90,9 @@ pub fn find_branch<'a>(store: &'a Store, name: &str) -> CmdResult<&'a Branch> {
         return head(store);
     }
     names::validate_branch_name(name).map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
-    store.branch(name).ok_or_else(|| branch_not_found(store, name))
+    store
+        .branch(name)
+        .ok_or_else(|| branch_not_found(store, name))
 }
 
 /// A branch argument that defaults to HEAD.
@@ -123,8 +131,12 @@ pub fn resolve_ref<'a>(store: &'a Store, s: &str) -> CmdResult<Target<'a>> {
                     snapshot: Some(sn),
                 }),
                 None => {
-                    let err = user_error(format!("snapshot '{}@{snapshot}' does not exist", b.name));
-                    let hint = match names::did_you_mean(&snapshot, b.snapshots.iter().map(|s| s.name.as_str())) {
+                    let err =
+                        user_error(format!("snapshot '{}@{snapshot}' does not exist", b.name));
+                    let hint = match names::did_you_mean(
+                        &snapshot,
+                        b.snapshots.iter().map(|s| s.name.as_str()),
+                    ) {
                         Some(m) => format!("did you mean '{}@{m}'?", b.name),
                         None => format!("list snapshots with `stagdb log {}`", b.name),
                     };
@@ -174,20 +186,31 @@ pub fn password(branch: &Branch) -> CmdResult<&str> {
 }
 
 pub fn port(branch: &Branch) -> CmdResult<u16> {
-    branch
-        .port
-        .ok_or_else(|| user_error(format!("branch '{}' has no {} property", branch.name, props::PORT)))
+    branch.port.ok_or_else(|| {
+        user_error(format!(
+            "branch '{}' has no {} property",
+            branch.name,
+            props::PORT
+        ))
+    })
 }
 
 pub fn url(store: &Store, branch: &Branch) -> CmdResult<String> {
-    Ok(pg::url(store.settings.connect_host(), port(branch)?, password(branch)?))
+    Ok(pg::url(
+        store.settings.connect_host(),
+        port(branch)?,
+        password(branch)?,
+    ))
 }
 
 /// The major version the branch's data directory was made with.
 fn major_of(branch: &Branch) -> CmdResult<u32> {
     let mp = branch.mountpoint.as_deref().ok_or_else(|| {
-        user_error(format!("branch '{}' ({}) is not mounted", branch.name, branch.dataset))
-            .hint(format!("mount it with `zfs mount {}`", branch.dataset))
+        user_error(format!(
+            "branch '{}' ({}) is not mounted",
+            branch.name, branch.dataset
+        ))
+        .hint(format!("mount it with `zfs mount {}`", branch.dataset))
     })?;
     match pg::read_pg_version(mp)? {
         Some(v) => Ok(v),
@@ -276,19 +299,38 @@ pub async fn stop_branch(ctx: &Ctx, store: &Store, branch: &Branch) -> CmdResult
 
 /// `user@host`, or STAGDB_AUTHOR.
 pub fn author() -> String {
-    if let Ok(a) = std::env::var("STAGDB_AUTHOR") {
-        if !a.is_empty() {
-            return a;
-        }
+    if let Ok(a) = std::env::var("STAGDB_AUTHOR")
+        && !a.is_empty()
+    {
+        return a;
     }
     let user = ["SUDO_USER", "USER", "LOGNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .or_else(user_from_passwd)
         .unwrap_or_else(|| "unknown".into());
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_default();
-    if host.is_empty() { user } else { format!("{user}@{host}") }
+    if host.is_empty() {
+        user
+    } else {
+        format!("{user}@{host}")
+    }
+}
+
+/// The name of the process's uid in /etc/passwd (cron jobs and CI runners
+/// often have no USER variable).
+fn user_from_passwd() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        let id: u32 = f.nth(1)?.parse().ok()?;
+        (id == uid).then(|| name.to_string())
+    })
 }
 
 /// Takes a snapshot, asking a running PostgreSQL for a CHECKPOINT first so a
@@ -303,17 +345,17 @@ pub async fn snapshot_branch(
     message: Option<&str>,
     kind: Option<&str>,
 ) -> CmdResult<String> {
-    if running {
-        if let (Some(port), Some(pw)) = (branch.port, branch.password.as_deref()) {
-            if let Err(e) = pg::checkpoint(store.settings.connect_host(), port, pw).await {
-                ctx.printer.warn(format!(
-                    "CHECKPOINT on '{}' failed ({e:#}); the snapshot is still crash-consistent",
-                    branch.name
-                ));
-            }
-        }
+    if running
+        && let (Some(port), Some(pw)) = (branch.port, branch.password.as_deref())
+        && let Err(e) = pg::checkpoint(store.settings.connect_host(), port, pw).await
+    {
+        ctx.printer.warn(format!(
+            "CHECKPOINT on '{}' failed ({e:#}); the snapshot is still crash-consistent",
+            branch.name
+        ));
     }
-    let mut sprops: Vec<(&str, String)> = vec![(props::AUTHOR, crate::zfs::parse::escape_value(&author()))];
+    let mut sprops: Vec<(&str, String)> =
+        vec![(props::AUTHOR, crate::zfs::parse::escape_value(&author()))];
     if let Some(m) = message {
         sprops.push((props::MESSAGE, crate::zfs::parse::escape_value(m)));
     }
@@ -337,7 +379,11 @@ pub async fn snapshot_branch(
     let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
     // Names from the clock can meet within one second: let zfs decide.
     for i in 1..100 {
-        let n = if i == 1 { stamp.clone() } else { format!("{stamp}-{i}") };
+        let n = if i == 1 {
+            stamp.clone()
+        } else {
+            format!("{stamp}-{i}")
+        };
         let full = format!("{}@{n}", branch.dataset);
         match ctx.zfs.snapshot(&full, &sprops) {
             Ok(()) => {
@@ -348,7 +394,10 @@ pub async fn snapshot_branch(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(user_error(format!("could not find a free snapshot name for '{}'", branch.name)))
+    Err(user_error(format!(
+        "could not find a free snapshot name for '{}'",
+        branch.name
+    )))
 }
 
 /// What `branch` created.
@@ -368,11 +417,20 @@ const MAX_DATASET_LEN: usize = 255 - 40;
 
 /// Creates branch `name` from `start` (HEAD, a branch, or BRANCH@SNAPSHOT)
 /// and optionally starts it. Everything it creates is rolled back on failure.
-pub async fn create_branch(ctx: &Ctx, store: &Store, name: &str, start: &str, no_start: bool) -> CmdResult<Created> {
+pub async fn create_branch(
+    ctx: &Ctx,
+    store: &Store,
+    name: &str,
+    start: &str,
+    no_start: bool,
+) -> CmdResult<Created> {
     names::validate_branch_name(name).map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
     if store.branch(name).is_some() {
-        return Err(user_error(format!("branch '{name}' already exists"))
-            .hint(format!("pick another name, or remove it with `stagdb rm {name}`")));
+        return Err(
+            user_error(format!("branch '{name}' already exists")).hint(format!(
+                "pick another name, or remove it with `stagdb rm {name}`"
+            )),
+        );
     }
     let dataset = format!("{}/{}", store.dataset, names::dataset_component(name));
     if dataset.len() > MAX_DATASET_LEN {
@@ -391,7 +449,16 @@ pub async fn create_branch(ctx: &Ctx, store: &Store, name: &str, start: &str, no
                 state_of(cs.get(&parent.name)) == "running"
             };
             let msg = format!("branch point of {name}");
-            snapshot_branch(ctx, store, parent, running, None, Some(&msg), Some(props::KIND_BRANCH_POINT)).await?
+            snapshot_branch(
+                ctx,
+                store,
+                parent,
+                running,
+                None,
+                Some(&msg),
+                Some(props::KIND_BRANCH_POINT),
+            )
+            .await?
         }
     };
     let origin = format!("{}@{snap_name}", parent.dataset);
@@ -401,7 +468,8 @@ pub async fn create_branch(ctx: &Ctx, store: &Store, name: &str, start: &str, no
     // store, so concurrent branch commands never pick the same port.
     let port = {
         let _lock = crate::lock::lock_store(&store.dataset, || {
-            ctx.printer.status("waiting for another stagdb command on this store")
+            ctx.printer
+                .status("waiting for another stagdb command on this store")
         })?;
         let fresh = load_store(ctx, &store.dataset)?;
         if fresh.branch(name).is_some() {
@@ -412,8 +480,11 @@ pub async fn create_branch(ctx: &Ctx, store: &Store, name: &str, start: &str, no
             ports::port_is_free(listen, p)
         })
         .ok_or_else(|| {
-            user_error(format!("no free port left in the store's range {}", fresh.settings.ports))
-                .hint("remove branches you no longer need with `stagdb rm`")
+            user_error(format!(
+                "no free port left in the store's range {}",
+                fresh.settings.ports
+            ))
+            .hint("remove branches you no longer need with `stagdb rm`")
         })?;
         let mut bprops: Vec<(&str, String)> = vec![
             (props::BRANCH, name.to_string()),
@@ -428,24 +499,30 @@ pub async fn create_branch(ctx: &Ctx, store: &Store, name: &str, start: &str, no
         if let Some(v) = parent.pg_version {
             bprops.push((props::PG_VERSION, v.to_string()));
         }
-        ctx.zfs.clone_snapshot(&origin, &dataset, &bprops).map_err(|e| {
-            if zfs::is_already_exists(&e) {
-                user_error(format!("branch '{name}' already exists (created concurrently)"))
-            } else {
-                e.into()
-            }
-        })?;
-        ctx.created(Undo::Dataset(dataset.clone()));
+        let res = ctx.zfs.clone_snapshot(&origin, &dataset, &bprops);
+        ctx.track(res, Undo::Dataset(dataset.clone()))
+            .map_err(|e| {
+                if zfs::is_already_exists(&e) {
+                    user_error(format!(
+                        "branch '{name}' already exists (created concurrently)"
+                    ))
+                } else {
+                    e.into()
+                }
+            })?;
         port
     };
 
     let fresh = load_store(ctx, &store.dataset)?;
-    let branch = fresh
-        .branch(name)
-        .ok_or_else(|| internal_error(format!("branch '{name}' vanished right after it was created")))?;
+    let branch = fresh.branch(name).ok_or_else(|| {
+        internal_error(format!(
+            "branch '{name}' vanished right after it was created"
+        ))
+    })?;
     let mut ready_ms = None;
     if !no_start {
-        ctx.printer.status(format!("starting branch '{name}' on port {port}"));
+        ctx.printer
+            .status(format!("starting branch '{name}' on port {port}"));
         let took = start_branch(ctx, &fresh, branch).await?;
         ready_ms = Some(took.as_millis());
     }

@@ -73,7 +73,12 @@ impl BranchContainer<'_> {
         labels.insert(LABEL_BRANCH.to_string(), self.branch.to_string());
         labels.insert(
             LABEL_HEAD.to_string(),
-            if self.head_port.is_some() { "true" } else { "false" }.to_string(),
+            if self.head_port.is_some() {
+                "true"
+            } else {
+                "false"
+            }
+            .to_string(),
         );
         let mut ports = vec![PortBinding {
             host_ip: self.listen.to_string(),
@@ -186,10 +191,10 @@ pub async fn wait_ready(
             Err(e) => {
                 let msg = e.to_string();
                 // A wrong password will not get better by waiting.
-                if let Some(db) = e.as_db_error() {
-                    if db.code() == &tokio_postgres::error::SqlState::INVALID_PASSWORD {
-                        bail!("PostgreSQL on port {port} rejected the branch's password: {db}");
-                    }
+                if let Some(db) = e.as_db_error()
+                    && db.code() == &tokio_postgres::error::SqlState::INVALID_PASSWORD
+                {
+                    bail!("PostgreSQL on port {port} rejected the branch's password: {db}");
                 }
                 last_err = msg;
             }
@@ -203,7 +208,9 @@ pub async fn wait_ready(
                     bail!(
                         "container {container} stopped while starting (status {}, exit code {}){}",
                         st.status,
-                        st.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "?".into()),
+                        st.exit_code
+                            .map(|c| c.to_string())
+                            .unwrap_or_else(|| "?".into()),
                         log_block(&logs)
                     );
                 }
@@ -244,7 +251,12 @@ pub async fn checkpoint(host: IpAddr, port: u16, password: &str) -> Result<()> {
 }
 
 /// Runs one query and returns the first column of each row as text (tests, benchmark).
-pub async fn query_strings(host: IpAddr, port: u16, password: &str, sql: &str) -> Result<Vec<String>> {
+pub async fn query_strings(
+    host: IpAddr,
+    port: u16,
+    password: &str,
+    sql: &str,
+) -> Result<Vec<String>> {
     let client = connect(host, port, password, Duration::from_secs(5)).await?;
     let mut out = Vec::new();
     for m in client.simple_query(sql).await? {
@@ -279,8 +291,14 @@ mod tests {
     fn urls() {
         let v4: IpAddr = "127.0.0.1".parse().unwrap();
         let v6: IpAddr = "::1".parse().unwrap();
-        assert_eq!(url(v4, 5, "pw"), "postgresql://postgres:pw@127.0.0.1:5/postgres");
-        assert_eq!(url(v6, 5, "pw"), "postgresql://postgres:pw@[::1]:5/postgres");
+        assert_eq!(
+            url(v4, 5, "pw"),
+            "postgresql://postgres:pw@127.0.0.1:5/postgres"
+        );
+        assert_eq!(
+            url(v6, 5, "pw"),
+            "postgresql://postgres:pw@[::1]:5/postgres"
+        );
     }
 
     #[test]
@@ -303,7 +321,10 @@ mod tests {
         assert!(s.env.iter().all(|e| !e.to_lowercase().contains("password")));
         c.head_port = Some(5999);
         let s = c.spec();
-        assert_eq!(s.ports.iter().map(|p| p.host_port).collect::<Vec<_>>(), [6000, 5999]);
+        assert_eq!(
+            s.ports.iter().map(|p| p.host_port).collect::<Vec<_>>(),
+            [6000, 5999]
+        );
         assert_eq!(s.labels[LABEL_HEAD], "true");
     }
 

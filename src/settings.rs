@@ -53,8 +53,9 @@ pub fn load_config() -> anyhow::Result<ConfigFile> {
         return Ok(ConfigFile::default());
     };
     match std::fs::read_to_string(&path) {
-        Ok(text) => toml::from_str(&text)
-            .with_context(|| format!("invalid config file {}", path.display())),
+        Ok(text) => {
+            toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
         Err(e) => Err(e).with_context(|| format!("reading config file {}", path.display())),
     }
@@ -81,7 +82,9 @@ impl Settings {
             color_out: color_for(color, std::io::stdout().is_terminal()),
             color_err: color_for(color, std::io::stderr().is_terminal()),
             timeout: Duration::from_secs(
-                args.timeout.or(config.timeout).unwrap_or(DEFAULT_TIMEOUT_SECS),
+                args.timeout
+                    .or(config.timeout)
+                    .unwrap_or(DEFAULT_TIMEOUT_SECS),
             ),
             interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
         }
@@ -100,7 +103,8 @@ mod tests {
 
     #[test]
     fn config_parses_and_rejects_unknown_keys() {
-        let c: ConfigFile = toml::from_str("store = \"tank/stagdb\"\ncolor = \"never\"\ntimeout = 5\n").unwrap();
+        let c: ConfigFile =
+            toml::from_str("store = \"tank/stagdb\"\ncolor = \"never\"\ntimeout = 5\n").unwrap();
         assert_eq!(c.store.as_deref(), Some("tank/stagdb"));
         assert_eq!(c.color, Some(ColorChoice::Never));
         assert_eq!(c.timeout, Some(5));

@@ -162,7 +162,10 @@ impl Store {
         let mut snaps: BTreeMap<&str, Vec<Snapshot>> = BTreeMap::new();
         for e in entries {
             if let Some((ds, snap)) = e.name.split_once('@') {
-                let created = e.native("creation").and_then(|v| v.parse().ok()).unwrap_or(0);
+                let created = e
+                    .native("creation")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
                 snaps.entry(ds).or_default().push(Snapshot {
                     name: snap.to_string(),
                     full: e.name.clone(),
@@ -364,13 +367,28 @@ mod tests {
         line("tank/sdb", props::HEAD_PORT, "5999", "local");
         line("tank/sdb/main", "type", "filesystem", "-");
         line("tank/sdb/main", "origin", "-", "-");
-        line("tank/sdb/main", props::STORE, "1", "inherited from tank/sdb");
+        line(
+            "tank/sdb/main",
+            props::STORE,
+            "1",
+            "inherited from tank/sdb",
+        );
         line("tank/sdb/main", props::BRANCH, "main", "local");
         line("tank/sdb/main", props::PORT, "6000", "local");
-        line("tank/sdb/main", props::HEAD, "dev", "inherited from tank/sdb");
+        line(
+            "tank/sdb/main",
+            props::HEAD,
+            "dev",
+            "inherited from tank/sdb",
+        );
         line("tank/sdb/main@s1", "creation", "100", "-");
         line("tank/sdb/main@s1", props::MESSAGE, "one", "local");
-        line("tank/sdb/main@s1", props::BRANCH, "main", "inherited from tank/sdb/main");
+        line(
+            "tank/sdb/main@s1",
+            props::BRANCH,
+            "main",
+            "inherited from tank/sdb/main",
+        );
         line("tank/sdb/main@s2", "creation", "200", "-");
         line("tank/sdb/dev", "origin", "tank/sdb/main@s1", "-");
         line("tank/sdb/dev", props::BRANCH, "dev", "local");
@@ -381,7 +399,12 @@ mod tests {
         line("tank/sdb/feat:2Fx", props::BRANCH, "feat/x", "local");
         line("tank/sdb/feat:2Fx", props::PORT, "6002", "local");
         line("tank/sdb/other", "type", "filesystem", "-");
-        line("tank/sdb/other", props::BRANCH, "main", "inherited from tank/sdb/main");
+        line(
+            "tank/sdb/other",
+            props::BRANCH,
+            "main",
+            "inherited from tank/sdb/main",
+        );
         o
     }
 
@@ -396,7 +419,10 @@ mod tests {
         assert_eq!(s.head.as_deref(), Some("dev"));
         assert_eq!(s.settings.head_port, 5999);
         assert_eq!(s.settings.ports.low, 6000);
-        assert_eq!(s.branch_names().collect::<Vec<_>>(), ["dev", "feat/x", "main"]);
+        assert_eq!(
+            s.branch_names().collect::<Vec<_>>(),
+            ["dev", "feat/x", "main"]
+        );
         assert_eq!(s.strays, ["tank/sdb/other"]);
         assert_eq!(s.branch("main").unwrap().snapshots.len(), 2);
         assert_eq!(s.branch("main").unwrap().origin, None);
@@ -425,7 +451,11 @@ mod tests {
         let feat = s.branch("feat/x").unwrap();
         assert_eq!(s.parent_ref(feat).as_deref(), Some("dev@d1"));
         let main = s.branch("main").unwrap();
-        let children: Vec<&str> = s.children_of(main).iter().map(|b| b.name.as_str()).collect();
+        let children: Vec<&str> = s
+            .children_of(main)
+            .iter()
+            .map(|b| b.name.as_str())
+            .collect();
         assert_eq!(children, ["dev"]);
         assert_eq!(s.clones_of("tank/sdb/main@s2").len(), 0);
         assert_eq!(s.clones_of("tank/sdb/main@s1").len(), 1);

@@ -37,7 +37,11 @@ impl Printer {
 
     /// A warning on stderr; shown even with -q.
     pub fn warn(&self, msg: impl Display) {
-        let (y, r) = if self.color_err { ("\x1b[1;33m", "\x1b[0m") } else { ("", "") };
+        let (y, r) = if self.color_err {
+            ("\x1b[1;33m", "\x1b[0m")
+        } else {
+            ("", "")
+        };
         let _ = writeln!(std::io::stderr().lock(), "{y}warning:{r} {msg}");
     }
 
@@ -61,7 +65,7 @@ impl Printer {
         let mut t = Table::new();
         t.load_preset(NOTHING)
             .set_content_arrangement(ContentArrangement::Disabled)
-            .set_header(header.iter().map(|h| Cell::new(h)));
+            .set_header(header.iter().map(Cell::new));
         if !self.color_out {
             t.force_no_tty();
         } else {
@@ -75,7 +79,11 @@ impl Printer {
         let text = t.to_string();
         let mut out = std::io::stdout().lock();
         for l in text.lines() {
-            writeln!(out, "{}", l.trim_end().strip_prefix(' ').unwrap_or(l.trim_end()))?;
+            writeln!(
+                out,
+                "{}",
+                l.trim_end().strip_prefix(' ').unwrap_or(l.trim_end())
+            )?;
         }
         out.flush()
     }
@@ -95,8 +103,10 @@ pub fn confirm(settings: &Settings, question: &str) -> CmdResult {
         return Ok(());
     }
     if !settings.interactive {
-        return Err(usage_error(format!("{question} - refusing to go on without confirmation"))
-            .hint("stdin is not a terminal: pass --yes to confirm"));
+        return Err(usage_error(format!(
+            "{question} - refusing to go on without confirmation"
+        ))
+        .hint("stdin is not a terminal: pass --yes to confirm"));
     }
     let ok = dialoguer::Confirm::new()
         .with_prompt(question)

@@ -147,7 +147,7 @@ async fn container_lifecycle() -> Result<()> {
         &[
             "sh",
             "-c",
-            "trap 'exit 0' TERM; echo one; echo two >&2; echo ready; while :; do sleep 0.2; done",
+            "trap 'exit 0' TERM; echo one; echo two >&2; sleep 0.5; echo three; echo ready; while :; do sleep 0.2; done",
         ],
     );
     s.env = vec!["STAGDB_TEST_SECRET=do-not-print".into()];
@@ -199,7 +199,8 @@ async fn container_lifecycle() -> Result<()> {
         logs.contains("one") && logs.contains("two") && logs.contains("ready"),
         "{logs:?}"
     );
-    assert_eq!(d.logs_tail(&cid, 1).await?, "ready\n");
+    // (The engine copies stdout and stderr separately: their relative order is only kept across a pause.)
+    assert_eq!(d.logs_tail(&cid, 2).await?, "three\nready\n");
     assert_eq!(d.logs_tail(&cid, 0).await?, "");
 
     let st = d.inspect_state(&cid).await?.context("container vanished")?;
@@ -348,6 +349,7 @@ async fn run_to_completion_returns_exit_code_and_output() -> Result<()> {
         .await
         .err()
         .context("a missing binary ran")?;
+    eprintln!("missing binary: {err:#}");
     assert!(
         format!("{err}").starts_with("docker: starting container '"),
         "{err:#}"

@@ -112,7 +112,11 @@ async fn list(ctx: &Ctx) -> CmdResult {
                 }),
                 Cell::new(state),
                 Cell::new(r.port.map(|p| p.to_string()).unwrap_or_else(|| "-".into())),
-                Cell::new(r.pg_version.map(|v| v.to_string()).unwrap_or_else(|| "-".into())),
+                Cell::new(
+                    r.pg_version
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                ),
                 Cell::new(r.parent.as_deref().unwrap_or("-")),
                 Cell::new(ui::human_bytes(r.used_bytes)),
                 Cell::new(ui::age(b.created, now)),
@@ -120,7 +124,9 @@ async fn list(ctx: &Ctx) -> CmdResult {
         })
         .collect();
     ctx.printer.table(
-        &["", "NAME", "STATE", "PORT", "PG", "PARENT", "USED", "CREATED"],
+        &[
+            "", "NAME", "STATE", "PORT", "PG", "PARENT", "USED", "CREATED",
+        ],
         table_rows,
     )?;
     Ok(())

@@ -20,8 +20,10 @@ pub async fn run(ctx: &Ctx, args: CheckoutArgs) -> CmdResult {
     if args.create {
         let start = args.start.as_deref().unwrap_or("HEAD");
         let created = ops::create_branch(ctx, &store, &args.name, start, true).await?;
-        ctx.printer
-            .status(format!("created branch '{}' from {}", created.name, created.parent));
+        ctx.printer.status(format!(
+            "created branch '{}' from {}",
+            created.name, created.parent
+        ));
         store = ops::load_store(ctx, &store.dataset)?;
     }
     let target = ops::find_branch(&store, &args.name)?;

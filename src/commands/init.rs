@@ -52,7 +52,9 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
         Some(s) => Some(
             zfs::parse_size(s)
                 .filter(|n| *n >= 64 << 20)
-                .ok_or_else(|| usage_error(format!("invalid --size '{s}' (e.g. 20G; at least 64M)")))?,
+                .ok_or_else(|| {
+                    usage_error(format!("invalid --size '{s}' (e.g. 20G; at least 64M)"))
+                })?,
         ),
         None => None,
     };
@@ -70,20 +72,29 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
                         .hint("create one on a sparse file with `stagdb init --pool-file /var/lib/stagdb/pool.img --size 20G`"));
                 }
                 many => {
-                    return Err(usage_error(format!("several ZFS pools: {}", many.join(", ")))
-                        .hint("pick one with --pool POOL"));
+                    return Err(
+                        usage_error(format!("several ZFS pools: {}", many.join(", ")))
+                            .hint("pick one with --pool POOL"),
+                    );
                 }
             }
         }
     };
-    let dataset = args.dataset.clone().unwrap_or_else(|| format!("{pool}/stagdb"));
+    let dataset = args
+        .dataset
+        .clone()
+        .unwrap_or_else(|| format!("{pool}/stagdb"));
     if !dataset.starts_with(&format!("{pool}/")) {
-        return Err(usage_error(format!("--dataset {dataset} is not in pool {pool}")));
+        return Err(usage_error(format!(
+            "--dataset {dataset} is not in pool {pool}"
+        )));
     }
 
     if let (Some(file), Some(size)) = (&args.pool_file, size) {
-        ctx.printer
-            .status(format!("creating pool {pool} on sparse file {}", file.display()));
+        ctx.printer.status(format!(
+            "creating pool {pool} on sparse file {}",
+            file.display()
+        ));
         ctx.zfs.create_file_pool(&pool, file, size).map_err(|e| {
             CommandError::new(ErrorKind::User, e)
                 .hint("is the ZFS daemon running (zfs-fuse) or the kernel module loaded? Does the pool name exist already?")
@@ -109,30 +120,33 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
     ops::ensure_image(ctx, &image).await?;
 
     ctx.printer.status(format!("creating store {dataset}"));
-    ctx.zfs
-        .create(
-            &dataset,
-            &[
-                (props::STORE, props::STORE_SCHEMA.to_string()),
-                (props::IMAGE, args.image.clone()),
-                (props::PORTS, range.to_string()),
-                (props::HEAD_PORT, args.head_port.to_string()),
-                (props::LISTEN, listen.to_string()),
-                (props::HEAD, "main".to_string()),
-            ],
-        )
+    let res = ctx.zfs.create(
+        &dataset,
+        &[
+            (props::STORE, props::STORE_SCHEMA.to_string()),
+            (props::IMAGE, args.image.clone()),
+            (props::PORTS, range.to_string()),
+            (props::HEAD_PORT, args.head_port.to_string()),
+            (props::LISTEN, listen.to_string()),
+            (props::HEAD, "main".to_string()),
+        ],
+    );
+    ctx.track(res, Undo::Dataset(dataset.clone()))
         .map_err(|e| {
             if zfs::is_already_exists(&e) {
-                user_error(format!("{dataset} was created concurrently; refusing to touch it"))
+                user_error(format!(
+                    "{dataset} was created concurrently; refusing to touch it"
+                ))
             } else {
                 e.into()
             }
         })?;
-    ctx.created(Undo::Dataset(dataset.clone()));
 
     let password = secret::generate_password()?;
-    let port = ports::choose_port(range, &[args.head_port].into(), |p| ports::port_is_free(listen, p))
-        .ok_or_else(|| user_error(format!("no free port in {range}")))?;
+    let port = ports::choose_port(range, &[args.head_port].into(), |p| {
+        ports::port_is_free(listen, p)
+    })
+    .ok_or_else(|| user_error(format!("no free port in {range}")))?;
     let main_ds = format!("{dataset}/{}", names::dataset_component("main"));
     ctx.zfs.create(
         &main_ds,
@@ -161,7 +175,9 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
         other => {
             return Err(user_error(format!(
                 "image {image} created a PostgreSQL {} data directory, not {}",
-                other.map(|v| v.to_string()).unwrap_or_else(|| "unknown".into()),
+                other
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "unknown".into()),
                 args.pg_version
             ))
             .hint("check --image: {major} must select the PostgreSQL major version"));

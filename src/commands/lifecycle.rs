@@ -35,8 +35,17 @@ pub async fn start(ctx: &Ctx, args: NamesArgs) -> CmdResult {
     let mut rows = Vec::new();
     for b in branches {
         if ops::state_of(containers.get(&b.name)) == "running" {
-            ctx.printer.status(format!("branch '{}' is already running on port {}", b.name, b.port.unwrap_or(0)));
-            rows.push(Row { branch: b.name.clone(), state: "running", port: b.port, ready_ms: None });
+            ctx.printer.status(format!(
+                "branch '{}' is already running on port {}",
+                b.name,
+                b.port.unwrap_or(0)
+            ));
+            rows.push(Row {
+                branch: b.name.clone(),
+                state: "running",
+                port: b.port,
+                ready_ms: None,
+            });
             continue;
         }
         let took = ops::start_branch(ctx, &store, b).await?;
@@ -47,7 +56,12 @@ pub async fn start(ctx: &Ctx, args: NamesArgs) -> CmdResult {
             b.port.unwrap_or(0),
             took.as_secs_f64()
         ));
-        rows.push(Row { branch: b.name.clone(), state: "running", port: b.port, ready_ms: Some(took.as_millis()) });
+        rows.push(Row {
+            branch: b.name.clone(),
+            state: "running",
+            port: b.port,
+            ready_ms: Some(took.as_millis()),
+        });
     }
     report(ctx, &rows)
 }
@@ -59,7 +73,12 @@ pub async fn stop(ctx: &Ctx, args: NamesArgs) -> CmdResult {
     for b in branches {
         ops::stop_branch(ctx, &store, b).await?;
         ctx.printer.status(format!("stopped branch '{}'", b.name));
-        rows.push(Row { branch: b.name.clone(), state: "stopped", port: b.port, ready_ms: None });
+        rows.push(Row {
+            branch: b.name.clone(),
+            state: "stopped",
+            port: b.port,
+            ready_ms: None,
+        });
     }
     report(ctx, &rows)
 }
@@ -78,7 +97,12 @@ pub async fn restart(ctx: &Ctx, args: NamesArgs) -> CmdResult {
             b.port.unwrap_or(0),
             took.as_secs_f64()
         ));
-        rows.push(Row { branch: b.name.clone(), state: "running", port: b.port, ready_ms: Some(took.as_millis()) });
+        rows.push(Row {
+            branch: b.name.clone(),
+            state: "running",
+            port: b.port,
+            ready_ms: Some(took.as_millis()),
+        });
     }
     report(ctx, &rows)
 }

@@ -48,8 +48,10 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
             match t.snapshot {
                 Some(s) => (t.branch, s),
                 None => {
-                    return Err(usage_error(format!("--to {r} names a branch, not a snapshot"))
-                        .hint(format!("use BRANCH@SNAPSHOT; `stagdb log {r}` lists them")));
+                    return Err(
+                        usage_error(format!("--to {r} names a branch, not a snapshot"))
+                            .hint(format!("use BRANCH@SNAPSHOT; `stagdb log {r}` lists them")),
+                    );
                 }
             }
         }
@@ -76,12 +78,22 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         branch.snapshots.iter().collect()
     };
     check_no_clones(&store, &doomed, &branch.name)?;
-    if !own && target_branch.dataset.starts_with(&format!("{}@", branch.dataset)) {
+    if !own
+        && target_branch
+            .dataset
+            .starts_with(&format!("{}@", branch.dataset))
+    {
         return Err(usage_error("cannot reset a branch onto itself"));
     }
-    let mut question = format!("Reset branch '{}' to {to_ref}, discarding its changes", branch.name);
+    let mut question = format!(
+        "Reset branch '{}' to {to_ref}, discarding its changes",
+        branch.name
+    );
     if !doomed.is_empty() {
-        let names: Vec<String> = doomed.iter().map(|s| format!("{}@{}", branch.name, s.name)).collect();
+        let names: Vec<String> = doomed
+            .iter()
+            .map(|s| format!("{}@{}", branch.name, s.name))
+            .collect();
         question.push_str(&format!(" and destroying snapshots {}", names.join(", ")));
     }
     question.push('?');
@@ -112,8 +124,8 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         if let Some(v) = target_branch.pg_version.or(branch.pg_version) {
             bprops.push((props::PG_VERSION, v.to_string()));
         }
-        ctx.zfs.clone_snapshot(&target.full, &tmp, &bprops)?;
-        ctx.created(Undo::Dataset(tmp.clone()));
+        let res = ctx.zfs.clone_snapshot(&target.full, &tmp, &bprops);
+        ctx.track(res, Undo::Dataset(tmp.clone()))?;
         ctx.zfs.destroy(&branch.dataset, true)?;
         ctx.keep(); // from here the clone is the branch
         ctx.zfs.rename(&tmp, &branch.dataset)?;
@@ -133,7 +145,10 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         ctx.printer.json(&Output {
             branch: branch.name.clone(),
             to: to_ref,
-            destroyed_snapshots: doomed.iter().map(|s| format!("{}@{}", branch.name, s.name)).collect(),
+            destroyed_snapshots: doomed
+                .iter()
+                .map(|s| format!("{}@{}", branch.name, s.name))
+                .collect(),
             running,
         })?;
     }

@@ -25,8 +25,10 @@ pub async fn run(ctx: &Ctx, names: &[String]) -> CmdResult {
     let doomed_names: BTreeSet<&str> = doomed.iter().map(|b| b.name.as_str()).collect();
     for b in &doomed {
         if store.head.as_deref() == Some(b.name.as_str()) {
-            return Err(user_error(format!("cannot remove '{}': it is HEAD", b.name))
-                .hint("check out another branch first with `stagdb checkout NAME`"));
+            return Err(
+                user_error(format!("cannot remove '{}': it is HEAD", b.name))
+                    .hint("check out another branch first with `stagdb checkout NAME`"),
+            );
         }
         let outside: Vec<&str> = store
             .children_of(b)
@@ -78,7 +80,9 @@ pub async fn run(ctx: &Ctx, names: &[String]) -> CmdResult {
             blocked
         });
         if left.len() == before {
-            return Err(user_error("branches to remove depend on each other in a loop"));
+            return Err(user_error(
+                "branches to remove depend on each other in a loop",
+            ));
         }
     }
 
@@ -87,7 +91,9 @@ pub async fn run(ctx: &Ctx, names: &[String]) -> CmdResult {
     let mut dropped = Vec::new();
     let mut gone: BTreeSet<&str> = BTreeSet::new();
     for b in order {
-        docker.remove(&ops::container_name(&store, &b.name), true).await?;
+        docker
+            .remove(&ops::container_name(&store, &b.name), true)
+            .await?;
         ctx.zfs.destroy(&b.dataset, true)?;
         gone.insert(b.dataset.as_str());
         ctx.printer.status(format!("removed branch '{}'", b.name));

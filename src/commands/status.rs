@@ -55,13 +55,42 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
     let (docker, containers) = match ctx.docker().await {
         Ok(d) => match (d.server_version().await, ops::containers(ctx, &store).await) {
             (Ok((v, api)), Ok(cs)) => (
-                Docker { reachable: true, version: Some(v), api_version: Some(api), error: None },
+                Docker {
+                    reachable: true,
+                    version: Some(v),
+                    api_version: Some(api),
+                    error: None,
+                },
                 Some(cs),
             ),
-            (Err(e), _) => (Docker { reachable: false, version: None, api_version: None, error: Some(format!("{e:#}")) }, None),
-            (_, Err(e)) => (Docker { reachable: false, version: None, api_version: None, error: Some(format!("{:#}", e.error)) }, None),
+            (Err(e), _) => (
+                Docker {
+                    reachable: false,
+                    version: None,
+                    api_version: None,
+                    error: Some(format!("{e:#}")),
+                },
+                None,
+            ),
+            (_, Err(e)) => (
+                Docker {
+                    reachable: false,
+                    version: None,
+                    api_version: None,
+                    error: Some(format!("{:#}", e.error)),
+                },
+                None,
+            ),
         },
-        Err(e) => (Docker { reachable: false, version: None, api_version: None, error: Some(format!("{:#}", e.error)) }, None),
+        Err(e) => (
+            Docker {
+                reachable: false,
+                version: None,
+                api_version: None,
+                error: Some(format!("{:#}", e.error)),
+            },
+            None,
+        ),
     };
 
     if health != "ONLINE" {
@@ -75,7 +104,9 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
         _ => {}
     }
     for s in &store.strays {
-        problems.push(format!("dataset {s} is in the store but is not a branch (left alone)"));
+        problems.push(format!(
+            "dataset {s} is in the store but is not a branch (left alone)"
+        ));
     }
     for b in &store.branches {
         if b.port.is_none() {
@@ -85,7 +116,10 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
             problems.push(format!("branch '{}' has no password", b.name));
         }
         if b.mountpoint.is_none() {
-            problems.push(format!("branch '{}' ({}) is not mounted", b.name, b.dataset));
+            problems.push(format!(
+                "branch '{}' ({}) is not mounted",
+                b.name, b.dataset
+            ));
         }
     }
     let mut running = 0;
@@ -102,13 +136,13 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
             if c.state == "running" {
                 running += 1;
                 let b = store.branch(branch);
-                if let Some(p) = b.and_then(|b| b.port) {
-                    if !c.host_ports.contains(&p) {
-                        problems.push(format!(
-                            "container {} does not publish branch '{branch}''s port {p} (restart it)",
-                            c.name
-                        ));
-                    }
+                if let Some(p) = b.and_then(|b| b.port)
+                    && !c.host_ports.contains(&p)
+                {
+                    problems.push(format!(
+                        "container {} does not publish branch '{branch}''s port {p} (restart it)",
+                        c.name
+                    ));
                 }
                 let is_head = store.head.as_deref() == Some(branch.as_str());
                 let has_head = c.labels.get(pg::LABEL_HEAD).map(String::as_str) == Some("true");
@@ -125,7 +159,12 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
     }
     let status = Status {
         store: store.dataset.clone(),
-        pool: Pool { name: store.pool.clone(), health, size_bytes: size, free_bytes: free },
+        pool: Pool {
+            name: store.pool.clone(),
+            health,
+            size_bytes: size,
+            free_bytes: free,
+        },
         head: store.head.clone(),
         head_port: store.settings.head_port,
         ports: store.settings.ports.to_string(),
@@ -164,11 +203,17 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
             "docker:    engine {v}, API {}",
             status.docker.api_version.as_deref().unwrap_or("?")
         ))?,
-        (None, e) => p.line(format!("docker:    unreachable: {}", e.as_deref().unwrap_or("?")))?,
+        (None, e) => p.line(format!(
+            "docker:    unreachable: {}",
+            e.as_deref().unwrap_or("?")
+        ))?,
     }
     p.line(format!(
         "branches:  {} ({} running, {} stopped), {} snapshots",
-        status.branches.total, status.branches.running, status.branches.stopped, status.branches.snapshots
+        status.branches.total,
+        status.branches.running,
+        status.branches.stopped,
+        status.branches.snapshots
     ))?;
     if status.problems.is_empty() {
         p.line("problems:  none")?;

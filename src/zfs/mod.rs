@@ -203,7 +203,12 @@ impl Zfs {
         self.run("zfs", args).map(drop)
     }
 
-    pub fn clone_snapshot(&self, snapshot: &str, name: &str, props: &[(&str, String)]) -> Result<()> {
+    pub fn clone_snapshot(
+        &self,
+        snapshot: &str,
+        name: &str,
+        props: &[(&str, String)],
+    ) -> Result<()> {
         let mut args = vec!["clone".to_string()];
         args.extend(prop_args(props));
         args.push(snapshot.to_string());
@@ -221,10 +226,22 @@ impl Zfs {
     /// Destroys a dataset with its snapshots (`-r`), or one snapshot. Never `-R`:
     /// stagdb does not destroy clones it was not asked to.
     pub fn destroy(&self, name: &str, with_snapshots: bool) -> Result<()> {
-        if with_snapshots {
-            self.zfs(["destroy", "-r", name]).map(drop)
+        let args: &[&str] = if with_snapshots {
+            &["destroy", "-r", name]
         } else {
-            self.zfs(["destroy", name]).map(drop)
+            &["destroy", name]
+        };
+        // A dataset whose container just stopped can be briefly "busy"
+        // (open files draining from the mount); retry a few times.
+        let mut tries = 0;
+        loop {
+            match self.zfs(args.iter().copied()) {
+                Err(e) if is_busy(&e) && tries < 20 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(250));
+                }
+                other => return other.map(drop),
+            }
         }
     }
 
@@ -237,12 +254,22 @@ impl Zfs {
         }
     }
 
+    /// Renames a dataset. zfs-fuse cannot rename a mounted filesystem
+    /// ("dataset is busy"): then unmount, rename and mount again.
     pub fn rename(&self, from: &str, to: &str) -> Result<()> {
-        self.zfs(["rename", from, to]).map(drop)
+        match self.zfs(["rename", from, to]) {
+            Err(e) if is_busy(&e) => {
+                self.zfs(["unmount", from])?;
+                self.zfs(["rename", from, to])?;
+                self.mount(to)
+            }
+            other => other.map(drop),
+        }
     }
 
     pub fn set(&self, name: &str, prop: &str, value: &str) -> Result<()> {
-        self.zfs(["set", &format!("{prop}={value}"), name]).map(drop)
+        self.zfs(["set", &format!("{prop}={value}"), name])
+            .map(drop)
     }
 
     pub fn mount(&self, name: &str) -> Result<()> {
@@ -256,7 +283,11 @@ impl Zfs {
             if exact {
                 a.push("-p".into());
             }
-            a.extend(["-o".to_string(), "health,size,free".to_string(), pool.to_string()]);
+            a.extend([
+                "-o".to_string(),
+                "health,size,free".to_string(),
+                pool.to_string(),
+            ]);
             a
         };
         // Older zpool (zfs-fuse) has no -p: fall back to human-readable sizes.
@@ -266,11 +297,9 @@ impl Zfs {
         };
         let cols: Vec<&str> = out.trim_end().split('\t').collect();
         match cols.as_slice() {
-            [health, size, free, ..] => Ok((
-                health.to_string(),
-                parse_size(size),
-                parse_size(free),
-            )),
+            [health, size, free, ..] => {
+                Ok((health.to_string(), parse_size(size), parse_size(free)))
+            }
             _ => bail!("unexpected `zpool list` output: {out:?}"),
         }
     }
@@ -283,7 +312,11 @@ impl Zfs {
                 .map(String::from)
                 .collect(),
         )?;
-        Ok(out.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect())
+        Ok(out
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect())
     }
 
     /// Creates a pool on a sparse file of `size` bytes (the no-spare-disk setup).
@@ -295,8 +328,7 @@ impl Zfs {
             );
         }
         if let Some(dir) = file.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("creating {}", dir.display()))?;
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
         let f = std::fs::File::create_new(file)
             .with_context(|| format!("creating {}", file.display()))?;
@@ -323,6 +355,18 @@ impl Zfs {
     }
 }
 
+fn is_busy(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<ZfsError>()
+        .is_some_and(|e| e.stderr.contains("busy"))
+}
+
+/// True when zfs created the dataset but failed a later step (mounting):
+/// the dataset exists and is ours to roll back.
+pub fn was_created(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<ZfsError>()
+        .is_some_and(|e| e.stderr.contains("successfully created"))
+}
+
 /// True when the error says the dataset does not exist.
 pub fn is_missing(err: &anyhow::Error) -> bool {
     err.downcast_ref::<ZfsError>()
@@ -334,7 +378,9 @@ pub fn parse_size(s: &str) -> Option<u64> {
     let s = s.trim();
     let (num, mult) = match s.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
         Some((i, _)) => {
-            let unit = s[i..].trim_end_matches(['B', 'b', 'i']).to_ascii_uppercase();
+            let unit = s[i..]
+                .trim_end_matches(['B', 'b', 'i'])
+                .to_ascii_uppercase();
             let mult: u64 = match unit.as_str() {
                 "" => 1,
                 "K" => 1 << 10,

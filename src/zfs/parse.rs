@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 /// Where a property's value comes from (the `source` column).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Source {
     Local,
     Default,
@@ -14,6 +14,7 @@ pub enum Source {
     Received,
     Temporary,
     /// `-`: native read-only properties, and user properties that are unset.
+    #[default]
     None,
 }
 
@@ -38,12 +39,6 @@ impl Source {
 pub struct Entry {
     pub name: String,
     pub props: BTreeMap<String, (String, Source)>,
-}
-
-impl Default for Source {
-    fn default() -> Self {
-        Source::None
-    }
 }
 
 impl Entry {

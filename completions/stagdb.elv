@@ -1,0 +1,383 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[stagdb] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'stagdb'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'stagdb'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Create a store and its first branch, main'
+            cand branch 'List branches, or create one from HEAD, a branch or BRANCH@SNAPSHOT'
+            cand checkout 'Make a branch the HEAD (served on the store''s head port too)'
+            cand snapshot 'Snapshot a branch (HEAD by default), also while it runs'
+            cand commit 'Snapshot a branch (HEAD by default), also while it runs'
+            cand log 'Show the snapshots of a branch and its ancestors, newest first'
+            cand reset 'Throw away a branch''s changes: back to a snapshot or its branch point'
+            cand rm 'Remove branches: container, dataset and snapshots'
+            cand start 'Start branches'' containers'
+            cand stop 'Stop branches'' containers'
+            cand restart 'Restart branches'' containers'
+            cand status 'Show the store, pool, HEAD, Docker engine and anything inconsistent'
+            cand url 'Print a branch''s connection URL'
+            cand env 'Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch'
+            cand psql 'Run psql connected to a branch'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'stagdb;init'= {
+            cand --pool 'ZFS pool to create the store in [default: the only pool, or "stagdb" with --pool-file]'
+            cand --pool-file 'Create the pool first, on a sparse file at PATH (no spare disk needed)'
+            cand --size 'Size of the sparse pool file, e.g. 20G'
+            cand --dataset 'The store''s root dataset [default: POOL/stagdb]'
+            cand --pg-version 'PostgreSQL major version of main'
+            cand --image 'Container image template; {major} becomes the PostgreSQL major version'
+            cand --ports 'Host ports handed out to branches'
+            cand --head-port 'Host port that always serves the HEAD branch'
+            cand --listen 'Host address the branches'' ports are published on'
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;branch'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand -d 'Remove the named branch instead (like stagdb rm)'
+            cand --delete 'Remove the named branch instead (like stagdb rm)'
+            cand --no-start 'Only create the branch; do not start its container'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;checkout'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand -b 'Create the branch first (from START, default HEAD)'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;snapshot'= {
+            cand -m 'Message kept with the snapshot'
+            cand --message 'Message kept with the snapshot'
+            cand --name 'Snapshot name [default: a timestamp]'
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;commit'= {
+            cand -m 'Message kept with the snapshot'
+            cand --message 'Message kept with the snapshot'
+            cand --name 'Snapshot name [default: a timestamp]'
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;log'= {
+            cand -n 'Show at most N entries'
+            cand --max-count 'Show at most N entries'
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;reset'= {
+            cand --to 'Snapshot to go back to [default: the branch''s newest snapshot, else its branch point]'
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;rm'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;start'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;stop'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;restart'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;status'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;url'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;env'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;psql'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;completions'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;help'= {
+            cand init 'Create a store and its first branch, main'
+            cand branch 'List branches, or create one from HEAD, a branch or BRANCH@SNAPSHOT'
+            cand checkout 'Make a branch the HEAD (served on the store''s head port too)'
+            cand snapshot 'Snapshot a branch (HEAD by default), also while it runs'
+            cand log 'Show the snapshots of a branch and its ancestors, newest first'
+            cand reset 'Throw away a branch''s changes: back to a snapshot or its branch point'
+            cand rm 'Remove branches: container, dataset and snapshots'
+            cand start 'Start branches'' containers'
+            cand stop 'Stop branches'' containers'
+            cand restart 'Restart branches'' containers'
+            cand status 'Show the store, pool, HEAD, Docker engine and anything inconsistent'
+            cand url 'Print a branch''s connection URL'
+            cand env 'Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch'
+            cand psql 'Run psql connected to a branch'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'stagdb;help;init'= {
+        }
+        &'stagdb;help;branch'= {
+        }
+        &'stagdb;help;checkout'= {
+        }
+        &'stagdb;help;snapshot'= {
+        }
+        &'stagdb;help;log'= {
+        }
+        &'stagdb;help;reset'= {
+        }
+        &'stagdb;help;rm'= {
+        }
+        &'stagdb;help;start'= {
+        }
+        &'stagdb;help;stop'= {
+        }
+        &'stagdb;help;restart'= {
+        }
+        &'stagdb;help;status'= {
+        }
+        &'stagdb;help;url'= {
+        }
+        &'stagdb;help;env'= {
+        }
+        &'stagdb;help;psql'= {
+        }
+        &'stagdb;help;completions'= {
+        }
+        &'stagdb;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

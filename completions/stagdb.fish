@@ -1,0 +1,264 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_stagdb_global_optspecs
+    string join \n store= json q/quiet y/yes color= v/verbose timeout= h/help V/version
+end
+
+function __fish_stagdb_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_stagdb_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_stagdb_using_subcommand
+    set -l cmd (__fish_stagdb_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c stagdb -n "__fish_stagdb_needs_command" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_needs_command" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_needs_command" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_needs_command" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_needs_command" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_needs_command" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_needs_command" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c stagdb -n "__fish_stagdb_needs_command" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "init" -d 'Create a store and its first branch, main'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "branch" -d 'List branches, or create one from HEAD, a branch or BRANCH@SNAPSHOT'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "checkout" -d 'Make a branch the HEAD (served on the store\'s head port too)'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "snapshot" -d 'Snapshot a branch (HEAD by default), also while it runs'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "commit" -d 'Snapshot a branch (HEAD by default), also while it runs'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "log" -d 'Show the snapshots of a branch and its ancestors, newest first'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "reset" -d 'Throw away a branch\'s changes: back to a snapshot or its branch point'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "rm" -d 'Remove branches: container, dataset and snapshots'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "start" -d 'Start branches\' containers'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "stop" -d 'Stop branches\' containers'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "restart" -d 'Restart branches\' containers'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "status" -d 'Show the store, pool, HEAD, Docker engine and anything inconsistent'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "url" -d 'Print a branch\'s connection URL'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "env" -d 'Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "psql" -d 'Run psql connected to a branch'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l pool -d 'ZFS pool to create the store in [default: the only pool, or "stagdb" with --pool-file]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l pool-file -d 'Create the pool first, on a sparse file at PATH (no spare disk needed)' -r -F
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l size -d 'Size of the sparse pool file, e.g. 20G' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l dataset -d 'The store\'s root dataset [default: POOL/stagdb]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l pg-version -d 'PostgreSQL major version of main' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l image -d 'Container image template; {major} becomes the PostgreSQL major version' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l ports -d 'Host ports handed out to branches' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l head-port -d 'Host port that always serves the HEAD branch' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l listen -d 'Host address the branches\' ports are published on' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s d -l delete -d 'Remove the named branch instead (like stagdb rm)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l no-start -d 'Only create the branch; do not start its container'
+complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -s b -d 'Create the branch first (from START, default HEAD)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -s m -l message -d 'Message kept with the snapshot' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -l name -d 'Snapshot name [default: a timestamp]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -s m -l message -d 'Message kept with the snapshot' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -l name -d 'Snapshot name [default: a timestamp]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand log" -s n -l max-count -d 'Show at most N entries' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand log" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand log" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_using_subcommand log" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand log" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand log" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand log" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand log" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand log" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand log" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -l to -d 'Snapshot to go back to [default: the branch\'s newest snapshot, else its branch point]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand start" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand start" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_using_subcommand start" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand start" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand start" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand start" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand start" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand start" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand start" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand status" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand status" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_using_subcommand status" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand status" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand status" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand status" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand status" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand status" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand status" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand url" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand url" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_using_subcommand url" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand url" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand url" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand url" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand url" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand url" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand url" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status url env psql completions help" -f -a "init" -d 'Create a store and its first branch, main'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status url env psql completions help" -f -a "branch" -d 'List branches, or create one from HEAD, a branch or BRANCH@SNAPSHOT'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status url env psql completions help" -f -a "checkout" -d 'Make a branch the HEAD (served on the store\'s head port too)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status url env psql completions help" -f -a "snapshot" -d 'Snapshot a branch (HEAD by default), also while it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status url env psql completions help" -f -a "log" -d 'Show the snapshots of a branch and its ancestors, newest first'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status url env psql completions help" -f -a "reset" -d 'Throw away a branch\'s changes: back to a snapshot or its branch point'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status url env psql completions help" -f -a "rm" -d 'Remove branches: container, dataset and snapshots'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status url env psql completions help" -f -a "start" -d 'Start branches\' containers'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status url env psql completions help" -f -a "stop" -d 'Stop branches\' containers'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status url env psql completions help" -f -a "restart" -d 'Restart branches\' containers'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status url env psql completions help" -f -a "status" -d 'Show the store, pool, HEAD, Docker engine and anything inconsistent'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status url env psql completions help" -f -a "url" -d 'Print a branch\'s connection URL'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status url env psql completions help" -f -a "env" -d 'Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status url env psql completions help" -f -a "psql" -d 'Run psql connected to a branch'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status url env psql completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status url env psql completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,222 @@
+//! End-to-end: branches, isolation, snapshots, log, reset, rm, restart,
+//! against real ZFS, Docker and PostgreSQL.
+
+mod common;
+
+use common::TestStore;
+
+fn port_of(s: &TestStore, branch: &str) -> u64 {
+    let rows = s.json(&["branch"]);
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == branch)
+        .unwrap_or_else(|| panic!("no branch {branch} in {rows}"))["port"]
+        .as_u64()
+        .unwrap()
+}
+
+fn checksum(s: &TestStore, branch: &str) -> String {
+    s.sql(
+        branch,
+        "SELECT md5(string_agg(id::text || ':' || payload, ',' ORDER BY id)) FROM items",
+    )
+}
+
+#[test]
+fn branch_isolation_log_reset_rm_restart() {
+    let s = TestStore::new("branching", 41020);
+    let url = s.init(17);
+    assert!(url.starts_with("postgresql://postgres:"), "{url}");
+    s.sql(
+        "main",
+        "CREATE TABLE items(id int primary key, payload text);
+         INSERT INTO items SELECT g, md5(g::text) FROM generate_series(1, 20000) g;",
+    );
+    let main_sum = checksum(&s, "main");
+
+    // Branch from HEAD (main, running and being written to): snapshot taken now.
+    let out = s.ok(&["branch", "dev"]);
+    assert!(out.trim().starts_with("postgresql://"), "{out}");
+    assert_eq!(
+        checksum(&s, "dev"),
+        main_sum,
+        "data equal at the branch point"
+    );
+
+    // Writes on the branch are invisible on the parent, and vice versa.
+    s.sql("dev", "INSERT INTO items VALUES (100001, 'dev only')");
+    s.sql("main", "INSERT INTO items VALUES (100002, 'main only')");
+    assert_eq!(
+        s.sql("main", "SELECT count(*) FROM items WHERE id = 100001"),
+        "0"
+    );
+    assert_eq!(
+        s.sql("dev", "SELECT count(*) FROM items WHERE id = 100002"),
+        "0"
+    );
+    assert_eq!(s.sql("dev", "SELECT count(*) FROM items"), "20001");
+
+    // A snapshot with a message, then a branch from BRANCH@SNAPSHOT.
+    let r = s.ok(&["snapshot", "dev", "-m", "dev with one row", "--name", "v1"]);
+    assert_eq!(r.trim(), "dev@v1");
+    s.sql("dev", "INSERT INTO items VALUES (100003, 'after v1')");
+    s.ok(&["branch", "fromsnap", "dev@v1"]);
+    assert_eq!(
+        s.sql("fromsnap", "SELECT count(*) FROM items WHERE id >= 100001"),
+        "1"
+    );
+
+    // From a branch by name (snapshots dev now: includes 100003).
+    s.ok(&["branch", "feature/x", "dev"]);
+    assert_eq!(
+        s.sql("feature/x", "SELECT count(*) FROM items WHERE id >= 100001"),
+        "2"
+    );
+
+    // Log across two generations: feature/x's history runs through dev into main.
+    let log = s.json(&["log", "feature/x"]);
+    let refs: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["ref"].as_str().unwrap())
+        .collect();
+    assert_eq!(refs.len(), 3, "{refs:?}");
+    assert!(refs[0].starts_with("dev@"), "{refs:?}");
+    assert_eq!(refs[1], "dev@v1");
+    assert!(refs[2].starts_with("main@"), "{refs:?}");
+    let v1 = &log[1];
+    assert_eq!(v1["message"], "dev with one row");
+    assert_eq!(v1["author"], "tester");
+    let human = s.ok(&["log", "feature/x", "-n", "2"]);
+    assert!(
+        human.contains("dev@v1") && human.contains("dev with one row"),
+        "{human}"
+    );
+    assert!(!human.contains("main@"), "-n 2 limits entries:\n{human}");
+    // Passwords never show in log or tables.
+    let pw = s.zfs_get("stagdb:password", &format!("{}/main", s.dataset));
+    assert_eq!(pw.len(), 32);
+    assert!(!s.ok(&["log", "--json", "feature/x"]).contains(&pw));
+    assert!(!s.ok(&["branch"]).contains(&pw));
+    assert!(!s.ok(&["branch", "--json"]).contains(&pw));
+    assert!(!s.ok(&["status"]).contains(&pw));
+
+    // Reset to a snapshot: same port and password, running again.
+    let dev_port = port_of(&s, "dev");
+    let dev_url = s.ok(&["url", "dev"]);
+    s.ok(&["--yes", "reset", "dev", "--to", "dev@v1"]);
+    assert_eq!(
+        s.sql("dev", "SELECT count(*) FROM items WHERE id = 100003"),
+        "0"
+    );
+    assert_eq!(
+        s.sql("dev", "SELECT count(*) FROM items WHERE id = 100001"),
+        "1"
+    );
+    assert_eq!(port_of(&s, "dev"), dev_port);
+    assert_eq!(s.ok(&["url", "dev"]), dev_url);
+
+    // Reset to the branch point (fromsnap has no snapshots of its own).
+    s.sql("fromsnap", "DELETE FROM items");
+    let fs_url = s.ok(&["url", "fromsnap"]);
+    s.ok(&["--yes", "reset", "fromsnap"]);
+    assert_eq!(s.sql("fromsnap", "SELECT count(*) FROM items"), "20001");
+    assert_eq!(s.ok(&["url", "fromsnap"]), fs_url);
+
+    // Without a terminal, destructive commands need --yes.
+    let err = s.fails(&["reset", "dev"], 2);
+    assert!(err.contains("--yes"), "{err}");
+
+    // rm refuses a parent (naming its children) and HEAD.
+    let err = s.fails(&["--yes", "rm", "dev"], 1);
+    assert!(
+        err.contains("feature/x") && err.contains("fromsnap"),
+        "{err}"
+    );
+    let err = s.fails(&["--yes", "rm", "main"], 1);
+    assert!(err.contains("HEAD"), "{err}");
+
+    // Restart keeps port and password.
+    let fx_url = s.ok(&["url", "feature/x"]);
+    s.ok(&["restart", "feature/x"]);
+    assert_eq!(s.ok(&["url", "feature/x"]), fx_url);
+    assert_eq!(
+        s.sql("feature/x", "SELECT count(*) FROM items WHERE id >= 100001"),
+        "2"
+    );
+    s.ok(&["stop", "feature/x"]);
+    let rows = s.json(&["branch"]);
+    let fx = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "feature/x")
+        .unwrap();
+    assert_eq!(fx["state"], "stopped");
+    s.ok(&["start", "feature/x"]);
+    assert_eq!(s.ok(&["url", "feature/x"]), fx_url);
+
+    // rm of a child drops the branch-point snapshot stagdb took for it.
+    let before = s.json(&["log", "dev"]).as_array().unwrap().len();
+    s.ok(&["--yes", "rm", "feature/x"]);
+    let after = s.json(&["log", "dev"]).as_array().unwrap().len();
+    assert_eq!(after, before - 1, "branch point of feature/x dropped");
+    assert!(s.run(&["url", "feature/x"]).status.code() == Some(1));
+    let ps = std::process::Command::new("docker")
+        .args([
+            "ps",
+            "-a",
+            "--filter",
+            &format!("label=io.stagdb.store={}", s.dataset),
+            "--format",
+            "{{.Names}}",
+        ])
+        .output()
+        .unwrap();
+    let names = String::from_utf8_lossy(&ps.stdout);
+    assert!(!names.contains("feature"), "container removed: {names}");
+
+    // Removing parent and children in one command works (children first).
+    s.ok(&["--yes", "rm", "dev", "fromsnap"]);
+    let rows = s.json(&["branch"]);
+    assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
+}
+
+#[test]
+fn failed_branch_is_rolled_back() {
+    let s = TestStore::new("rollback", 41060);
+    s.init(17);
+    // Point the store at an image that does not exist: starting must fail,
+    // and nothing the command created may remain.
+    let st = std::process::Command::new("zfs")
+        .args([
+            "set",
+            "stagdb:image=stagdb-test/does-not-exist:{major}",
+            &s.dataset,
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let snaps_before = s.json(&["log", "main"]).as_array().unwrap().len();
+    let err = s.fails(&["branch", "doomed"], 1);
+    assert!(err.contains("does-not-exist"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
+    let rows = s.json(&["branch"]);
+    assert_eq!(
+        rows.as_array().unwrap().len(),
+        1,
+        "clone rolled back: {rows}"
+    );
+    assert_eq!(
+        s.json(&["log", "main"]).as_array().unwrap().len(),
+        snaps_before,
+        "branch-point snapshot rolled back"
+    );
+    let list = std::process::Command::new("zfs")
+        .args(["list", "-H", "-o", "name", "-r", &s.dataset])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&list.stdout).contains("doomed"));
+}

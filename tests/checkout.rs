@@ -1,0 +1,71 @@
+//! HEAD and the head port follow `checkout`; `checkout -b` creates.
+
+mod common;
+
+use common::TestStore;
+
+#[test]
+fn head_port_follows_checkout() {
+    let s = TestStore::new("checkout", 41100);
+    s.init(17);
+    s.sql(
+        "main",
+        "CREATE TABLE who(name text); INSERT INTO who VALUES ('main')",
+    );
+    assert_eq!(s.sql_head_port("SELECT name FROM who"), "main");
+
+    s.ok(&["branch", "dev"]);
+    s.sql("dev", "UPDATE who SET name = 'dev'");
+    let out = s.json(&["checkout", "dev"]);
+    assert_eq!(out["head"], "dev");
+    assert_eq!(out["previous"], "main");
+    assert_eq!(s.sql_head_port("SELECT name FROM who"), "dev");
+    // The old HEAD keeps serving on its own port.
+    assert_eq!(s.sql("main", "SELECT name FROM who"), "main");
+
+    let rows = s.json(&["branch"]);
+    let heads: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["head"] == true)
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(heads, ["dev"]);
+    let human = s.ok(&["branch"]);
+    assert!(
+        human
+            .lines()
+            .any(|l| l.starts_with('*') && l.contains("dev")),
+        "{human}"
+    );
+
+    // HEAD is the default for url/env/snapshot.
+    assert_eq!(s.ok(&["url"]), s.ok(&["url", "dev"]));
+    let env = s.ok(&["env"]);
+    for var in [
+        "DATABASE_URL",
+        "PGHOST",
+        "PGPORT",
+        "PGUSER",
+        "PGPASSWORD",
+        "PGDATABASE",
+    ] {
+        assert!(env.contains(&format!("export {var}=")), "{env}");
+    }
+
+    // checkout -b creates from HEAD and switches.
+    s.ok(&["checkout", "-b", "hotfix"]);
+    assert_eq!(s.sql_head_port("SELECT name FROM who"), "dev");
+    s.sql("hotfix", "UPDATE who SET name = 'hotfix'");
+    assert_eq!(s.sql_head_port("SELECT name FROM who"), "hotfix");
+    let st = s.json(&["status"]);
+    assert_eq!(st["head"], "hotfix");
+    assert_eq!(st["problems"].as_array().unwrap().len(), 0, "{st}");
+
+    // Back to main; HEAD cannot be removed, the others can.
+    s.ok(&["checkout", "main"]);
+    assert_eq!(s.sql_head_port("SELECT name FROM who"), "main");
+    s.fails(&["-y", "rm", "main"], 1);
+    s.ok(&["-y", "rm", "hotfix"]);
+}
