@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use anyhow::Result;
 use bollard::errors::Error as ApiError;
-use bollard::models::{ContainerCreateBody, HostConfig, PortBinding as ApiPortBinding};
+use bollard::models::{
+    ContainerCreateBody, HostConfig, Mount, MountType, PortBinding as ApiPortBinding,
+};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, CreateImageOptionsBuilder, ListContainersOptionsBuilder,
     LogsOptionsBuilder, RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
@@ -34,6 +36,14 @@ pub struct PortBinding {
     pub container_port: u16,
 }
 
+/// A host directory mounted into a container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bind {
+    pub host: String,
+    pub container: String,
+    pub read_only: bool,
+}
+
 /// Everything needed to create a container.
 #[derive(Clone, Default)]
 pub struct ContainerSpec {
@@ -49,8 +59,9 @@ pub struct ContainerSpec {
     pub cmd: Vec<String>,
     /// User (name or uid[:gid]) to run as.
     pub user: Option<String>,
-    /// Bind mounts as "HOSTPATH:CONTAINERPATH[:OPTIONS]".
-    pub binds: Vec<String>,
+    /// Bind mounts. Passed as structured mounts, not "SRC:DST" strings:
+    /// host paths may contain ':' (stagdb's dataset names do).
+    pub binds: Vec<Bind>,
     /// Published TCP ports.
     pub ports: Vec<PortBinding>,
     /// Signal sent by `stop`, e.g. "SIGINT".
@@ -569,7 +580,18 @@ fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
         stop_signal: spec.stop_signal.clone(),
         stop_timeout: spec.stop_timeout_secs,
         host_config: Some(HostConfig {
-            binds: (!spec.binds.is_empty()).then(|| spec.binds.clone()),
+            mounts: (!spec.binds.is_empty()).then(|| {
+                spec.binds
+                    .iter()
+                    .map(|b| Mount {
+                        typ: Some(MountType::BIND),
+                        source: Some(b.host.clone()),
+                        target: Some(b.container.clone()),
+                        read_only: Some(b.read_only),
+                        ..Default::default()
+                    })
+                    .collect()
+            }),
             port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
             shm_size: spec.shm_size_bytes,
             ..Default::default()

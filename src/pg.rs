@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::docker::{ContainerSpec, Docker, PortBinding};
+use crate::docker::{Bind, ContainerSpec, Docker, PortBinding};
 
 /// Where the branch's dataset is mounted in its container. Our own path, so
 /// every image version (PostgreSQL 18 moved the official PGDATA) looks alike.
@@ -99,7 +99,11 @@ impl BranchContainer<'_> {
             env: vec![format!("PGDATA={PGDATA}")],
             cmd: vec!["sh".into(), "-c".into(), START_SCRIPT.into()],
             user: Some("root".into()),
-            binds: vec![format!("{}:{MOUNT}", self.mountpoint.display())],
+            binds: vec![Bind {
+                host: self.mountpoint.display().to_string(),
+                container: MOUNT.to_string(),
+                read_only: false,
+            }],
             ports,
             // SIGINT is PostgreSQL's fast shutdown: it does not wait for
             // clients to disconnect, so `stop` never ends in a SIGKILL.
@@ -317,7 +321,8 @@ mod tests {
         let s = c.spec();
         assert_eq!(s.ports.len(), 1);
         assert_eq!(s.labels[LABEL_HEAD], "false");
-        assert_eq!(s.binds, ["/tank/s/main:/var/lib/stagdb"]);
+        assert_eq!(s.binds[0].host, "/tank/s/main");
+        assert_eq!(s.binds[0].container, MOUNT);
         assert!(s.env.iter().all(|e| !e.to_lowercase().contains("password")));
         c.head_port = Some(5999);
         let s = c.spec();

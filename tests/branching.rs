@@ -67,12 +67,34 @@ fn branch_isolation_log_reset_rm_restart() {
         "1"
     );
 
-    // From a branch by name (snapshots dev now: includes 100003).
+    // Reset to a snapshot: same port and password, running again.
+    let dev_port = port_of(&s, "dev");
+    let dev_url = s.ok(&["url", "dev"]);
+    s.ok(&["--yes", "reset", "dev", "--to", "dev@v1"]);
+    assert_eq!(
+        s.sql("dev", "SELECT count(*) FROM items WHERE id = 100003"),
+        "0"
+    );
+    assert_eq!(
+        s.sql("dev", "SELECT count(*) FROM items WHERE id = 100001"),
+        "1"
+    );
+    assert_eq!(port_of(&s, "dev"), dev_port);
+    assert_eq!(s.ok(&["url", "dev"]), dev_url);
+
+    // From a branch by name (snapshots dev now, with a row added after v1).
+    s.sql(
+        "dev",
+        "INSERT INTO items VALUES (100003, 'after v1, again')",
+    );
     s.ok(&["branch", "feature/x", "dev"]);
     assert_eq!(
         s.sql("feature/x", "SELECT count(*) FROM items WHERE id >= 100001"),
         "2"
     );
+    // Resetting dev to v1 now would destroy the snapshot feature/x was made from.
+    let err = s.fails(&["--yes", "reset", "dev", "--to", "dev@v1"], 1);
+    assert!(err.contains("feature/x"), "{err}");
 
     // Log across two generations: feature/x's history runs through dev into main.
     let log = s.json(&["log", "feature/x"]);
@@ -102,21 +124,6 @@ fn branch_isolation_log_reset_rm_restart() {
     assert!(!s.ok(&["branch"]).contains(&pw));
     assert!(!s.ok(&["branch", "--json"]).contains(&pw));
     assert!(!s.ok(&["status"]).contains(&pw));
-
-    // Reset to a snapshot: same port and password, running again.
-    let dev_port = port_of(&s, "dev");
-    let dev_url = s.ok(&["url", "dev"]);
-    s.ok(&["--yes", "reset", "dev", "--to", "dev@v1"]);
-    assert_eq!(
-        s.sql("dev", "SELECT count(*) FROM items WHERE id = 100003"),
-        "0"
-    );
-    assert_eq!(
-        s.sql("dev", "SELECT count(*) FROM items WHERE id = 100001"),
-        "1"
-    );
-    assert_eq!(port_of(&s, "dev"), dev_port);
-    assert_eq!(s.ok(&["url", "dev"]), dev_url);
 
     // Reset to the branch point (fromsnap has no snapshots of its own).
     s.sql("fromsnap", "DELETE FROM items");

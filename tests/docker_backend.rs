@@ -315,7 +315,11 @@ async fn run_to_completion_returns_exit_code_and_output() -> Result<()> {
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join("f"), "from the host\n")?;
     let mut s = spec(&format!("{id}-bind"), &id, &["cat", "/mnt/x/f"]);
-    s.binds = vec![format!("{}:/mnt/x:ro", dir.display())];
+    s.binds = vec![stagdb::docker::Bind {
+        host: dir.display().to_string(),
+        container: "/mnt/x".into(),
+        read_only: true,
+    }];
     let res = d.run_to_completion(&s, Duration::from_secs(60)).await;
     std::fs::remove_dir_all(&dir)?;
     assert_eq!(res?, (0, "from the host\n".to_string()));

@@ -20,7 +20,7 @@ fn errors_and_json() {
         ("a@b", "'@'"),
         ("HEAD", "reserved"),
     ] {
-        let err = s.fails(&["branch", name], 2);
+        let err = s.fails(&["branch", "--", name], 2);
         assert!(err.contains("error:") && err.contains(why), "{name}: {err}");
     }
     let err = s.fails(&["branch", "ctl\u{7}x"], 2);

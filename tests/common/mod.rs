@@ -76,19 +76,31 @@ impl TestStore {
             high: base + 19,
             head_port: base - 1,
         };
-        s.cleanup(); // leftovers of an earlier, killed run
+        // Leftovers of an earlier, killed run.
+        if let Err(e) = s.cleanup() {
+            panic!("{e}");
+        }
         s
     }
 
-    fn cleanup(&self) {
+    fn cleanup(&self) -> Result<(), String> {
         sh(&format!(
             "docker ps -aq --filter label=io.stagdb.store={} | xargs -r docker rm -f >/dev/null 2>&1",
             self.dataset
         ));
-        sh(&format!(
-            "zfs list -H -o name {0} >/dev/null 2>&1 && zfs destroy -r -R {0}",
-            self.dataset
-        ));
+        // zfs-fuse reports a dataset "busy" for a moment after its container
+        // went away: retry.
+        for _ in 0..40 {
+            let out = sh(&format!(
+                "! zfs list -H -o name {0} >/dev/null 2>&1 || zfs destroy -r -R {0}",
+                self.dataset
+            ));
+            if out.status.success() {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+        Err(format!("could not destroy test dataset {}", self.dataset))
     }
 
     /// `stagdb --store DATASET ARGS` with a clean environment.
@@ -223,6 +235,8 @@ pub fn psql_url(url: &str, sql: &str) -> String {
 
 impl Drop for TestStore {
     fn drop(&mut self) {
-        self.cleanup();
+        if let Err(e) = self.cleanup() {
+            eprintln!("{e}");
+        }
     }
 }
