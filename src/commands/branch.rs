@@ -64,7 +64,15 @@ pub fn print_created(ctx: &Ctx, c: &ops::Created) -> CmdResult {
 
 async fn list(ctx: &Ctx) -> CmdResult {
     let store = ops::open_store(ctx)?;
-    let containers = ops::containers(ctx, &store).await?;
+    // Listing must work while Docker is down; states are then unknown.
+    let containers = match ops::containers(ctx, &store).await {
+        Ok(c) => Some(c),
+        Err(e) => {
+            ctx.printer
+                .warn(format!("{:#}; branch states are unknown", e.error));
+            None
+        }
+    };
     let rows: Vec<Row> = store
         .branches
         .iter()
@@ -77,7 +85,10 @@ async fn list(ctx: &Ctx) -> CmdResult {
             Row {
                 name: b.name.clone(),
                 head: store.head.as_deref() == Some(b.name.as_str()),
-                state: ops::state_of(containers.get(&b.name)).to_string(),
+                state: match &containers {
+                    Some(cs) => ops::state_of(cs.get(&b.name)).to_string(),
+                    None => "unknown".to_string(),
+                },
                 port: b.port,
                 pg_version,
                 parent: store.parent_ref(b),
