@@ -30,7 +30,7 @@ IMAGE_REPO="stagdb-test/postgres"
 # major:suite
 IMAGES=("15:bookworm" "17:trixie")
 # Bump when the image recipe changes in a way the hash below does not see.
-RECIPE_VERSION=1
+RECIPE_VERSION=2
 RECIPE_LABEL="org.stagdb.testbed.recipe"
 
 START=$SECONDS
@@ -358,8 +358,14 @@ image_dpkgopts() {
 }
 image_includes() { echo "postgresql-$1,util-linux,coreutils,dash"; }
 # Debian's postgresql package creates a default cluster at install time: drop it (the containers
-# initdb their own data directory, like with the official image).
-image_hook() { echo "rm -rf \"\$1\"/var/lib/postgresql/$1/main \"\$1\"/etc/postgresql/$1/main"; }
+# initdb their own data directory, like with the official image). And, like the official image, have
+# the server's default unix socket directory (Debian's postgres uses /var/run/postgresql, which
+# postgresql-common otherwise creates only when a cluster is started through its scripts; it lives
+# in /run, which mmdebstrap empties unless told --skip=cleanup/run).
+image_hook() {
+    echo "rm -rf \"\$1\"/var/lib/postgresql/$1/main \"\$1\"/etc/postgresql/$1/main &&" \
+        "chroot \"\$1\" install -d -o postgres -g postgres -m 3777 /var/run/postgresql"
+}
 # `docker import --change` accepts only some Dockerfile instructions (not STOPSIGNAL, for one).
 image_changes() {
     echo "ENV PATH=/usr/lib/postgresql/$1/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -388,6 +394,7 @@ build_tarball() {
         --aptopt='Acquire::Retries "3"' \
         "${dpkgopts[@]}" \
         --customize-hook="$(image_hook "$major")" \
+        --skip=cleanup/run \
         "$suite" "$part" "deb $MIRROR $suite main" || return 1
     mv -f "$part" "$tar" || return 1
 }
@@ -407,6 +414,7 @@ check_image() {
         for c in setpriv initdb postgres pg_ctl pg_dump psql stat id chown sh; do
             command -v "$c" >/dev/null || { echo "missing: $c" >&2; exit 1; }
         done
+        [ -d /var/run/postgresql ] || { echo "missing: /var/run/postgresql" >&2; exit 1; }
         printf "%s|%s\n" "$(postgres --version)" "$(id postgres)"'
 }
 
@@ -526,7 +534,7 @@ verify() {
             # initdb only lets in loopback; published ports arrive from the bridge gateway.
             echo "host all all all trust" >>/data/pg/pg_hba.conf
             exec setpriv --reuid=postgres --regid=postgres --init-groups \
-                postgres -D /data/pg -c listen_addresses=* -c unix_socket_directories=/tmp \
+                postgres -D /data/pg -c listen_addresses=* \
                 -c fsync=off' >/dev/null || die "docker run of $tag with a bind-mounted zfs dataset failed"
     port=$(docker port "$name" 5432/tcp | awk -F: 'NR==1{print $NF}')
     [[ $port =~ ^[0-9]+$ ]] || die "container $name has no published port"

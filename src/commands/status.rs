@@ -38,6 +38,17 @@ struct Docker {
     error: Option<String>,
 }
 
+impl Docker {
+    fn down(error: String) -> Docker {
+        Docker {
+            reachable: false,
+            version: None,
+            api_version: None,
+            error: Some(error),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Counts {
     total: usize,
@@ -63,34 +74,10 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
                 },
                 Some(cs),
             ),
-            (Err(e), _) => (
-                Docker {
-                    reachable: false,
-                    version: None,
-                    api_version: None,
-                    error: Some(format!("{e:#}")),
-                },
-                None,
-            ),
-            (_, Err(e)) => (
-                Docker {
-                    reachable: false,
-                    version: None,
-                    api_version: None,
-                    error: Some(format!("{:#}", e.error)),
-                },
-                None,
-            ),
+            (Err(e), _) => (Docker::down(format!("{e:#}")), None),
+            (_, Err(e)) => (Docker::down(format!("{:#}", e.error)), None),
         },
-        Err(e) => (
-            Docker {
-                reachable: false,
-                version: None,
-                api_version: None,
-                error: Some(format!("{:#}", e.error)),
-            },
-            None,
-        ),
+        Err(e) => (Docker::down(format!("{:#}", e.error)), None),
     };
 
     if health != "ONLINE" {
