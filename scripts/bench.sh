@@ -174,7 +174,8 @@ branch_url() {
 }
 
 psql_q() { # URL SQL
-    psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$1" -c "$2"
+    PGOPTIONS='-c client_min_messages=warning' PGCONNECT_TIMEOUT=10 \
+        psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$1" -c "$2"
 }
 
 # JSON field of a branch row from `stagdb --json branch`.

@@ -8,7 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export STAGDB_TEST_POOL="${STAGDB_TEST_POOL:-stagdbtest}"
-export STAGDB_TEST_IMAGE="${STAGDB_TEST_IMAGE:-stagdb-test/postgres:{major}}"
+if [[ -z ${STAGDB_TEST_IMAGE:-} ]]; then
+    STAGDB_TEST_IMAGE='stagdb-test/postgres:{major}'
+fi
+export STAGDB_TEST_IMAGE
 
 step() { printf '==> %s\n' "$*" >&2; }
 

@@ -110,7 +110,7 @@ ensure_packages() {
         [dockerd]=docker.io [containerd]=containerd [runc]=runc [iptables]=iptables
         [mmdebstrap]=mmdebstrap
         [pg_isready]=postgresql-client
-        [flock]=util-linux [setsid]=util-linux
+        [flock]=util-linux [setsid]=util-linux [mountpoint]=util-linux [umount]=mount [pgrep]=procps
         [timeout]=coreutils [sha256sum]=coreutils [truncate]=coreutils
     )
     local c
@@ -471,14 +471,19 @@ ensure_images() {
     done
     [[ $failed -eq 0 ]] || die "building the PostgreSQL image rootfs failed"
 
-    local out
+    local out old_id
     for spec in "${todo[@]}"; do
         major=${spec%%:*} suite=${spec#*:}
         tag="$IMAGE_REPO:$major"
         hash=$(image_hash "$major" "$suite")
         tar="$IMAGE_DIR/postgres-$major-$suite-$(rootfs_hash "$major" "$suite").tar"
+        old_id=$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
         log "image $tag: docker import"
         import_image "$major" "$tar" "$tag" "$hash" || die "docker import of $tar as $tag failed"
+        # Drop the image this one replaces, unless a container still uses it.
+        if [[ -n $old_id ]]; then
+            docker rmi "$old_id" >/dev/null 2>&1 || true
+        fi
         if ! out=$(check_image "$tag" 2>&1); then
             docker rmi -f "$tag" >/dev/null 2>&1 || true
             rm -f "$tar"
