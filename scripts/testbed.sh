@@ -12,6 +12,11 @@
 #   STAGDB_TESTBED_POOL_SIZE  size of the sparse pool file (default: 8G)
 #   STAGDB_TESTBED_SERIAL=1   build the two images one after the other instead of in parallel
 #   STAGDB_TESTBED_SKIP_VERIFY=1  skip the final end-to-end checks (not for CI)
+#   STAGDB_TESTBED_NO_POOL=1  only the daemons and images: no test pool, no end-to-end checks
+#                             (scripts/demo.sh uses this to get ZFS and Docker running)
+#   STAGDB_TESTBED_IMAGES     PostgreSQL majors to build (default: "15 17"; "0" or "none": none)
+# A working ZFS (kernel module) or Docker engine that is already there is used as it is: zfs-fuse,
+# docker.io and their dependencies are only installed when they are needed.
 set -euo pipefail
 
 export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${PATH:-}"
@@ -29,6 +34,7 @@ DOCKER_SOCK=/var/run/docker.sock
 IMAGE_REPO="stagdb-test/postgres"
 # major:suite
 IMAGES=("15:bookworm" "17:trixie")
+NO_POOL="${STAGDB_TESTBED_NO_POOL:-0}"
 # Bump when the image recipe changes in a way the hash below does not see.
 RECIPE_VERSION=2
 RECIPE_LABEL="org.stagdb.testbed.recipe"
@@ -51,6 +57,24 @@ show_log() {
 
 if [[ $(id -u) -ne 0 ]]; then
     die "must run as root (needs apt-get, zfs-fuse, dockerd)"
+fi
+
+# STAGDB_TESTBED_IMAGES: keep only the requested majors.
+if [[ -n ${STAGDB_TESTBED_IMAGES:-} ]]; then
+    want=" ${STAGDB_TESTBED_IMAGES//,/ } "
+    if [[ $want == " 0 " || $want == " none " ]]; then
+        IMAGES=()
+    else
+        selected=()
+        for spec in "${IMAGES[@]}"; do
+            if [[ $want == *" ${spec%%:*} "* ]]; then
+                selected+=("$spec")
+                want=${want/ ${spec%%:*} / }
+            fi
+        done
+        [[ -z ${want// /} ]] || die "STAGDB_TESTBED_IMAGES: no recipe for PostgreSQL${want% } (known: ${IMAGES[*]%%:*})"
+        IMAGES=("${selected[@]}")
+    fi
 fi
 
 mkdir -p "$DIR" "$IMAGE_DIR" "$LOG_DIR"
@@ -106,13 +130,22 @@ ensure_packages() {
     local missing=() p
     # command -> package
     local -A need=(
-        [zfs-fuse]=zfs-fuse [zpool]=zfs-fuse [zfs]=zfs-fuse
-        [dockerd]=docker.io [containerd]=containerd [runc]=runc [iptables]=iptables
-        [mmdebstrap]=mmdebstrap
         [pg_isready]=postgresql-client
         [flock]=util-linux [setsid]=util-linux [mountpoint]=util-linux [umount]=mount [pgrep]=procps
         [timeout]=coreutils [sha256sum]=coreutils [truncate]=coreutils
     )
+    # A ZFS that works already (the kernel's) is used as it is: installing zfs-fuse next to
+    # zfsutils-linux would conflict with it.
+    if ! zfs_usable; then
+        need+=([zfs-fuse]=zfs-fuse [zpool]=zfs-fuse [zfs]=zfs-fuse)
+    fi
+    # Likewise a running Docker engine (docker-ce, say, which conflicts with docker.io).
+    if ! docker_answers; then
+        need+=([dockerd]=docker.io [containerd]=containerd [runc]=runc [iptables]=iptables)
+    fi
+    if [[ ${#IMAGES[@]} -gt 0 ]]; then
+        need+=([mmdebstrap]=mmdebstrap)
+    fi
     local c
     for c in "${!need[@]}"; do
         command -v "$c" >/dev/null 2>&1 || missing+=("${need[$c]}")
@@ -121,7 +154,9 @@ ensure_packages() {
     psql --version >/dev/null 2>&1 || missing+=(postgresql-client)
     # docker client: /usr/local/bin/docker may be a newer static client (fine); otherwise docker.io's.
     command -v docker >/dev/null 2>&1 || missing+=(docker.io)
-    for p in ca-certificates debian-archive-keyring; do
+    local pkgs=(ca-certificates)
+    [[ ${#IMAGES[@]} -eq 0 ]] || pkgs+=(debian-archive-keyring)
+    for p in "${pkgs[@]}"; do
         pkg_installed "$p" || missing+=("$p")
     done
     if [[ ${#missing[@]} -eq 0 ]]; then
@@ -161,6 +196,12 @@ ensure_packages() {
 # --------------------------------------------------------------------------------------------------
 
 zfs_answers() { timeout 10 zpool list -H -o name >/dev/null 2>&1; }
+# ZFS works, or will once the kernel module is loaded (OpenZFS installed, module not loaded yet).
+zfs_usable() {
+    zfs_answers && return 0
+    command -v zpool >/dev/null 2>&1 && ! command -v zfs-fuse >/dev/null 2>&1 &&
+        modprobe zfs >/dev/null 2>&1 && zfs_answers
+}
 
 zfs_fuse_pid() {
     local pid
@@ -211,11 +252,15 @@ zfs_destroy() {
 }
 
 ensure_zfs_fuse() {
+    local pid i
     if zfs_answers; then
-        log "zfs-fuse: running (pid $(zfs_fuse_pid || echo '?'))"
+        if pid=$(zfs_fuse_pid) && [[ -n $pid ]]; then
+            log "zfs-fuse: running (pid $pid)"
+        else
+            log "zfs: answering (kernel module), not using zfs-fuse"
+        fi
         return
     fi
-    local pid i
     pid=$(zfs_fuse_pid || true)
     if [[ -n $pid ]]; then
         log "zfs-fuse: process $pid exists but does not answer yet; waiting"
@@ -316,6 +361,16 @@ ensure_dockerd() {
             sleep 1
         done
         die "dockerd (pid $pid) does not answer on $DOCKER_SOCK; kill it and rerun"
+    fi
+    # Under systemd, let it manage the engine.
+    if [[ -d /run/systemd/system ]] && systemctl cat docker.service >/dev/null 2>&1; then
+        log "dockerd: starting docker.service"
+        systemctl start docker.service || die "systemctl start docker.service failed (journalctl -u docker)"
+        for i in $(seq 1 120); do
+            docker_answers && { log "dockerd: started (docker.service)"; return; }
+            sleep 0.5
+        done
+        die "docker.service started but does not answer on $DOCKER_SOCK after 60 s"
     fi
     log "dockerd: starting (log $LOG_DIR/dockerd.log)"
     local dlog="$LOG_DIR/dockerd.log"
@@ -524,11 +579,12 @@ verify() {
     zfs_destroy "$ds-clone" || die "zfs destroy $ds-clone failed"
     log "verify: zfs create/snapshot/clone/user properties/destroy ok"
 
-    # Docker + ZFS: a container from the 17 image runs postgres on a data directory inside the
+    # Docker + ZFS: a container from the newest image (17) runs postgres on a data directory inside the
     # (FUSE-mounted) dataset, as the image's postgres user via setpriv, and publishes its port on
     # 127.0.0.1; the host's psql connects to it.
     local name="stagdb-testbed-check-$$" port i
-    tag="$IMAGE_REPO:17"
+    major=${IMAGES[-1]%%:*}
+    tag="$IMAGE_REPO:$major"
     CLEANUPS=("docker rm -f $name" "${CLEANUPS[@]}")
     docker run -d --name "$name" --label org.stagdb.testbed=check \
         -v "$mnt:/data" -p 127.0.0.1::5432 "$tag" sh -c '
@@ -556,29 +612,40 @@ verify() {
         docker logs "$name" >&2 2>&1 || true
         die "host psql could not query postgres in $name on 127.0.0.1:$port: $out"
     }
-    [[ $out == 17 ]] || die "unexpected answer from postgres in $name: $out"
+    [[ $out == "$major" ]] || die "unexpected answer from postgres in $name: $out"
     [[ $(stat -c %u "$mnt/pg/PG_VERSION") == "$(docker exec "$name" id -u postgres)" ]] ||
         die "data directory on zfs not owned by the container's postgres uid"
     docker rm -f "$name" >/dev/null || die "docker rm -f $name failed"
     zfs_destroy -R "$ds" || die "zfs destroy -R $ds failed"
     CLEANUPS=()
-    log "verify: container with bind-mounted zfs dataset + port 127.0.0.1:$port -> postgres 17 ok"
+    log "verify: container with bind-mounted zfs dataset + port 127.0.0.1:$port -> postgres $major ok"
 }
 
 # --------------------------------------------------------------------------------------------------
 
 ensure_packages
-MIRROR=$(apt_mirror) || die "cannot find this machine's Debian mirror in /etc/apt/sources.list(.d)"
+if [[ ${#IMAGES[@]} -gt 0 ]]; then
+    MIRROR=$(apt_mirror) || die "cannot find this machine's Debian mirror in /etc/apt/sources.list(.d)"
+fi
 ensure_zfs_fuse
-ensure_pool
+if [[ $NO_POOL != 1 ]]; then
+    ensure_pool
+fi
 ensure_dockerd
 ensure_images
-if [[ ${STAGDB_TESTBED_SKIP_VERIFY:-0} != 1 ]]; then
+if [[ ${STAGDB_TESTBED_SKIP_VERIFY:-0} != 1 && $NO_POOL != 1 && ${#IMAGES[@]} -gt 0 ]]; then
     verify
 fi
 
 images=()
 for spec in "${IMAGES[@]}"; do images+=("$IMAGE_REPO:${spec%%:*}"); done
+if [[ $NO_POOL == 1 ]]; then
+    log "testbed ready (no pool): zfs answering, images=$(
+        IFS=,
+        echo "${images[*]}"
+    ) docker=$(docker version -f '{{.Server.Version}} (API {{.Server.APIVersion}})' 2>/dev/null) in $((SECONDS - START)) s"
+    exit 0
+fi
 log "testbed ready: pool=$POOL ($(zpool list -H -o size,health "$POOL" | tr '\t' ' '), mounted at $(zfs get -H -o value mountpoint "$POOL")) images=$(
     IFS=,
     echo "${images[*]}"

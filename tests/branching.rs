@@ -227,3 +227,41 @@ fn failed_branch_is_rolled_back() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&list.stdout).contains("doomed"));
 }
+
+#[test]
+fn snapshot_and_branch_while_being_written_to() {
+    let s = TestStore::new("busy", 41460);
+    s.init(17);
+    s.sql("main", "CREATE TABLE seq(i int primary key, pad text)");
+    let url = s.ok(&["url", "main"]).trim().to_string();
+    // One writer committing rows 1, 2, 3, ... in order while we branch.
+    let writer = std::thread::spawn(move || {
+        common::psql_url(
+            &url,
+            "DO $$ BEGIN FOR i IN 1..600 LOOP
+                 INSERT INTO seq VALUES (i, repeat('x', 500)); COMMIT;
+                 PERFORM pg_sleep(0.005);
+             END LOOP; END $$",
+        )
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    s.ok(&["snapshot", "-m", "under load", "--name", "hot"]);
+    s.ok(&["branch", "hot-branch"]);
+    s.ok(&["branch", "from-hot", "main@hot"]);
+    writer.join().unwrap();
+    // Each copy is a consistent prefix of the writes: rows 1..n, no gaps.
+    for b in ["hot-branch", "from-hot"] {
+        let r = s.sql(b, "SELECT count(*) || ',' || coalesce(max(i), 0) FROM seq");
+        let (count, max) = r.split_once(',').unwrap();
+        assert_eq!(count, max, "{b}: {r}");
+        let n: u32 = count.parse().unwrap();
+        assert!(n > 0 && n <= 600, "{b}: {n}");
+    }
+    assert_eq!(s.sql("main", "SELECT count(*) FROM seq"), "600");
+    // branch -d removes like rm.
+    s.ok(&["-y", "branch", "-d", "from-hot"]);
+    assert_eq!(
+        s.fails(&["url", "from-hot"], 1).contains("does not exist"),
+        true
+    );
+}

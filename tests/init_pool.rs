@@ -1,0 +1,139 @@
+//! `init --pool-file` creates a pool on a sparse file (the no-spare-disk
+//! setup) and the store in it; a failed init removes the pool it made.
+
+mod common;
+
+use std::process::Command;
+
+struct PoolGuard {
+    pool: String,
+    file: std::path::PathBuf,
+}
+
+impl Drop for PoolGuard {
+    fn drop(&mut self) {
+        let _ = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "docker ps -aq --filter label=io.stagdb.store={0}/stagdb | xargs -r docker rm -f >/dev/null 2>&1; \
+                 for i in $(seq 40); do ! zpool list {0} >/dev/null 2>&1 && break; zpool destroy {0} && break; sleep 0.25; done",
+                self.pool
+            ))
+            .status();
+        let _ = std::fs::remove_file(&self.file);
+    }
+}
+
+fn stagdb(args: &[&str]) -> std::process::Output {
+    Command::new(common::bin())
+        .args(args)
+        .env("STAGDB_CONFIG", "/nonexistent/stagdb-test-config.toml")
+        .env_remove("STAGDB_STORE")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn init_on_a_pool_file() {
+    common::require_testbed();
+    let pool = "stagdbt-poolfile";
+    let dir = std::env::temp_dir().join(format!("stagdb-poolfile-{}", std::process::id()));
+    let file = dir.join("pool.img");
+    let _guard = PoolGuard {
+        pool: pool.to_string(),
+        file: file.clone(),
+    };
+    let file_s = file.display().to_string();
+    let image = common::image_template();
+    let out = stagdb(&[
+        "init",
+        "--pool",
+        pool,
+        "--pool-file",
+        &file_s,
+        "--size",
+        "512M",
+        "--image",
+        &image,
+        "--ports",
+        "41420-41439",
+        "--head-port",
+        "41419",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Sparse: the file is big but uses little disk.
+    let meta = std::fs::metadata(&file).unwrap();
+    assert_eq!(meta.len(), 512 << 20);
+    let store = format!("{pool}/stagdb");
+    let out = stagdb(&["--store", &store, "--json", "status"]);
+    let st: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(st["pool"]["name"], pool);
+    assert_eq!(st["head"], "main");
+    let url = String::from_utf8_lossy(&stagdb(&["--store", &store, "url"]).stdout)
+        .trim()
+        .to_string();
+    assert_eq!(common::psql_url(&url, "SELECT 1"), "1");
+
+    // A second init on the same file refuses and leaves the pool alone.
+    let out = stagdb(&[
+        "init",
+        "--pool",
+        "stagdbt-other",
+        "--pool-file",
+        &file_s,
+        "--size",
+        "512M",
+        "--image",
+        &image,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    assert!(
+        Command::new("zpool")
+            .args(["list", pool])
+            .status()
+            .unwrap()
+            .success()
+    );
+
+    // A failed init (image missing) rolls back the pool and file it made.
+    let file2 = dir.join("pool2.img");
+    let _guard2 = PoolGuard {
+        pool: "stagdbt-failed".to_string(),
+        file: file2.clone(),
+    };
+    let out = stagdb(&[
+        "init",
+        "--pool",
+        "stagdbt-failed",
+        "--pool-file",
+        &file2.display().to_string(),
+        "--size",
+        "256M",
+        "--image",
+        "stagdb-test/no-such-image:{major}",
+        "--ports",
+        "41440-41449",
+        "--head-port",
+        "41419",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!file2.exists(), "pool file rolled back");
+    assert!(
+        !Command::new("zpool")
+            .args(["list", "stagdbt-failed"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+}
