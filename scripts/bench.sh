@@ -89,18 +89,24 @@ unset PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE PGSERVICE DATABASE_URL
 dataset_exists() { zfs get -H -o value type "$DS" >/dev/null 2>&1; }
 
 destroy_store() {
-    local ids i
+    local ids d deadline=$((SECONDS + 300))
     ids=$(docker ps -aq --filter "label=io.stagdb.store=$DS" 2>/dev/null || true)
     if [[ -n $ids ]]; then
         # shellcheck disable=SC2086
         docker rm -f $ids >/dev/null 2>&1 || true
     fi
-    dataset_exists || return 0
-    # zfs-fuse answers "dataset is busy" for a moment after the last file in it was closed.
-    for i in $(seq 1 40); do
-        zfs destroy -R "$DS" 2>/dev/null && return 0
+    # zfs-fuse answers "dataset is busy" for a while after a dataset's last file was closed, and a
+    # `zfs destroy -R` of many datasets gives up at the first busy one: destroy the branches one by
+    # one (clones before the branches they were cloned from), retrying, then the store.
+    while dataset_exists; do
+        zfs destroy -r "$DS" 2>/dev/null && return 0
+        while IFS= read -r d; do
+            zfs destroy -r "$d" 2>/dev/null || true
+        done < <(zfs list -H -r -o name -t filesystem "$DS" 2>/dev/null | tail -n +2 | tac)
+        ((SECONDS < deadline)) || break
         sleep 0.25
     done
+    dataset_exists || return 0
     zfs destroy -R "$DS"
 }
 
@@ -256,6 +262,7 @@ ENV_GIT=$(cd "$ROOT" && git describe --always --dirty 2>/dev/null || echo '?')
 ENV_DOCKER=$(docker version -f '{{.Server.Version}} (API {{.Server.APIVersion}})' 2>/dev/null || echo '?')
 ENV_PG=$(psql_q "$MAIN_URL" "select current_setting('server_version')")
 ENV_CPU=$(nproc)
+read -r _ LOAD_START _ < /proc/loadavg
 ENV_MEM=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 
 # ------------------------------------------------------------------------------------------------
@@ -365,6 +372,7 @@ COUNT=$(jq length "$WORK/out")
 
 LIST_CMDS=("branch" "log" "status" "url $URL_BRANCH")
 declare -A CMD_MED CMD_MIN CMD_MAX CMD_ZFS CMD_DOCKER
+ZFS_GET=
 for cmd in "${LIST_CMDS[@]}"; do
     # shellcheck disable=SC2206
     args=($cmd)
@@ -372,6 +380,10 @@ for cmd in "${LIST_CMDS[@]}"; do
     sdb -v "${args[@]}"
     CMD_ZFS[$cmd]=$(grep -c '^+ zfs ' "$WORK/err" || true)
     CMD_DOCKER[$cmd]=$(grep -c '^docker: ' "$WORK/err" || true)
+    if [[ $cmd == branch ]]; then
+        ZFS_GET=$(grep -m1 '^+ zfs get ' "$WORK/err" || true)
+        ZFS_GET=${ZFS_GET#+ }
+    fi
     sdb "${args[@]}" # warm-up
     : >"$WORK/cmd"
     for ((i = 1; i <= RUNS; i++)); do
@@ -381,6 +393,28 @@ for cmd in "${LIST_CMDS[@]}"; do
     read -r "CMD_MED[$cmd]" "CMD_MIN[$cmd]" "CMD_MAX[$cmd]" < <(stats_ms "$WORK/cmd")
     log "  stagdb $cmd: median ${CMD_MED[$cmd]} ms"
 done
+
+# The floor on this pool: the `zfs get` every one of these commands runs, on its own.
+ZFS_MED=n/a ZFS_MIN=n/a ZFS_MAX=n/a
+if [[ $ZFS_GET =~ ^zfs\ get\ [-A-Za-z0-9_,:./\ ]+$ ]]; then
+    : >"$WORK/zfs"
+    for ((i = 0; i <= RUNS; i++)); do
+        timed eval "$ZFS_GET"
+        ((i == 0)) || echo "$ELAPSED_US" >>"$WORK/zfs" # the first is a warm-up
+    done
+    read -r ZFS_MED ZFS_MIN ZFS_MAX < <(stats_ms "$WORK/zfs")
+    ZFS_LINES=$(wc -l <"$WORK/out")
+    log "  its zfs get alone: median $ZFS_MED ms"
+else
+    log "  WARNING: no plain 'zfs get' in 'stagdb -v branch' output; skipping the zfs floor"
+fi
+
+log "figure 3: stagdb -y rm of the $NBRANCHES branches (one command)"
+mapfile -t all < <(for ((i = 1; i <= NBRANCHES; i++)); do bname "$i"; done)
+sdb -y rm "${all[@]}"
+RM_S=$(awk -v u="$ELAPSED_US" 'BEGIN { printf "%.1f", u / 1e6 }')
+RM_EACH=$(awk -v u="$ELAPSED_US" -v n="$NBRANCHES" 'BEGIN { printf "%.0f", u / 1000 / n }')
+read -r _ LOAD_END _ < /proc/loadavg
 
 log "cleaning up"
 destroy_store
@@ -424,13 +458,16 @@ for cmd in "${LIST_CMDS[@]}"; do
         "$cmd" "${CMD_MED[$cmd]}" "${CMD_MIN[$cmd]}" "${CMD_MAX[$cmd]}" "${CMD_ZFS[$cmd]}" "${CMD_DOCKER[$cmd]}" \
         "$(lt "${CMD_MED[$cmd]}" 100)"
 done
+printf '   (the zfs get they run, alone, %s lines: median %s ms, min %s, max %s: the floor on this pool)\n' \
+    "${ZFS_LINES:-?}" "$ZFS_MED" "$ZFS_MIN" "$ZFS_MAX"
 printf '   (creating each of them with --no-start from main@base: median %s ms, min %s, max %s)\n' \
     "$CREATE_MED" "$CREATE_MIN" "$CREATE_MAX"
+printf '   (removing all of them with one stagdb -y rm: %s s, %s ms a branch)\n' "$RM_S" "$RM_EACH"
 echo
 echo "Where the time goes: stagdb -v branch of the large database (ms since start, +ms since previous line)"
 sed 's/^/   /' "$TRACE"
 echo
-echo "benchmark took ${TOTAL_S} s"
+echo "benchmark took ${TOTAL_S} s; load average (5 min) $LOAD_START before, $LOAD_END after (other work on the machine skews the figures)"
 
 if [[ $MARKDOWN == 1 ]]; then
     echo

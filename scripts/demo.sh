@@ -264,12 +264,12 @@ step "Create a store and load some data into main"
 demo "stagdb init --pool $POOL --pool-file $POOL_FILE --size $POOL_SIZE --image '$IMAGE' --ports $PORTS --head-port $HEAD_PORT"
 demo "export STAGDB_STORE=$STORE"
 demo "psql \"\$(stagdb url main)\" -c \"CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL, email text NOT NULL, country text NOT NULL)\" -c \"INSERT INTO customers SELECT g, 'Customer ' || g, 'customer' || g || '@example.com', (ARRAY['DE','FR','US','JP','BR'])[1 + g % 5] FROM generate_series(1, 5000) AS g\""
-demo 'stagdb snapshot -m "seed data"'
+demo 'stagdb snapshot -m "seed data" --name seed'
 
 # --------------------------------------------------------------------------------------------------
 step "Branch, and change the branch"
 # --------------------------------------------------------------------------------------------------
-demo 'stagdb branch feature-x'
+demo 'stagdb branch feature-x main@seed'
 demo "psql \"\$(stagdb url feature-x)\" -c \"DELETE FROM customers WHERE country = 'FR'\" -c \"ALTER TABLE customers ADD COLUMN vip boolean NOT NULL DEFAULT false\" -c \"UPDATE customers SET vip = true WHERE id <= 100\""
 query="SELECT count(*) AS customers, count(*) FILTER (WHERE country = 'FR') AS in_france, (SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'customers') AS columns FROM customers"
 printf '\n    %sThe parent is unchanged:%s\n' "$GREEN" "$RESET"
@@ -295,10 +295,10 @@ The demo store keeps running. Try, in a root shell:
     stagdb branch experiment main         # another branch, from main as it is now
     eval "\$(stagdb env feature-x)"        # DATABASE_URL, PGHOST, ... for your application
     stagdb --help                         # and man ./man/stagdb-branch.1 etc.
-Remove a branch:
+Remove a branch (not HEAD: \`stagdb checkout main\` first if you checked it out):
     stagdb -y rm feature-x
 Remove the whole demo (running this script again also starts by doing this):
-    docker rm -f \$(docker ps -aq --filter label=$LABEL)
+    docker ps -aq --filter label=$LABEL | xargs -r docker rm -f
     zpool destroy $POOL
     rm -f $POOL_FILE
 EOF

@@ -642,11 +642,11 @@ for spec in "${IMAGES[@]}"; do images+=("$IMAGE_REPO:${spec%%:*}"); done
 if [[ $NO_POOL == 1 ]]; then
     log "testbed ready (no pool): zfs answering, images=$(
         IFS=,
-        echo "${images[*]}"
+        echo "${images[*]:-none}"
     ) docker=$(docker version -f '{{.Server.Version}} (API {{.Server.APIVersion}})' 2>/dev/null) in $((SECONDS - START)) s"
     exit 0
 fi
 log "testbed ready: pool=$POOL ($(zpool list -H -o size,health "$POOL" | tr '\t' ' '), mounted at $(zfs get -H -o value mountpoint "$POOL")) images=$(
     IFS=,
-    echo "${images[*]}"
+    echo "${images[*]:-none}"
 ) docker=$(docker version -f '{{.Server.Version}} (API {{.Server.APIVersion}})' 2>/dev/null) in $((SECONDS - START)) s"

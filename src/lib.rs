@@ -73,19 +73,18 @@ pub fn run() -> ExitCode {
                 anyhow::anyhow!("interrupted"),
             )),
         };
-        if res.is_err() {
-            ctx.rollback().await;
+        match res {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+            Err(e) => {
+                // The cause first, then what is being undone.
+                e.print(color);
+                ctx.rollback().await;
+                e.exit_code()
+            }
         }
-        res
     });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
-        Err(e) => {
-            e.print(color);
-            e.exit_code()
-        }
-    }
+    result
 }
 
 /// SIGINT or SIGTERM: stop and roll back what the command created.

@@ -409,6 +409,7 @@ pub struct Created {
     pub parent: String,
     pub started: bool,
     pub ready_ms: Option<u128>,
+    /// Without the password (`stagdb url NAME` prints the full one).
     pub url: String,
 }
 
@@ -521,8 +522,6 @@ pub async fn create_branch(
     })?;
     let mut ready_ms = None;
     if !no_start {
-        ctx.printer
-            .status(format!("starting branch '{name}' on port {port}"));
         let took = start_branch(ctx, &fresh, branch).await?;
         ready_ms = Some(took.as_millis());
     }
@@ -533,6 +532,6 @@ pub async fn create_branch(
         parent: parent_ref,
         started: !no_start,
         ready_ms,
-        url: url(&fresh, branch)?,
+        url: pg::public_url(fresh.settings.connect_host(), port),
     })
 }

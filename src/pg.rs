@@ -278,6 +278,15 @@ fn host_for_url(host: IpAddr) -> String {
     }
 }
 
+/// `postgresql://postgres@HOST:PORT/postgres`: what commands other than
+/// `url`, `env` and `psql` print, so passwords stay out of logs.
+pub fn public_url(host: IpAddr, port: u16) -> String {
+    format!(
+        "postgresql://{USER}@{}:{port}/{DATABASE}",
+        host_for_url(host)
+    )
+}
+
 /// `postgresql://postgres:PASSWORD@HOST:PORT/postgres`. Passwords are
 /// alphanumeric, so they need no percent-encoding.
 pub fn url(host: IpAddr, port: u16, password: &str) -> String {
@@ -302,6 +311,10 @@ mod tests {
         assert_eq!(
             url(v6, 5, "pw"),
             "postgresql://postgres:pw@[::1]:5/postgres"
+        );
+        assert_eq!(
+            public_url(v4, 5),
+            "postgresql://postgres@127.0.0.1:5/postgres"
         );
     }
 

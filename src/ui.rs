@@ -157,12 +157,12 @@ pub fn rfc3339(secs: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Local `YYYY-MM-DD HH:MM:SS`, for humans.
+/// Local `YYYY-MM-DD HH:MM:SS ZONE`, for humans.
 pub fn local_time(secs: i64) -> String {
     jiff::Timestamp::from_second(secs)
         .map(|t| {
             t.to_zoned(jiff::tz::TimeZone::system())
-                .strftime("%Y-%m-%d %H:%M:%S")
+                .strftime("%Y-%m-%d %H:%M:%S %Z")
                 .to_string()
         })
         .unwrap_or_default()

@@ -27,7 +27,8 @@ fn checksum(s: &TestStore, branch: &str) -> String {
 fn branch_isolation_log_reset_rm_restart() {
     let s = TestStore::new("branching", 41020);
     let url = s.init(17);
-    assert!(url.starts_with("postgresql://postgres:"), "{url}");
+    // Printed without the password: only url/env/psql show it.
+    assert!(url.starts_with("postgresql://postgres@127.0.0.1:"), "{url}");
     s.sql(
         "main",
         "CREATE TABLE items(id int primary key, payload text);
@@ -37,7 +38,7 @@ fn branch_isolation_log_reset_rm_restart() {
 
     // Branch from HEAD (main, running and being written to): snapshot taken now.
     let out = s.ok(&["branch", "dev"]);
-    assert!(out.trim().starts_with("postgresql://"), "{out}");
+    assert!(out.trim().starts_with("postgresql://postgres@"), "{out}");
     assert_eq!(
         checksum(&s, "dev"),
         main_sum,
@@ -123,6 +124,14 @@ fn branch_isolation_log_reset_rm_restart() {
     assert!(!s.ok(&["log", "--json", "feature/x"]).contains(&pw));
     assert!(!s.ok(&["branch"]).contains(&pw));
     assert!(!s.ok(&["branch", "--json"]).contains(&pw));
+    let created = s.run(&["-v", "branch", "pwcheck"]);
+    assert!(created.status.success());
+    assert!(!String::from_utf8_lossy(&created.stdout).contains(&pw));
+    assert!(
+        !String::from_utf8_lossy(&created.stderr).contains(&pw),
+        "-v output shows no password"
+    );
+    s.ok(&["-y", "rm", "pwcheck"]);
     assert!(!s.ok(&["status"]).contains(&pw));
 
     // Reset to the branch point (fromsnap has no snapshots of its own).

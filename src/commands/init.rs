@@ -189,7 +189,7 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
         args.head_port,
         took.as_secs_f64()
     ));
-    let url = ops::url(&store, main)?;
+    let url = pg::public_url(store.settings.connect_host(), port);
     if ctx.settings.json {
         ctx.printer.json(&Output {
             store: dataset,

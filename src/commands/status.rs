@@ -55,6 +55,8 @@ struct Counts {
     running: usize,
     stopped: usize,
     snapshots: usize,
+    /// Of `snapshots`, those stagdb took to branch from.
+    branch_points: usize,
 }
 
 pub async fn run(ctx: &Ctx) -> CmdResult {
@@ -162,6 +164,12 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
             running,
             stopped: store.branches.len().saturating_sub(running),
             snapshots: store.branches.iter().map(|b| b.snapshots.len()).sum(),
+            branch_points: store
+                .branches
+                .iter()
+                .flat_map(|b| &b.snapshots)
+                .filter(|s| s.is_branch_point())
+                .count(),
         },
         problems,
     };
@@ -196,11 +204,12 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
         ))?,
     }
     p.line(format!(
-        "branches:  {} ({} running, {} stopped), {} snapshots",
+        "branches:  {} ({} running, {} stopped), {} snapshots ({} taken to branch from)",
         status.branches.total,
         status.branches.running,
         status.branches.stopped,
-        status.branches.snapshots
+        status.branches.snapshots,
+        status.branches.branch_points
     ))?;
     if status.problems.is_empty() {
         p.line("problems:  none")?;
