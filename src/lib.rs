@@ -65,7 +65,7 @@ pub fn run() -> ExitCode {
             return err.exit_code();
         }
     };
-    let result = rt.block_on(async {
+    rt.block_on(async {
         let res = tokio::select! {
             r = commands::run(&ctx, cli.command) => r,
             _ = interrupted() => Err(CommandError::new(
@@ -83,8 +83,7 @@ pub fn run() -> ExitCode {
                 e.exit_code()
             }
         }
-    });
-    result
+    })
 }
 
 /// SIGINT or SIGTERM: stop and roll back what the command created.
