@@ -282,7 +282,8 @@ time_branching() { # LABEL
         echo "$ELAPSED_US" >>"$WORK/wall-$label"
         ready=$(jq -r '.ready_ms // empty' "$WORK/out")
         [[ -n $ready ]] && echo "$((ready * 1000))" >>"$WORK/ready-$label"
-        url=$(jq -r '.url' "$WORK/out")
+        # (Not timed. The url in branch's JSON may leave the password out; `stagdb url` has it.)
+        url=$(branch_url "$name")
         # Ready means: accepts authenticated connections, and it has main's data.
         if ! psql_q "$url" "select to_regclass('bench_fill') is not null" 2>"$WORK/psql.err" | grep -qx t; then
             CONNECT_FAILURES=$((CONNECT_FAILURES + 1))
@@ -410,7 +411,7 @@ else
 fi
 
 log "figure 3: stagdb -y rm of the $NBRANCHES branches (one command)"
-mapfile -t all < <(for ((i = 1; i <= NBRANCHES; i++)); do bname "$i"; done)
+mapfile -t all < <(for ((i = 1; i <= NBRANCHES; i++)); do bname "$i"; echo; done)
 sdb -y rm "${all[@]}"
 RM_S=$(awk -v u="$ELAPSED_US" 'BEGIN { printf "%.1f", u / 1e6 }')
 RM_EACH=$(awk -v u="$ELAPSED_US" -v n="$NBRANCHES" 'BEGIN { printf "%.0f", u / 1000 / n }')

@@ -168,7 +168,12 @@ pub struct BranchArgs {
     pub start: String,
 
     /// Remove the named branch instead (like stagdb rm)
-    #[arg(short = 'd', long = "delete", requires = "name")]
+    #[arg(
+        short = 'd',
+        long = "delete",
+        requires = "name",
+        conflicts_with = "start"
+    )]
     pub delete: bool,
 
     /// Only create the branch; do not start its container

@@ -18,7 +18,7 @@ pub enum Undo {
     Dataset(String),
     /// A snapshot `dataset@name`.
     Snapshot(String),
-    /// A container, by name.
+    /// A container, by id.
     Container(String),
     /// A pool made on a sparse file by `init --pool-file`.
     Pool {
@@ -83,6 +83,16 @@ impl Ctx {
     /// Forgets recorded steps: what they created is now meant to stay.
     pub fn keep(&self) {
         self.undo.borrow_mut().clear();
+    }
+
+    /// A point in the undo log, for [`Ctx::keep_since`].
+    pub fn mark(&self) -> usize {
+        self.undo.borrow().len()
+    }
+
+    /// Keeps what was created after `mark`, leaving earlier steps to roll back.
+    pub fn keep_since(&self, mark: usize) {
+        self.undo.borrow_mut().truncate(mark);
     }
 
     /// Removes what the command created, newest first. Best effort: every

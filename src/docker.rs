@@ -346,9 +346,14 @@ impl Docker {
             REQUEST_TIMEOUT + Duration::from_secs(timeout_secs.max(0).unsigned_abs()),
         );
         // 304 Not Modified (already stopped) counts as success in bollard.
-        api.stop_container(id, Some(opts))
-            .await
-            .map_err(|e| self.err(format!("stopping container '{id}'"), e))
+        match api.stop_container(id, Some(opts)).await {
+            Ok(()) => Ok(()),
+            // No container: nothing runs, which is what stop asks for.
+            Err(ApiError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(()),
+            Err(e) => Err(self.err(format!("stopping container '{id}'"), e)),
+        }
     }
 
     /// Removes a container (with its anonymous volumes); `force` kills it first if running. Not found is Ok.

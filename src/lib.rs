@@ -33,14 +33,8 @@ pub fn run() -> ExitCode {
         Err(e) => {
             // clap prints help/version to stdout (exit 0) and errors to stderr (exit 2).
             let _ = e.print();
-            return match e.kind() {
-                clap::error::ErrorKind::DisplayHelp
-                | clap::error::ErrorKind::DisplayVersion
-                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-                    ExitCode::SUCCESS
-                }
-                _ => ExitCode::from(2),
-            };
+            // 0 for --help/--version, 2 for usage errors (also a missing subcommand).
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
     let config = match settings::load_config() {
@@ -66,12 +60,15 @@ pub fn run() -> ExitCode {
         }
     };
     rt.block_on(async {
+        // Handlers are installed before the command runs its first step.
+        let interrupt = interrupted();
         let res = tokio::select! {
-            r = commands::run(&ctx, cli.command) => r,
-            _ = interrupted() => Err(CommandError::new(
+            biased;
+            _ = interrupt => Err(CommandError::new(
                 ErrorKind::User,
                 anyhow::anyhow!("interrupted"),
             )),
+            r = commands::run(&ctx, cli.command) => r,
         };
         match res {
             Ok(()) => ExitCode::SUCCESS,
@@ -86,19 +83,23 @@ pub fn run() -> ExitCode {
     })
 }
 
-/// SIGINT or SIGTERM: stop and roll back what the command created.
-async fn interrupted() {
+/// SIGINT or SIGTERM: stop and roll back what the command created. The
+/// handlers are registered when this is called, not when first polled.
+fn interrupted() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut int), Ok(mut term)) = (
+    let handlers = (
         signal(SignalKind::interrupt()),
         signal(SignalKind::terminate()),
-    ) else {
-        // Without handlers the default action (exit) applies; never resolve.
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = int.recv() => {}
-        _ = term.recv() => {}
+    );
+    async move {
+        let (Ok(mut int), Ok(mut term)) = handlers else {
+            // Without handlers the default action (exit) applies; never resolve.
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
     }
 }
 

@@ -348,12 +348,15 @@ pub fn container_name(prefix: &str, branch: &str) -> String {
 /// `store_dataset`: `stagdb-` followed by the dataset with `/` (and any other
 /// character Docker does not accept) mapped to `-`.
 /// E.g. `tank/stagdb` -> `stagdb-tank-stagdb`.
+/// `stagdb-{sanitized dataset}-{hash}`: the hash keeps stores apart whose
+/// names sanitize alike (`tank/a` + branch `b-main` vs `tank/a-b` + `main`).
 pub fn container_prefix_for_store(store_dataset: &str) -> String {
     let mapped: String = store_dataset
         .chars()
         .map(|c| if is_container_char(c) { c } else { '-' })
         .collect();
-    format!("stagdb-{mapped}")
+    let hash = fnv1a64(store_dataset.as_bytes()) as u32;
+    format!("stagdb-{mapped}-{hash:08x}")
 }
 
 /// A reference to a database state given on the command line.
@@ -809,17 +812,24 @@ mod tests {
 
     #[test]
     fn container_prefixes() {
-        assert_eq!(
-            container_prefix_for_store("tank/stagdb"),
-            "stagdb-tank-stagdb"
+        let p = container_prefix_for_store("tank/stagdb");
+        assert!(p.starts_with("stagdb-tank-stagdb-"), "{p}");
+        assert_eq!(p.len(), "stagdb-tank-stagdb-".len() + 8);
+        assert!(
+            container_prefix_for_store("rpool/data:x/pg dbs")
+                .starts_with("stagdb-rpool-data-x-pg-dbs-")
         );
-        assert_eq!(container_prefix_for_store("tank"), "stagdb-tank");
-        assert_eq!(
-            container_prefix_for_store("rpool/data:x/pg dbs"),
-            "stagdb-rpool-data-x-pg-dbs"
-        );
-        assert_eq!(container_prefix_for_store("a_b.c-d"), "stagdb-a_b.c-d");
         assert!(is_valid_docker_name(&container_prefix_for_store("")));
+        // Stores whose names sanitize alike get different prefixes, so
+        // `tank/a` + branch `b-main` never meets `tank/a-b` + `main`.
+        assert_ne!(
+            container_name(&container_prefix_for_store("tank/a"), "b-main"),
+            container_name(&container_prefix_for_store("tank/a-b"), "main")
+        );
+        assert_ne!(
+            container_prefix_for_store("a/b"),
+            container_prefix_for_store("a-b")
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub fn open_store(ctx: &Ctx) -> CmdResult<Store> {
     let dataset = match &ctx.settings.store {
         Some(s) => s.clone(),
         None => {
-            let stores = ctx.zfs.find_stores()?;
+            let stores: Vec<String> = ctx.zfs.find_stores()?.into_iter().map(|e| e.name).collect();
             match stores.as_slice() {
                 [] => {
                     return Err(user_error("no stagdb store found on this host")
@@ -240,12 +240,30 @@ pub async fn ensure_image(ctx: &Ctx, image: &str) -> CmdResult {
 
 /// (Re)creates the branch's container and waits until PostgreSQL accepts an
 /// authenticated connection. Containers are disposable: data lives on ZFS.
-pub async fn start_branch(ctx: &Ctx, store: &Store, branch: &Branch) -> CmdResult<Duration> {
+/// `head` publishes the store's head port too.
+pub async fn start_branch(
+    ctx: &Ctx,
+    store: &Store,
+    branch: &Branch,
+    head: bool,
+) -> CmdResult<Duration> {
+    if !branch.mounted {
+        // Never bind-mount an empty mountpoint directory into PostgreSQL.
+        ctx.printer.status(format!(
+            "mounting {} (branch '{}')",
+            branch.dataset, branch.name
+        ));
+        ctx.zfs.mount(&branch.dataset).map_err(|e| {
+            CommandError::new(ErrorKind::User, e).hint(format!(
+                "branch '{}' cannot start until its dataset is mounted",
+                branch.name
+            ))
+        })?;
+    }
     let major = major_of(branch)?;
     let image = store.settings.image_for(major);
     ensure_image(ctx, &image).await?;
     let name = container_name(store, &branch.name);
-    let is_head = store.head.as_deref() == Some(branch.name.as_str());
     let mountpoint = branch
         .mountpoint
         .as_deref()
@@ -258,7 +276,7 @@ pub async fn start_branch(ctx: &Ctx, store: &Store, branch: &Branch) -> CmdResul
         mountpoint,
         listen: store.settings.listen,
         port: port(branch)?,
-        head_port: is_head.then_some(store.settings.head_port),
+        head_port: head.then_some(store.settings.head_port),
     }
     .spec();
     let docker = ctx.docker().await?;
@@ -272,7 +290,8 @@ pub async fn start_branch(ctx: &Ctx, store: &Store, branch: &Branch) -> CmdResul
             err
         }
     })?;
-    ctx.created(Undo::Container(name.clone()));
+    // By id: a name may by then belong to another invocation's container.
+    ctx.created(Undo::Container(id.clone()));
     docker.start(&id).await.map_err(|e| {
         CommandError::new(ErrorKind::User, e).hint(format!(
             "is port {} (or the head port) in use by another program?",
@@ -289,6 +308,52 @@ pub async fn start_branch(ctx: &Ctx, store: &Store, branch: &Branch) -> CmdResul
     )
     .await?;
     Ok(took)
+}
+
+/// Refuses when someone put datasets under a branch: `zfs destroy -r` would take them too.
+pub fn check_no_foreign_children(store: &Store, branch: &Branch) -> CmdResult {
+    let prefix = format!("{}/", branch.dataset);
+    match store.strays.iter().find(|s| s.starts_with(&prefix)) {
+        Some(s) => Err(user_error(format!(
+            "branch '{}' holds dataset {s}, which stagdb did not create; refusing to destroy it",
+            branch.name
+        ))
+        .hint(format!("move or destroy {s} yourself first"))),
+        None => Ok(()),
+    }
+}
+
+/// Destroys the branch-point snapshot stagdb took for `branch` once no other
+/// branch uses it (datasets in `gone` are already destroyed). Returns its ref.
+pub fn drop_branch_point(
+    ctx: &Ctx,
+    store: &Store,
+    branch: &Branch,
+    gone: &std::collections::BTreeSet<&str>,
+) -> Option<String> {
+    let (parent, snap) = store.parent_of(branch)?;
+    let users = store
+        .clones_of(&snap.full)
+        .iter()
+        .filter(|c| !gone.contains(c.dataset.as_str()))
+        .count();
+    if !snap.is_branch_point() || users > 0 || gone.contains(parent.dataset.as_str()) {
+        return None;
+    }
+    match ctx.zfs.destroy(&snap.full, false) {
+        Ok(()) => Some(format!("{}@{}", parent.name, snap.name)),
+        Err(e) => {
+            ctx.printer.warn(format!(
+                "could not drop branch point {}@{}: {e:#}",
+                parent.name, snap.name
+            ));
+            None
+        }
+    }
+}
+
+pub fn is_head(store: &Store, branch: &Branch) -> bool {
+    store.head.as_deref() == Some(branch.name.as_str())
 }
 
 pub async fn stop_branch(ctx: &Ctx, store: &Store, branch: &Branch) -> CmdResult {
@@ -333,6 +398,16 @@ fn user_from_passwd() -> Option<String> {
     })
 }
 
+/// What a snapshot records besides its data.
+pub struct SnapshotMeta<'a> {
+    /// None: a timestamp.
+    pub name: Option<&'a str>,
+    pub message: Option<&'a str>,
+    /// `branch-point` for snapshots stagdb takes to branch from.
+    pub kind: Option<&'a str>,
+    pub author: &'a str,
+}
+
 /// Takes a snapshot, asking a running PostgreSQL for a CHECKPOINT first so a
 /// branch of it needs little recovery (the snapshot itself is atomic, so it is
 /// crash-consistent either way). Returns the snapshot's short name.
@@ -341,10 +416,17 @@ pub async fn snapshot_branch(
     store: &Store,
     branch: &Branch,
     running: bool,
-    name: Option<&str>,
-    message: Option<&str>,
-    kind: Option<&str>,
+    meta: SnapshotMeta<'_>,
 ) -> CmdResult<String> {
+    let SnapshotMeta {
+        name,
+        message,
+        kind,
+        author,
+    } = meta;
+    if let Some(n) = name {
+        names::validate_snapshot_name(n).map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
+    }
     if running
         && let (Some(port), Some(pw)) = (branch.port, branch.password.as_deref())
         && let Err(e) = pg::checkpoint(store.settings.connect_host(), port, pw).await
@@ -355,7 +437,7 @@ pub async fn snapshot_branch(
         ));
     }
     let mut sprops: Vec<(&str, String)> =
-        vec![(props::AUTHOR, crate::zfs::parse::escape_value(&author()))];
+        vec![(props::AUTHOR, crate::zfs::parse::escape_value(author))];
     if let Some(m) = message {
         sprops.push((props::MESSAGE, crate::zfs::parse::escape_value(m)));
     }
@@ -363,7 +445,6 @@ pub async fn snapshot_branch(
         sprops.push((props::KIND, k.to_string()));
     }
     if let Some(n) = name {
-        names::validate_snapshot_name(n).map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
         let full = format!("{}@{n}", branch.dataset);
         ctx.zfs.snapshot(&full, &sprops).map_err(|e| {
             if zfs::is_already_exists(&e) {
@@ -455,9 +536,12 @@ pub async fn create_branch(
                 store,
                 parent,
                 running,
-                None,
-                Some(&msg),
-                Some(props::KIND_BRANCH_POINT),
+                SnapshotMeta {
+                    name: None,
+                    message: Some(&msg),
+                    kind: Some(props::KIND_BRANCH_POINT),
+                    author: &author(),
+                },
             )
             .await?
         }
@@ -522,7 +606,7 @@ pub async fn create_branch(
     })?;
     let mut ready_ms = None;
     if !no_start {
-        let took = start_branch(ctx, &fresh, branch).await?;
+        let took = start_branch(ctx, &fresh, branch, is_head(&fresh, branch)).await?;
         ready_ms = Some(took.as_millis());
     }
     Ok(Created {

@@ -254,23 +254,6 @@ pub async fn checkpoint(host: IpAddr, port: u16, password: &str) -> Result<()> {
     Ok(())
 }
 
-/// Runs one query and returns the first column of each row as text (tests, benchmark).
-pub async fn query_strings(
-    host: IpAddr,
-    port: u16,
-    password: &str,
-    sql: &str,
-) -> Result<Vec<String>> {
-    let client = connect(host, port, password, Duration::from_secs(5)).await?;
-    let mut out = Vec::new();
-    for m in client.simple_query(sql).await? {
-        if let tokio_postgres::SimpleQueryMessage::Row(r) = m {
-            out.push(r.get(0).unwrap_or_default().to_string());
-        }
-    }
-    Ok(out)
-}
-
 fn host_for_url(host: IpAddr) -> String {
     match host {
         IpAddr::V6(v6) => format!("[{v6}]"),

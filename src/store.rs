@@ -59,7 +59,7 @@ impl Snapshot {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Branch {
     pub name: String,
     pub dataset: String,
@@ -72,8 +72,27 @@ pub struct Branch {
     pub used: u64,
     pub referenced: u64,
     pub mountpoint: Option<PathBuf>,
+    /// zfs-fuse after a restart, or an interrupted rename, can leave a
+    /// branch unmounted: its mountpoint is then an empty directory.
+    pub mounted: bool,
     /// Oldest first.
     pub snapshots: Vec<Snapshot>,
+}
+
+/// By hand, so that no `{:?}` can ever print the password.
+impl std::fmt::Debug for Branch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Branch")
+            .field("name", &self.name)
+            .field("dataset", &self.dataset)
+            .field("port", &self.port)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("pg_version", &self.pg_version)
+            .field("origin", &self.origin)
+            .field("mounted", &self.mounted)
+            .field("snapshots", &self.snapshots.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Branch {
@@ -207,6 +226,7 @@ impl Store {
                     .native("mountpoint")
                     .filter(|m| m.starts_with('/'))
                     .map(PathBuf::from),
+                mounted: e.native("mounted") == Some("yes"),
                 snapshots: Vec::new(),
             };
             let canonical = names::dataset_component(name) == rest;
@@ -254,10 +274,6 @@ impl Store {
 
     pub fn branch_names(&self) -> impl Iterator<Item = &str> {
         self.branches.iter().map(|b| b.name.as_str())
-    }
-
-    pub fn head_branch(&self) -> Option<&Branch> {
-        self.head.as_deref().and_then(|h| self.branch(h))
     }
 
     pub fn branch_of_dataset(&self, dataset: &str) -> Option<&Branch> {
@@ -443,6 +459,13 @@ mod tests {
             Store::from_entries("tank/y", &e).unwrap_err(),
             LoadError::Missing
         );
+    }
+
+    #[test]
+    fn debug_never_shows_the_password() {
+        let mut b = store().branch("main").unwrap().clone();
+        b.password = Some("s3cretpassw0rd".into());
+        assert!(!format!("{b:?}").contains("s3cret"));
     }
 
     #[test]

@@ -89,16 +89,41 @@ fn init_on_a_pool_file() {
         "512M",
         "--image",
         &image,
+        "--ports",
+        "41451-41455",
+        "--head-port",
+        "41456",
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
     assert!(
         Command::new("zpool")
             .args(["list", pool])
-            .status()
+            .output()
             .unwrap()
+            .status
             .success()
     );
+
+    // Another store's ports are refused (usage error) before anything is made.
+    let out = stagdb(&[
+        "init",
+        "--pool",
+        "stagdbt-overlap",
+        "--pool-file",
+        &dir.join("pool3.img").display().to_string(),
+        "--size",
+        "256M",
+        "--image",
+        &image,
+        "--ports",
+        "41430-41435",
+        "--head-port",
+        "41457",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("overlap"));
+    assert!(!dir.join("pool3.img").exists());
 
     // A failed init (image missing) rolls back the pool and file it made.
     let file2 = dir.join("pool2.img");
@@ -119,7 +144,7 @@ fn init_on_a_pool_file() {
         "--ports",
         "41440-41449",
         "--head-port",
-        "41419",
+        "41450",
     ]);
     assert_eq!(
         out.status.code(),

@@ -24,43 +24,69 @@ pub async fn run(ctx: &Ctx, args: CheckoutArgs) -> CmdResult {
             "created branch '{}' from {}",
             created.name, created.parent
         ));
-        store = ops::load_store(ctx, &store.dataset)?;
     }
+    // One checkout at a time per store: the head port can only move once.
+    let _lock = crate::lock::lock_store(&store.dataset, || {
+        ctx.printer
+            .status("waiting for another stagdb command on this store")
+    })?;
+    store = ops::load_store(ctx, &store.dataset)?;
     let target = ops::find_branch(&store, &args.name)?;
     let previous = store.head.clone().filter(|h| store.branch(h).is_some());
     let containers = ops::containers(ctx, &store).await?;
+    let port = ops::port(target)?;
 
     if previous.as_deref() != Some(target.name.as_str()) {
         // Free the head port first.
         let old_running = match previous.as_deref().and_then(|p| store.branch(p)) {
             Some(old) if ops::state_of(containers.get(&old.name)) == "running" => {
                 ops::stop_branch(ctx, &store, old).await?;
-                Some(old.name.clone())
+                Some(old)
             }
             _ => None,
         };
         ctx.zfs.set(&store.dataset, props::HEAD, &target.name)?;
-        let store2 = ops::load_store(ctx, &store.dataset)?;
-        let new_head = ops::find_branch(&store2, &target.name)?;
         ctx.printer.status(format!(
-            "starting '{}' on port {} and head port {}",
-            new_head.name,
-            new_head.port.unwrap_or(0),
-            store2.settings.head_port
+            "starting '{}' on port {port} and head port {}",
+            target.name, store.settings.head_port
         ));
-        ops::start_branch(ctx, &store2, new_head).await?;
-        if let Some(old) = old_running.as_deref().and_then(|o| store2.branch(o)) {
-            ops::start_branch(ctx, &store2, old).await?;
+        if let Err(e) = ops::start_branch(ctx, &store, target, true).await {
+            // Put HEAD and the old HEAD's container back as they were.
+            if let Some(prev) = &previous
+                && let Err(e2) = ctx.zfs.set(&store.dataset, props::HEAD, prev)
+            {
+                ctx.printer
+                    .warn(format!("could not restore HEAD to '{prev}': {e2:#}"));
+            }
+            if let Some(old) = old_running {
+                let mark = ctx.mark();
+                match ops::start_branch(ctx, &store, old, true).await {
+                    Ok(_) => ctx.keep_since(mark),
+                    Err(e2) => ctx
+                        .printer
+                        .warn(format!("could not restart '{}': {:#}", old.name, e2.error)),
+                }
+            }
+            return Err(e);
+        }
+        ctx.keep();
+        if let Some(old) = old_running {
+            // The new HEAD is up; the old one comes back on its own port only.
+            if let Err(e) = ops::start_branch(ctx, &store, old, false).await {
+                ctx.keep();
+                ctx.printer.warn(format!(
+                    "'{}' could not be restarted without the head port: {:#}; start it with `stagdb start {}`",
+                    old.name, e.error, old.name
+                ));
+            }
         }
     } else if ops::state_of(containers.get(&target.name)) != "running" {
-        ops::start_branch(ctx, &store, target).await?;
+        ops::start_branch(ctx, &store, target, true).await?;
     }
     ctx.keep();
     ctx.printer.status(format!(
-        "HEAD is now '{}' (port {}, head port {})",
-        target.name,
-        target.port.unwrap_or(0),
-        store.settings.head_port
+        "HEAD is now '{}' (port {port}, head port {})",
+        target.name, store.settings.head_port
     ));
     if ctx.settings.json {
         ctx.printer.json(&Output {

@@ -9,10 +9,6 @@ use crate::ops;
 use crate::pg;
 use crate::store::{Branch, Store};
 
-fn branch_arg<'a>(store: &'a Store, r: Option<&str>) -> CmdResult<&'a Branch> {
-    ops::branch_or_head(store, r)
-}
-
 /// PG* variables for a branch, in the order they are printed.
 fn vars(store: &Store, b: &Branch) -> CmdResult<Vec<(&'static str, String)>> {
     Ok(vec![
@@ -27,7 +23,7 @@ fn vars(store: &Store, b: &Branch) -> CmdResult<Vec<(&'static str, String)>> {
 
 pub fn url(ctx: &Ctx, args: RefArgs) -> CmdResult {
     let store = ops::open_store(ctx)?;
-    let b = branch_arg(&store, args.reference.as_deref())?;
+    let b = ops::branch_or_head(&store, args.reference.as_deref())?;
     let url = ops::url(&store, b)?;
     if ctx.settings.json {
         let mut m = BTreeMap::new();
@@ -42,7 +38,7 @@ pub fn url(ctx: &Ctx, args: RefArgs) -> CmdResult {
 
 pub fn env(ctx: &Ctx, args: RefArgs) -> CmdResult {
     let store = ops::open_store(ctx)?;
-    let b = branch_arg(&store, args.reference.as_deref())?;
+    let b = ops::branch_or_head(&store, args.reference.as_deref())?;
     let vars = vars(&store, b)?;
     if ctx.settings.json {
         let m: BTreeMap<&str, &String> = vars.iter().map(|(k, v)| (*k, v)).collect();
@@ -59,7 +55,7 @@ pub fn env(ctx: &Ctx, args: RefArgs) -> CmdResult {
 pub async fn psql(ctx: &Ctx, args: PsqlArgs) -> CmdResult {
     use std::os::unix::process::CommandExt;
     let store = ops::open_store(ctx)?;
-    let b = branch_arg(&store, args.reference.as_deref())?;
+    let b = ops::branch_or_head(&store, args.reference.as_deref())?;
     let containers = ops::containers(ctx, &store).await?;
     if ops::state_of(containers.get(&b.name)) != "running" {
         return Err(user_error(format!("branch '{}' is not running", b.name))

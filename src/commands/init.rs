@@ -22,6 +22,28 @@ struct Output {
     url: String,
 }
 
+/// Two stores handing out the same ports would collide as soon as both run
+/// a branch on one: refuse overlapping ranges up front.
+fn check_ports_free_of_other_stores(ctx: &Ctx, range: PortRange, head_port: u16) -> CmdResult {
+    for other in ctx.zfs.find_stores()? {
+        let theirs: Option<PortRange> = other.local(props::PORTS).and_then(|p| p.parse().ok());
+        let their_head: Option<u16> = other.local(props::HEAD_PORT).and_then(|p| p.parse().ok());
+        let overlap = theirs
+            .is_some_and(|t| t.low <= range.high && range.low <= t.high || t.contains(head_port))
+            || their_head.is_some_and(|h| h == head_port || range.contains(h));
+        if overlap {
+            return Err(usage_error(format!(
+                "ports {range} (head port {head_port}) overlap those of store {} ({}, head port {})",
+                other.name,
+                theirs.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
+                their_head.map(|h| h.to_string()).unwrap_or_else(|| "-".into()),
+            ))
+            .hint("pick other ports with --ports LOW-HIGH and --head-port PORT"));
+        }
+    }
+    Ok(())
+}
+
 pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
     // Check everything the user typed before touching anything.
     let range: PortRange = args
@@ -61,8 +83,8 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
 
     let pool = match (&args.pool, &args.pool_file, &args.dataset) {
         (Some(p), _, _) => p.clone(),
-        (None, Some(_), _) => "stagdb".to_string(),
-        (None, None, Some(d)) => d.split('/').next().unwrap_or(d).to_string(),
+        (None, _, Some(d)) => d.split('/').next().unwrap_or(d).to_string(),
+        (None, Some(_), None) => "stagdb".to_string(),
         (None, None, None) => {
             let pools = ctx.zfs.pools()?;
             match pools.as_slice() {
@@ -90,6 +112,19 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
         )));
     }
 
+    // Refuse to touch anything that exists, ours or not.
+    if let Some(e) = ctx.zfs.get_one(&dataset, &[props::STORE])? {
+        return Err(if e.local(props::STORE).is_some() {
+            user_error(format!("a stagdb store already exists at {dataset}"))
+                .hint("use it (`stagdb --store ...`), or pick another --dataset")
+        } else {
+            user_error(format!("dataset {dataset} already exists and was not created by stagdb; refusing to touch it"))
+                .hint("pick another --dataset")
+        });
+    }
+
+    check_ports_free_of_other_stores(ctx, range, args.head_port)?;
+
     if let (Some(file), Some(size)) = (&args.pool_file, size) {
         ctx.printer.status(format!(
             "creating pool {pool} on sparse file {}",
@@ -102,17 +137,6 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
         ctx.created(Undo::Pool {
             name: pool.clone(),
             file: file.clone(),
-        });
-    }
-
-    // Refuse to touch anything that exists, ours or not.
-    if let Some(e) = ctx.zfs.get_one(&dataset, &[props::STORE])? {
-        return Err(if e.local(props::STORE).is_some() {
-            user_error(format!("a stagdb store already exists at {dataset}"))
-                .hint("use it (`stagdb --store ...`), or pick another --dataset")
-        } else {
-            user_error(format!("dataset {dataset} already exists and was not created by stagdb; refusing to touch it"))
-                .hint("pick another --dataset")
         });
     }
 
@@ -169,7 +193,7 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
         "initializing PostgreSQL {} in branch 'main' ({image})",
         args.pg_version
     ));
-    let took = ops::start_branch(ctx, &store, main).await?;
+    let took = ops::start_branch(ctx, &store, main, true).await?;
     match pg::read_pg_version(mp)? {
         Some(v) if v == args.pg_version => {}
         other => {

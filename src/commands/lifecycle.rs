@@ -38,7 +38,7 @@ pub async fn start(ctx: &Ctx, args: NamesArgs) -> CmdResult {
             ctx.printer.status(format!(
                 "branch '{}' is already running on port {}",
                 b.name,
-                b.port.unwrap_or(0)
+                ops::port(b)?
             ));
             rows.push(Row {
                 branch: b.name.clone(),
@@ -48,12 +48,12 @@ pub async fn start(ctx: &Ctx, args: NamesArgs) -> CmdResult {
             });
             continue;
         }
-        let took = ops::start_branch(ctx, &store, b).await?;
+        let took = ops::start_branch(ctx, &store, b, ops::is_head(&store, b)).await?;
         ctx.keep();
         ctx.printer.status(format!(
             "started branch '{}' on port {} in {:.1}s",
             b.name,
-            b.port.unwrap_or(0),
+            ops::port(b)?,
             took.as_secs_f64()
         ));
         rows.push(Row {
@@ -89,12 +89,12 @@ pub async fn restart(ctx: &Ctx, args: NamesArgs) -> CmdResult {
     let mut rows = Vec::new();
     for b in branches {
         ops::stop_branch(ctx, &store, b).await?;
-        let took = ops::start_branch(ctx, &store, b).await?;
+        let took = ops::start_branch(ctx, &store, b, ops::is_head(&store, b)).await?;
         ctx.keep();
         ctx.printer.status(format!(
             "restarted branch '{}' on port {} in {:.1}s",
             b.name,
-            b.port.unwrap_or(0),
+            ops::port(b)?,
             took.as_secs_f64()
         ));
         rows.push(Row {

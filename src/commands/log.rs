@@ -24,6 +24,7 @@ pub async fn run(ctx: &Ctx, args: LogArgs) -> CmdResult {
     let store = ops::open_store(ctx)?;
     let target = ops::resolve_ref(&store, args.reference.as_deref().unwrap_or("HEAD"))?;
     let mut entries = store.log(target.branch, target.snapshot.map(|s| s.name.as_str()));
+    let has_history = !entries.is_empty();
     if let Some(n) = args.max_count {
         entries.truncate(n);
     }
@@ -43,7 +44,7 @@ pub async fn run(ctx: &Ctx, args: LogArgs) -> CmdResult {
             .collect();
         return ctx.printer.json(&out);
     }
-    if entries.is_empty() {
+    if !has_history {
         ctx.printer.status(format!(
             "no snapshots yet in the history of '{}'; take one with `stagdb snapshot {} -m MESSAGE`",
             target.branch.name, target.branch.name

@@ -1,6 +1,6 @@
 use crate::cli::ResetArgs;
 use crate::ctx::{Ctx, Undo};
-use crate::error::{CmdResult, usage_error, user_error};
+use crate::error::{CmdResult, CommandError, usage_error, user_error};
 use crate::ops;
 use crate::props;
 use crate::store::{Branch, Snapshot, Store};
@@ -37,6 +37,15 @@ fn check_no_clones(store: &Store, snaps: &[&Snapshot], branch: &str) -> CmdResul
         }
     }
     Ok(())
+}
+
+/// A reset that fails after stopping the branch says so.
+fn stopped_hint(e: CommandError, was_running: bool) -> CommandError {
+    if was_running {
+        e.hint("the branch was stopped for the reset and is still stopped; `stagdb status` shows the store's state, `stagdb start BRANCH` starts it")
+    } else {
+        e
+    }
 }
 
 pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
@@ -78,12 +87,8 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         branch.snapshots.iter().collect()
     };
     check_no_clones(&store, &doomed, &branch.name)?;
-    if !own
-        && target_branch
-            .dataset
-            .starts_with(&format!("{}@", branch.dataset))
-    {
-        return Err(usage_error("cannot reset a branch onto itself"));
+    if !own {
+        ops::check_no_foreign_children(&store, branch)?;
     }
     let mut question = format!(
         "Reset branch '{}' to {to_ref}, discarding its changes",
@@ -105,7 +110,9 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         ops::stop_branch(ctx, &store, branch).await?;
     }
     if own {
-        ctx.zfs.rollback(&target.full, !doomed.is_empty())?;
+        ctx.zfs
+            .rollback(&target.full, !doomed.is_empty())
+            .map_err(|e| stopped_hint(e.into(), running))?;
     } else {
         // Clone the target beside the branch, then swap: the branch is never
         // missing its data if a step fails.
@@ -126,14 +133,25 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         }
         let res = ctx.zfs.clone_snapshot(&target.full, &tmp, &bprops);
         ctx.track(res, Undo::Dataset(tmp.clone()))?;
-        ctx.zfs.destroy(&branch.dataset, true)?;
+        ctx.zfs
+            .destroy(&branch.dataset, true)
+            .map_err(|e| stopped_hint(e.into(), running))?;
         ctx.keep(); // from here the clone is the branch
-        ctx.zfs.rename(&tmp, &branch.dataset)?;
+        ctx.zfs
+            .rename(&tmp, &branch.dataset)
+            .map_err(|e| stopped_hint(e.into(), running))?;
+        // The old branch point may have lost its last user.
+        if branch.origin.as_deref() != Some(target.full.as_str()) {
+            let gone = std::collections::BTreeSet::from([branch.dataset.as_str()]);
+            ops::drop_branch_point(ctx, &store, branch, &gone);
+        }
     }
     if running {
         let fresh = ops::load_store(ctx, &store.dataset)?;
         let b = ops::find_branch(&fresh, &branch.name)?;
-        ops::start_branch(ctx, &fresh, b).await?;
+        ops::start_branch(ctx, &fresh, b, ops::is_head(&fresh, b))
+            .await
+            .map_err(|e| stopped_hint(e, running))?;
         ctx.keep();
     }
     ctx.printer.status(format!(

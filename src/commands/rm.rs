@@ -3,7 +3,6 @@ use std::collections::BTreeSet;
 use crate::ctx::Ctx;
 use crate::error::{CmdResult, user_error};
 use crate::ops;
-use crate::props;
 use crate::store::Branch;
 use crate::ui;
 
@@ -44,14 +43,7 @@ pub async fn run(ctx: &Ctx, names: &[String]) -> CmdResult {
             ))
             .hint("remove those branches first (or in the same command)"));
         }
-        // Never destroy datasets someone put under a branch.
-        let prefix = format!("{}/", b.dataset);
-        if let Some(s) = store.strays.iter().find(|s| s.starts_with(&prefix)) {
-            return Err(user_error(format!(
-                "cannot remove '{}': dataset {s} under it was not created by stagdb",
-                b.name
-            )));
-        }
+        ops::check_no_foreign_children(&store, b)?;
     }
     let list: Vec<&str> = doomed.iter().map(|b| b.name.as_str()).collect();
     ui::confirm(
@@ -79,9 +71,11 @@ pub async fn run(ctx: &Ctx, names: &[String]) -> CmdResult {
             }
             blocked
         });
+        // Every doomed branch's children are doomed too (checked above), so
+        // each pass removes at least one; this guards against a model bug.
         if left.len() == before {
-            return Err(user_error(
-                "branches to remove depend on each other in a loop",
+            return Err(crate::error::internal_error(
+                "no removal order for the branches",
             ));
         }
     }
@@ -98,26 +92,7 @@ pub async fn run(ctx: &Ctx, names: &[String]) -> CmdResult {
         gone.insert(b.dataset.as_str());
         ctx.printer.status(format!("removed branch '{}'", b.name));
         removed.push(b.name.clone());
-        // Drop the branch point stagdb took for this branch once unused.
-        if let Some((parent, snap)) = store.parent_of(b) {
-            let users = store
-                .clones_of(&snap.full)
-                .iter()
-                .filter(|c| !gone.contains(c.dataset.as_str()))
-                .count();
-            if snap.is_branch_point() && users == 0 && !gone.contains(parent.dataset.as_str()) {
-                match ctx.zfs.destroy(&snap.full, false) {
-                    Ok(()) => dropped.push(format!("{}@{}", parent.name, snap.name)),
-                    Err(e) => ctx.printer.warn(format!(
-                        "could not drop branch point {}@{} ({}={}): {e:#}",
-                        parent.name,
-                        snap.name,
-                        props::KIND,
-                        props::KIND_BRANCH_POINT
-                    )),
-                }
-            }
-        }
+        dropped.extend(ops::drop_branch_point(ctx, &store, b, &gone));
     }
     if ctx.settings.json {
         ctx.printer.json(&Output {

@@ -20,16 +20,21 @@ pub async fn run(ctx: &Ctx, args: SnapshotArgs) -> CmdResult {
     let branch = ops::branch_or_head(&store, args.branch.as_deref())?;
     let containers = ops::containers(ctx, &store).await?;
     let running = ops::state_of(containers.get(&branch.name)) == "running";
+    let author = ops::author();
     let name = ops::snapshot_branch(
         ctx,
         &store,
         branch,
         running,
-        args.name.as_deref(),
-        args.message.as_deref(),
-        None,
+        ops::SnapshotMeta {
+            name: args.name.as_deref(),
+            message: args.message.as_deref(),
+            kind: None,
+            author: &author,
+        },
     )
     .await?;
+    ctx.keep();
     let reference = format!("{}@{name}", branch.name);
     if ctx.settings.json {
         ctx.printer.json(&Output {
@@ -37,7 +42,7 @@ pub async fn run(ctx: &Ctx, args: SnapshotArgs) -> CmdResult {
             branch: branch.name.clone(),
             snapshot: name,
             message: args.message,
-            author: ops::author(),
+            author,
         })
     } else {
         ctx.printer.line(&reference)?;

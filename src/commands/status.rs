@@ -104,7 +104,7 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
         if b.password.is_none() {
             problems.push(format!("branch '{}' has no password", b.name));
         }
-        if b.mountpoint.is_none() {
+        if b.mountpoint.is_none() || !b.mounted {
             problems.push(format!(
                 "branch '{}' ({}) is not mounted",
                 b.name, b.dataset

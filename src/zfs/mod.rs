@@ -111,6 +111,13 @@ impl Zfs {
             eprintln!("+ {shown}");
         }
         let out = duct::cmd(program, &args)
+            // Own process group: a Ctrl-C reaches stagdb, which lets the
+            // zfs step finish, records it, then rolls it back.
+            .before_spawn(|c| {
+                use std::os::unix::process::CommandExt;
+                c.process_group(0);
+                Ok(())
+            })
             .stdout_capture()
             .stderr_capture()
             .stdin_null()
@@ -178,21 +185,28 @@ impl Zfs {
         }
     }
 
-    /// Every dataset on the host whose own `stagdb:store` marker is set.
-    pub fn find_stores(&self) -> Result<Vec<String>> {
+    /// Every store root on the host (its own `stagdb:store` marker set),
+    /// with its local port settings.
+    pub fn find_stores(&self) -> Result<Vec<Entry>> {
+        let props = [
+            crate::props::STORE,
+            crate::props::PORTS,
+            crate::props::HEAD_PORT,
+        ];
         let out = self.zfs([
             "get",
             "-H",
             "-p",
+            "-s",
+            "local",
             "-o",
             "name,property,value,source",
-            crate::props::STORE,
+            &props.join(","),
         ])?;
         let entries = parse::parse_get(&out).map_err(|e| anyhow::anyhow!(e))?;
         Ok(entries
             .into_iter()
             .filter(|e| !e.is_snapshot() && e.local(crate::props::STORE).is_some())
-            .map(|e| e.name)
             .collect())
     }
 
@@ -231,12 +245,16 @@ impl Zfs {
         } else {
             &["destroy", name]
         };
-        // A dataset whose container just stopped can be briefly "busy"
-        // (open files draining from the mount); retry a few times.
+        self.retry_busy(args)
+    }
+
+    /// A dataset whose container just stopped can be briefly "busy" (open
+    /// files draining from the FUSE mount): retry for up to ten seconds.
+    fn retry_busy(&self, args: &[&str]) -> Result<()> {
         let mut tries = 0;
         loop {
             match self.zfs(args.iter().copied()) {
-                Err(e) if is_busy(&e) && tries < 20 => {
+                Err(e) if is_busy(&e) && tries < 40 => {
                     tries += 1;
                     std::thread::sleep(std::time::Duration::from_millis(250));
                 }
@@ -260,7 +278,8 @@ impl Zfs {
         match self.zfs(["rename", from, to]) {
             Err(e) if is_busy(&e) => {
                 self.zfs(["unmount", from])?;
-                self.zfs(["rename", from, to])?;
+                // Even unmounted, zfs-fuse can stay "busy" for a moment.
+                self.retry_busy(&["rename", from, to])?;
                 self.mount(to)
             }
             other => other.map(drop),

@@ -54,7 +54,7 @@ impl Entry {
     /// user properties are inherited by children and show up on snapshots.
     pub fn local(&self, prop: &str) -> Option<&str> {
         match self.props.get(prop) {
-            Some((v, Source::Local)) | Some((v, Source::Received)) => Some(v.as_str()),
+            Some((v, Source::Local)) => Some(v.as_str()),
             _ => None,
         }
     }
