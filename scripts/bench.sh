@@ -377,37 +377,50 @@ ZFS_GET=
 for cmd in "${LIST_CMDS[@]}"; do
     # shellcheck disable=SC2206
     args=($cmd)
-    # Calls it makes, as `stagdb -v` shows them (not timed).
+    # The calls it makes, as `stagdb -v` shows them (not timed; also a warm-up).
     sdb -v "${args[@]}"
-    CMD_ZFS[$cmd]=$(grep -c '^+ zfs ' "$WORK/err" || true)
+    CMD_ZFS[$cmd]=$(grep -cE '^\+ (zfs|zpool) ' "$WORK/err" || true)
     CMD_DOCKER[$cmd]=$(grep -c '^docker: ' "$WORK/err" || true)
     if [[ $cmd == branch ]]; then
         ZFS_GET=$(grep -m1 '^+ zfs get ' "$WORK/err" || true)
         ZFS_GET=${ZFS_GET#+ }
     fi
-    sdb "${args[@]}" # warm-up
-    : >"$WORK/cmd"
-    for ((i = 1; i <= RUNS; i++)); do
-        sdb "${args[@]}"
-        echo "$ELAPSED_US" >>"$WORK/cmd"
+    : >"$WORK/cmd-${args[0]}"
+done
+# The floor on this pool: the `zfs get` every one of these commands runs, run on its own.
+FLOOR=
+if [[ $ZFS_GET =~ ^zfs\ get\ [-A-Za-z0-9_,:./\ ]+$ ]]; then
+    FLOOR=zfs-get
+    : >"$WORK/cmd-$FLOOR"
+    timed eval "$ZFS_GET" # warm-up
+    ZFS_LINES=$(wc -l <"$WORK/out")
+else
+    log "  WARNING: no plain 'zfs get' in 'stagdb -v branch' output; not measuring the zfs floor"
+fi
+# Round robin, so that other work on the machine weighs on all the commands alike.
+log "figure 3: timing ${LIST_CMDS[*]}${FLOOR:+ and the zfs get alone}, $RUNS rounds"
+for ((i = 1; i <= RUNS; i++)); do
+    for cmd in "${LIST_CMDS[@]}" $FLOOR; do
+        # shellcheck disable=SC2206
+        args=($cmd)
+        if [[ $cmd == zfs-get ]]; then
+            timed eval "$ZFS_GET"
+        else
+            sdb "${args[@]}"
+        fi
+        echo "$ELAPSED_US" >>"$WORK/cmd-${args[0]}"
     done
-    read -r "CMD_MED[$cmd]" "CMD_MIN[$cmd]" "CMD_MAX[$cmd]" < <(stats_ms "$WORK/cmd")
+done
+for cmd in "${LIST_CMDS[@]}"; do
+    # shellcheck disable=SC2206
+    args=($cmd)
+    read -r "CMD_MED[$cmd]" "CMD_MIN[$cmd]" "CMD_MAX[$cmd]" < <(stats_ms "$WORK/cmd-${args[0]}")
     log "  stagdb $cmd: median ${CMD_MED[$cmd]} ms"
 done
-
-# The floor on this pool: the `zfs get` every one of these commands runs, on its own.
 ZFS_MED=n/a ZFS_MIN=n/a ZFS_MAX=n/a
-if [[ $ZFS_GET =~ ^zfs\ get\ [-A-Za-z0-9_,:./\ ]+$ ]]; then
-    : >"$WORK/zfs"
-    for ((i = 0; i <= RUNS; i++)); do
-        timed eval "$ZFS_GET"
-        ((i == 0)) || echo "$ELAPSED_US" >>"$WORK/zfs" # the first is a warm-up
-    done
-    read -r ZFS_MED ZFS_MIN ZFS_MAX < <(stats_ms "$WORK/zfs")
-    ZFS_LINES=$(wc -l <"$WORK/out")
+if [[ -n $FLOOR ]]; then
+    read -r ZFS_MED ZFS_MIN ZFS_MAX < <(stats_ms "$WORK/cmd-$FLOOR")
     log "  its zfs get alone: median $ZFS_MED ms"
-else
-    log "  WARNING: no plain 'zfs get' in 'stagdb -v branch' output; skipping the zfs floor"
 fi
 
 log "figure 3: stagdb -y rm of the $NBRANCHES branches (one command)"
@@ -455,7 +468,7 @@ printf '   started, after 10 s idle:       %-10s [target < 1 MiB] %s\n' "$(human
 echo
 echo "3. with $NBRANCHES branches in the store (+ main): median of $RUNS runs"
 for cmd in "${LIST_CMDS[@]}"; do
-    printf '   stagdb %-12s %7s ms  (min %s, max %s; %s zfs command(s), %s Docker call(s) in -v)  [target < 100 ms] %s\n' \
+    printf '   stagdb %-12s %7s ms  (min %s, max %s; %s zfs/zpool command(s), %s Docker call(s) in -v)  [target < 100 ms] %s\n' \
         "$cmd" "${CMD_MED[$cmd]}" "${CMD_MIN[$cmd]}" "${CMD_MAX[$cmd]}" "${CMD_ZFS[$cmd]}" "${CMD_DOCKER[$cmd]}" \
         "$(lt "${CMD_MED[$cmd]}" 100)"
 done

@@ -117,6 +117,18 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         // Clone the target beside the branch, then swap: the branch is never
         // missing its data if a step fails.
         let tmp = format!("{}:reset", branch.dataset);
+        // A leftover of an interrupted reset of this very branch (our marker,
+        // this branch's name, and the branch itself still intact) is ours to clear.
+        if store.strays.contains(&tmp)
+            && ctx
+                .zfs
+                .get_one(&tmp, &[props::BRANCH])?
+                .is_some_and(|e| e.local(props::BRANCH) == Some(branch.name.as_str()))
+        {
+            ctx.printer
+                .status(format!("removing {tmp}, left by an interrupted reset"));
+            ctx.zfs.destroy(&tmp, true)?;
+        }
         let mut bprops: Vec<(&str, String)> = vec![
             (props::BRANCH, branch.name.clone()),
             (props::CREATED, branch.created.to_string()),
