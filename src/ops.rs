@@ -589,7 +589,7 @@ pub async fn create_branch(
             .map_err(|e| {
                 if zfs::is_already_exists(&e) {
                     user_error(format!(
-                        "branch '{name}' already exists (created concurrently)"
+                        "dataset {dataset} already exists (another command just created branch '{name}', or something else holds the name)"
                     ))
                 } else {
                     e.into()
