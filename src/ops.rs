@@ -17,7 +17,12 @@ use crate::zfs;
 
 /// The store named by --store/STAGDB_STORE/config, else the only one on the host.
 pub fn open_store(ctx: &Ctx) -> CmdResult<Store> {
-    let dataset = match &ctx.settings.store {
+    load_store(ctx, &store_dataset(ctx)?)
+}
+
+/// The store's root dataset name, without reading the store.
+fn store_dataset(ctx: &Ctx) -> CmdResult<String> {
+    Ok(match &ctx.settings.store {
         Some(s) => s.clone(),
         None => {
             let stores: Vec<String> = ctx.zfs.find_stores()?.into_iter().map(|e| e.name).collect();
@@ -37,8 +42,59 @@ pub fn open_store(ctx: &Ctx) -> CmdResult<Store> {
                 }
             }
         }
+    })
+}
+
+/// The store read only as far as one branch needs: the root, the branch
+/// named by `reference` (default HEAD) with its snapshots, and with
+/// `ancestry` its ancestors back to the root branch. Commands about one
+/// branch stay fast however many branches the store has. Anything unusual
+/// (the branch is not at its canonical dataset, a bad name) falls back to a
+/// full read, which also gives errors their did-you-mean hints.
+pub fn open_store_for(ctx: &Ctx, reference: Option<&str>, ancestry: bool) -> CmdResult<Store> {
+    let root = store_dataset(ctx)?;
+    let full = || load_store(ctx, &root);
+    let mut entries = match ctx.zfs.get_props(&[root.as_str()], false) {
+        Ok(e) => e,
+        Err(_) => return full(),
     };
-    load_store(ctx, &dataset)
+    let store = match Store::from_entries(&root, &entries) {
+        Ok(s) => s,
+        Err(_) => return full(),
+    };
+    let name = match reference.map(names::parse_ref) {
+        None | Some(Ok(Ref::Head)) => store.head.clone(),
+        Some(Ok(Ref::Branch(b))) => Some(b),
+        Some(Ok(Ref::Snapshot { branch, .. })) => branch.or_else(|| store.head.clone()),
+        Some(Err(_)) => None,
+    };
+    let Some(name) = name else { return full() };
+    let mut next = Some(format!("{root}/{}", names::dataset_component(&name)));
+    let mut loaded = Vec::new();
+    while let Some(ds) = next.take() {
+        if loaded.contains(&ds) {
+            break;
+        }
+        match ctx.zfs.get_props(&[ds.as_str()], true) {
+            Ok(e) => entries.extend(e),
+            Err(_) => return full(),
+        }
+        loaded.push(ds.clone());
+        if ancestry {
+            // The parent's dataset is the origin's; it must be in the store.
+            next = entries
+                .iter()
+                .find(|e| e.name == ds)
+                .and_then(|e| e.native("origin"))
+                .and_then(|o| o.split_once('@'))
+                .map(|(parent, _)| parent.to_string())
+                .filter(|p| p.starts_with(&format!("{root}/")));
+        }
+    }
+    match Store::from_entries(&root, &entries) {
+        Ok(s) if s.branch(&name).is_some() => Ok(s),
+        _ => full(),
+    }
 }
 
 pub fn load_store(ctx: &Ctx, dataset: &str) -> CmdResult<Store> {
@@ -598,7 +654,14 @@ pub async fn create_branch(
         port
     };
 
-    let fresh = load_store(ctx, &store.dataset)?;
+    // Only the root and the new branch: the rest was read under the lock.
+    let entries = [
+        ctx.zfs.get_props(&[store.dataset.as_str()], false)?,
+        ctx.zfs.get_props(&[dataset.as_str()], true)?,
+    ]
+    .concat();
+    let fresh = Store::from_entries(&store.dataset, &entries)
+        .map_err(|e| internal_error(format!("reading the new branch: {e:?}")))?;
     let branch = fresh.branch(name).ok_or_else(|| {
         internal_error(format!(
             "branch '{name}' vanished right after it was created"

@@ -152,16 +152,24 @@ impl Zfs {
 
     /// Everything stagdb needs about a store: one recursive `zfs get`.
     pub fn get_tree(&self, root: &str) -> Result<Vec<Entry>> {
-        let out = self.zfs([
-            "get",
-            "-r",
-            "-H",
-            "-p",
-            "-o",
-            "name,property,value,source",
-            &TREE_PROPS.join(","),
-            root,
-        ])?;
+        self.get_props(&[root], true)
+    }
+
+    /// [`TREE_PROPS`] of the given datasets, with everything below them when
+    /// `recursive` (their snapshots included).
+    pub fn get_props(&self, datasets: &[&str], recursive: bool) -> Result<Vec<Entry>> {
+        let mut args = vec!["get".to_string()];
+        if recursive {
+            args.push("-r".into());
+        }
+        args.extend(
+            ["-H", "-p", "-o", "name,property,value,source"]
+                .iter()
+                .map(|s| s.to_string()),
+        );
+        args.push(TREE_PROPS.join(","));
+        args.extend(datasets.iter().map(|d| d.to_string()));
+        let out = self.run("zfs", args)?;
         parse::parse_get(&out).map_err(|e| anyhow::anyhow!(e))
     }
 
@@ -249,14 +257,18 @@ impl Zfs {
     }
 
     /// A dataset whose container just stopped can be briefly "busy" (open
-    /// files draining from the FUSE mount): retry for up to ten seconds.
+    /// files draining from the FUSE mount; zfs-fuse says so on the first
+    /// destroy almost every time): retry, 20 ms first, backing off to
+    /// 500 ms, for about ten seconds in all.
     fn retry_busy(&self, args: &[&str]) -> Result<()> {
-        let mut tries = 0;
+        let mut wait = std::time::Duration::from_millis(20);
+        let mut waited = std::time::Duration::ZERO;
         loop {
             match self.zfs(args.iter().copied()) {
-                Err(e) if is_busy(&e) && tries < 40 => {
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(250));
+                Err(e) if is_busy(&e) && waited < std::time::Duration::from_secs(10) => {
+                    std::thread::sleep(wait);
+                    waited += wait;
+                    wait = (wait * 2).min(std::time::Duration::from_millis(500));
                 }
                 other => return other.map(drop),
             }
@@ -297,23 +309,15 @@ impl Zfs {
 
     /// Pool health and space: (health, size bytes, free bytes).
     pub fn pool_status(&self, pool: &str) -> Result<(String, Option<u64>, Option<u64>)> {
-        let args = |exact: bool| -> Vec<String> {
-            let mut a = vec!["list".to_string(), "-H".to_string()];
-            if exact {
-                a.push("-p".into());
-            }
-            a.extend([
-                "-o".to_string(),
-                "health,size,free".to_string(),
-                pool.to_string(),
-            ]);
-            a
-        };
-        // Older zpool (zfs-fuse) has no -p: fall back to human-readable sizes.
-        let out = match self.run("zpool", args(true)) {
-            Ok(o) => o,
-            Err(_) => self.run("zpool", args(false))?,
-        };
+        // Human-readable sizes: older zpool (zfs-fuse) has no -p, and two
+        // calls would double the cost of `status`.
+        let out = self.run(
+            "zpool",
+            ["list", "-H", "-o", "health,size,free", pool]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        )?;
         let cols: Vec<&str> = out.trim_end().split('\t').collect();
         match cols.as_slice() {
             [health, size, free, ..] => {
