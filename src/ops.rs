@@ -98,7 +98,28 @@ pub fn open_store_for(ctx: &Ctx, reference: Option<&str>, ancestry: bool) -> Cmd
 }
 
 pub fn load_store(ctx: &Ctx, dataset: &str) -> CmdResult<Store> {
-    let entries = match ctx.zfs.get_tree(dataset) {
+    store_from_tree(dataset, ctx.zfs.get_tree(dataset))
+}
+
+/// The whole store and its containers, read at the same time (the zfs read
+/// runs on a blocking thread while the Docker call is in flight): what
+/// `branch` and `status` show. The Docker result is separate so they can
+/// still show the store when the engine is down.
+pub async fn store_and_containers(
+    ctx: &Ctx,
+) -> CmdResult<(Store, CmdResult<BTreeMap<String, ContainerInfo>>)> {
+    let dataset = store_dataset(ctx)?;
+    let zfs = ctx.zfs;
+    let ds = dataset.clone();
+    let tree = tokio::task::spawn_blocking(move || zfs.get_tree(&ds));
+    let listed = containers_of(ctx, &dataset);
+    let (tree, listed) = tokio::join!(tree, listed);
+    let tree = tree.map_err(|e| internal_error(format!("zfs read task failed: {e}")))?;
+    Ok((store_from_tree(&dataset, tree)?, listed))
+}
+
+fn store_from_tree(dataset: &str, tree: anyhow::Result<Vec<zfs::Entry>>) -> CmdResult<Store> {
+    let entries = match tree {
         Ok(e) => e,
         Err(e) if zfs::is_missing(&e) => {
             return Err(
@@ -209,10 +230,14 @@ pub fn container_name(store: &Store, branch: &str) -> String {
 
 /// The store's containers by branch name: one Docker call.
 pub async fn containers(ctx: &Ctx, store: &Store) -> CmdResult<BTreeMap<String, ContainerInfo>> {
+    containers_of(ctx, &store.dataset).await
+}
+
+async fn containers_of(ctx: &Ctx, store: &str) -> CmdResult<BTreeMap<String, ContainerInfo>> {
     let list = ctx
         .docker()
         .await?
-        .list_by_label(pg::LABEL_STORE, &store.dataset)
+        .list_by_label(pg::LABEL_STORE, store)
         .await?;
     Ok(list
         .into_iter()

@@ -63,9 +63,9 @@ pub fn print_created(ctx: &Ctx, c: &ops::Created) -> CmdResult {
 }
 
 async fn list(ctx: &Ctx) -> CmdResult {
-    let store = ops::open_store(ctx)?;
+    let (store, containers) = ops::store_and_containers(ctx).await?;
     // Listing must work while Docker is down; states are then unknown.
-    let containers = match ops::containers(ctx, &store).await {
+    let containers = match containers {
         Ok(c) => Some(c),
         Err(e) => {
             ctx.printer
@@ -77,11 +77,13 @@ async fn list(ctx: &Ctx) -> CmdResult {
         .branches
         .iter()
         .map(|b| {
-            let pg_version = b
-                .mountpoint
-                .as_deref()
-                .and_then(|m| pg::read_pg_version(m).ok().flatten())
-                .or(b.pg_version);
+            // Recorded from PG_VERSION when the data was made (a clone has
+            // its origin's); the file itself is read only when missing.
+            let pg_version = b.pg_version.or_else(|| {
+                b.mountpoint
+                    .as_deref()
+                    .and_then(|m| pg::read_pg_version(m).ok().flatten())
+            });
             Row {
                 name: b.name.clone(),
                 head: store.head.as_deref() == Some(b.name.as_str()),

@@ -60,14 +60,14 @@ struct Counts {
 }
 
 pub async fn run(ctx: &Ctx) -> CmdResult {
-    let store = ops::open_store(ctx)?;
+    let (store, listed) = ops::store_and_containers(ctx).await?;
     let (health, size, free) = ctx.zfs.pool_status(&store.pool)?;
     let mut problems = Vec::new();
 
     // A status report must work while Docker is down: that is one of the things it reports.
-    let (docker, containers) = match ctx.docker().await {
-        Ok(d) => match (d.server_version().await, ops::containers(ctx, &store).await) {
-            (Ok((v, api)), Ok(cs)) => (
+    let (docker, containers) = match (ctx.docker().await, listed) {
+        (Ok(d), Ok(cs)) => match d.server_version().await {
+            Ok((v, api)) => (
                 Docker {
                     reachable: true,
                     version: Some(v),
@@ -76,10 +76,9 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
                 },
                 Some(cs),
             ),
-            (Err(e), _) => (Docker::down(format!("{e:#}")), None),
-            (_, Err(e)) => (Docker::down(format!("{:#}", e.error)), None),
+            Err(e) => (Docker::down(format!("{e:#}")), None),
         },
-        Err(e) => (Docker::down(format!("{:#}", e.error)), None),
+        (Err(e), _) | (_, Err(e)) => (Docker::down(format!("{:#}", e.error)), None),
     };
 
     if health != "ONLINE" {
