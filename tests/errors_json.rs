@@ -160,7 +160,33 @@ fn errors_and_json() {
     assert_eq!(created["started"], true);
     let rm = s.json(&["-y", "rm", "second", "feature"]);
     assert_eq!(rm["removed"].as_array().unwrap().len(), 2);
-    // Leave the foreign dataset for cleanup (destroy -r in Drop).
+
+    // A container whose dataset was destroyed behind stagdb's back is reported.
+    s.ok(&["branch", "third"]);
+    s.ok(&["stop", "third"]);
+    let third = format!("{}/third", s.dataset);
+    let destroyed = (0..40).any(|_| {
+        let ok = std::process::Command::new("zfs")
+            .args(["destroy", &third])
+            .output()
+            .unwrap()
+            .status
+            .success();
+        if !ok {
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+        ok
+    });
+    assert!(destroyed, "could not destroy {third}");
+    let st = s.json(&["status"]);
+    let problems = st["problems"].to_string();
+    assert!(
+        problems.contains("third") && problems.contains("dataset is gone"),
+        "{st}"
+    );
+    let human = s.ok(&["status"]);
+    assert!(human.contains("dataset is gone"), "{human}");
+    // Leave the foreign dataset and the orphan container for cleanup (Drop).
 }
 
 #[test]
