@@ -161,6 +161,31 @@ fn errors_and_json() {
     let rm = s.json(&["-y", "rm", "second", "feature"]);
     assert_eq!(rm["removed"].as_array().unwrap().len(), 2);
 
+    // A readiness timeout fails clearly and leaves nothing behind.
+    let err = s.fails(&["--timeout", "0", "branch", "slowpoke"], 1);
+    assert!(err.contains("did not accept connections"), "{err}");
+    assert!(err.contains("rolling back"), "{err}");
+    s.fails(&["url", "slowpoke"], 1);
+
+    // A server that dies while starting (here: PostgreSQL 15 on a 17 data
+    // directory, from a store image without {major}) fails with its log.
+    let set_image = |img: &str| {
+        assert!(
+            std::process::Command::new("zfs")
+                .args(["set", &format!("stagdb:image={img}"), &s.dataset])
+                .status()
+                .unwrap()
+                .success()
+        )
+    };
+    set_image(&common::image_template().replace("{major}", "15"));
+    let err = s.fails(&["branch", "mismatch"], 1);
+    assert!(err.contains("stopped while starting"), "{err}");
+    assert!(err.contains("container log"), "{err}");
+    assert!(err.contains("incompatible"), "{err}");
+    set_image(&common::image_template());
+    s.fails(&["url", "mismatch"], 1);
+
     // A container whose dataset was destroyed behind stagdb's back is reported.
     s.ok(&["branch", "third"]);
     s.ok(&["stop", "third"]);

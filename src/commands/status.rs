@@ -203,11 +203,16 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
         ))?,
     }
     p.line(format!(
-        "branches:  {} ({} running, {} stopped), {} snapshots ({} taken to branch from)",
+        "branches:  {} ({} running, {} stopped), {} snapshot{} ({} taken to branch from)",
         status.branches.total,
         status.branches.running,
         status.branches.stopped,
         status.branches.snapshots,
+        if status.branches.snapshots == 1 {
+            ""
+        } else {
+            "s"
+        },
         status.branches.branch_points
     ))?;
     if status.problems.is_empty() {
