@@ -1,0 +1,279 @@
+//! Snapshots and new branches.
+
+use std::net::IpAddr;
+
+use crate::ctx::{Ctx, Undo};
+use crate::error::{CmdResult, CommandError, ErrorKind, internal_error, usage_error, user_error};
+use crate::names;
+use crate::pg;
+use crate::ports;
+use crate::props;
+use crate::store::{Branch, Store};
+use crate::zfs;
+
+use super::{containers, is_head, load_store, resolve_ref, start_branch, state_of};
+
+/// `user@host`, or STAGDB_AUTHOR.
+pub fn author() -> String {
+    if let Ok(a) = std::env::var("STAGDB_AUTHOR")
+        && !a.is_empty()
+    {
+        return a;
+    }
+    let user = ["SUDO_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .or_else(user_from_passwd)
+        .unwrap_or_else(|| "unknown".into());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    if host.is_empty() {
+        user
+    } else {
+        format!("{user}@{host}")
+    }
+}
+
+/// The name of the process's uid in /etc/passwd (cron jobs and CI runners
+/// often have no USER variable).
+fn user_from_passwd() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        let id: u32 = f.nth(1)?.parse().ok()?;
+        (id == uid).then(|| name.to_string())
+    })
+}
+
+/// What a snapshot records besides its data.
+pub struct SnapshotMeta<'a> {
+    /// None: a timestamp.
+    pub name: Option<&'a str>,
+    pub message: Option<&'a str>,
+    /// `branch-point` for snapshots stagdb takes to branch from.
+    pub kind: Option<&'a str>,
+    pub author: &'a str,
+}
+
+/// Takes a snapshot, asking a running PostgreSQL for a CHECKPOINT first so a
+/// branch of it needs little recovery (the snapshot itself is atomic, so it is
+/// crash-consistent either way). Returns the snapshot's short name.
+pub async fn snapshot_branch(
+    ctx: &Ctx,
+    store: &Store,
+    branch: &Branch,
+    running: bool,
+    meta: SnapshotMeta<'_>,
+) -> CmdResult<String> {
+    let SnapshotMeta {
+        name,
+        message,
+        kind,
+        author,
+    } = meta;
+    if let Some(n) = name {
+        names::validate_snapshot_name(n).map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
+    }
+    if running
+        && let (Some(port), Some(pw)) = (branch.port, branch.password.as_deref())
+        && let Err(e) = pg::checkpoint(store.settings.connect_host(), port, pw).await
+    {
+        ctx.printer.warn(format!(
+            "CHECKPOINT on '{}' failed ({e:#}); the snapshot is still crash-consistent",
+            branch.name
+        ));
+    }
+    let mut sprops: Vec<(&str, String)> =
+        vec![(props::AUTHOR, crate::zfs::parse::escape_value(author))];
+    if let Some(m) = message {
+        sprops.push((props::MESSAGE, crate::zfs::parse::escape_value(m)));
+    }
+    if let Some(k) = kind {
+        sprops.push((props::KIND, k.to_string()));
+    }
+    if let Some(n) = name {
+        let full = format!("{}@{n}", branch.dataset);
+        ctx.zfs.snapshot(&full, &sprops).map_err(|e| {
+            if zfs::is_already_exists(&e) {
+                user_error(format!("snapshot '{}@{n}' already exists", branch.name))
+                    .hint("pick another --name")
+            } else {
+                e.into()
+            }
+        })?;
+        ctx.created(Undo::Snapshot(full));
+        return Ok(n.to_string());
+    }
+    let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
+    // Names from the clock can meet within one second: let zfs decide.
+    for i in 1..100 {
+        let n = if i == 1 {
+            stamp.clone()
+        } else {
+            format!("{stamp}-{i}")
+        };
+        let full = format!("{}@{n}", branch.dataset);
+        match ctx.zfs.snapshot(&full, &sprops) {
+            Ok(()) => {
+                ctx.created(Undo::Snapshot(full));
+                return Ok(n);
+            }
+            Err(e) if zfs::is_already_exists(&e) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(user_error(format!(
+        "could not find a free snapshot name for '{}'",
+        branch.name
+    )))
+}
+
+/// What `branch` created.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Created {
+    pub name: String,
+    pub dataset: String,
+    pub port: u16,
+    pub parent: String,
+    pub started: bool,
+    pub ready_ms: Option<u128>,
+    /// Without the password (`stagdb url NAME` prints the full one).
+    pub url: String,
+}
+
+/// ZFS limits full names (with `@snapshot`) to 255 bytes; keep room for one.
+const MAX_DATASET_LEN: usize = 255 - 40;
+
+/// Creates branch `name` from `start` (HEAD, a branch, or BRANCH@SNAPSHOT)
+/// and optionally starts it. Everything it creates is rolled back on failure.
+pub async fn create_branch(
+    ctx: &Ctx,
+    store: &Store,
+    name: &str,
+    start: &str,
+    no_start: bool,
+) -> CmdResult<Created> {
+    names::validate_branch_name(name).map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
+    if store.branch(name).is_some() {
+        return Err(
+            user_error(format!("branch '{name}' already exists")).hint(format!(
+                "pick another name, or remove it with `stagdb rm {name}`"
+            )),
+        );
+    }
+    let dataset = format!("{}/{}", store.dataset, names::dataset_component(name));
+    if dataset.len() > MAX_DATASET_LEN {
+        return Err(usage_error(format!(
+            "branch name '{name}' is too long for ZFS: its dataset name would be {} bytes (at most {MAX_DATASET_LEN})",
+            dataset.len()
+        )));
+    }
+    let target = resolve_ref(store, start)?;
+    let parent = target.branch;
+    let snap_name = match target.snapshot {
+        Some(s) => s.name.clone(),
+        None => {
+            let running = {
+                let cs = containers(ctx, store).await?;
+                state_of(cs.get(&parent.name)) == "running"
+            };
+            let msg = format!("branch point of {name}");
+            snapshot_branch(
+                ctx,
+                store,
+                parent,
+                running,
+                SnapshotMeta {
+                    name: None,
+                    message: Some(&msg),
+                    kind: Some(props::KIND_BRANCH_POINT),
+                    author: &author(),
+                },
+            )
+            .await?
+        }
+    };
+    let origin = format!("{}@{snap_name}", parent.dataset);
+    let parent_ref = format!("{}@{snap_name}", parent.name);
+
+    // Port choice and clone under the store lock, against a fresh read of the
+    // store, so concurrent branch commands never pick the same port.
+    let port = {
+        let _lock = crate::lock::lock_store(&store.dataset, || {
+            ctx.printer
+                .status("waiting for another stagdb command on this store")
+        })?;
+        let fresh = load_store(ctx, &store.dataset)?;
+        if fresh.branch(name).is_some() {
+            return Err(user_error(format!("branch '{name}' already exists")));
+        }
+        let listen: IpAddr = fresh.settings.listen;
+        let port = ports::choose_port(fresh.settings.ports, &fresh.taken_ports(), |p| {
+            ports::port_is_free(listen, p)
+        })
+        .ok_or_else(|| {
+            user_error(format!(
+                "no free port left in the store's range {}",
+                fresh.settings.ports
+            ))
+            .hint("remove branches you no longer need with `stagdb rm`")
+        })?;
+        let mut bprops: Vec<(&str, String)> = vec![
+            (props::BRANCH, name.to_string()),
+            (props::PORT, port.to_string()),
+            (props::CREATED, crate::ui::now().to_string()),
+            (props::PARENT, parent_ref.clone()),
+        ];
+        if let Some(pw) = &parent.password {
+            // The roles came with the data, so the password did too.
+            bprops.push((props::PASSWORD, pw.clone()));
+        }
+        if let Some(v) = parent.pg_version {
+            bprops.push((props::PG_VERSION, v.to_string()));
+        }
+        let res = ctx.zfs.clone_snapshot(&origin, &dataset, &bprops);
+        ctx.track(res, Undo::Dataset(dataset.clone()))
+            .map_err(|e| {
+                if zfs::is_already_exists(&e) {
+                    user_error(format!(
+                        "dataset {dataset} already exists (another command just created branch '{name}', or something else holds the name)"
+                    ))
+                } else {
+                    e.into()
+                }
+            })?;
+        port
+    };
+
+    // Only the root and the new branch: the rest was read under the lock.
+    let entries = [
+        ctx.zfs.get_props(&[store.dataset.as_str()], false)?,
+        ctx.zfs.get_props(&[dataset.as_str()], true)?,
+    ]
+    .concat();
+    let fresh = Store::from_entries(&store.dataset, &entries)
+        .map_err(|e| internal_error(format!("reading the new branch: {e:?}")))?;
+    let branch = fresh.branch(name).ok_or_else(|| {
+        internal_error(format!(
+            "branch '{name}' vanished right after it was created"
+        ))
+    })?;
+    let mut ready_ms = None;
+    if !no_start {
+        let took = start_branch(ctx, &fresh, branch, is_head(&fresh, branch)).await?;
+        ready_ms = Some(took.as_millis());
+    }
+    Ok(Created {
+        name: name.to_string(),
+        dataset,
+        port,
+        parent: parent_ref,
+        started: !no_start,
+        ready_ms,
+        url: pg::public_url(fresh.settings.connect_host(), port),
+    })
+}

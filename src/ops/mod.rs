@@ -1,0 +1,11 @@
+//! Operations shared by several commands: finding the store and refs
+//! (`resolve`), running a branch's container (`run`), and making snapshots
+//! and branches (`create`).
+
+mod create;
+mod resolve;
+mod run;
+
+pub use create::*;
+pub use resolve::*;
+pub use run::*;

@@ -1,0 +1,222 @@
+//! Finding the store and what a command's arguments name in it.
+
+use std::collections::BTreeMap;
+
+use crate::ctx::Ctx;
+use crate::docker::ContainerInfo;
+use crate::error::{CmdResult, CommandError, ErrorKind, internal_error, usage_error, user_error};
+use crate::names::{self, Ref};
+use crate::props;
+use crate::store::{Branch, LoadError, Snapshot, Store};
+use crate::zfs;
+
+use super::run::containers_of;
+
+/// The store named by --store/STAGDB_STORE/config, else the only one on the host.
+pub fn open_store(ctx: &Ctx) -> CmdResult<Store> {
+    load_store(ctx, &store_dataset(ctx)?)
+}
+
+/// The store's root dataset name, without reading the store.
+fn store_dataset(ctx: &Ctx) -> CmdResult<String> {
+    Ok(match &ctx.settings.store {
+        Some(s) => s.clone(),
+        None => {
+            let stores: Vec<String> = ctx.zfs.find_stores()?.into_iter().map(|e| e.name).collect();
+            match stores.as_slice() {
+                [] => {
+                    return Err(user_error("no stagdb store found on this host")
+                        .hint("create one with `stagdb init --pool POOL` (or `--pool-file PATH --size 20G` without a spare disk)"));
+                }
+                [one] => one.clone(),
+                many => {
+                    return Err(usage_error(format!(
+                        "{} stores found on this host: {}",
+                        many.len(),
+                        many.join(", ")
+                    ))
+                    .hint("pick one with --store DATASET or STAGDB_STORE"));
+                }
+            }
+        }
+    })
+}
+
+/// The store read only as far as one branch needs: the root, the branch
+/// named by `reference` (default HEAD) with its snapshots, and with
+/// `ancestry` its ancestors back to the root branch. Commands about one
+/// branch stay fast however many branches the store has. Anything unusual
+/// (the branch is not at its canonical dataset, a bad name) falls back to a
+/// full read, which also gives errors their did-you-mean hints.
+pub fn open_store_for(ctx: &Ctx, reference: Option<&str>, ancestry: bool) -> CmdResult<Store> {
+    let root = store_dataset(ctx)?;
+    let full = || load_store(ctx, &root);
+    let mut entries = match ctx.zfs.get_props(&[root.as_str()], false) {
+        Ok(e) => e,
+        Err(_) => return full(),
+    };
+    let store = match Store::from_entries(&root, &entries) {
+        Ok(s) => s,
+        Err(_) => return full(),
+    };
+    let name = match reference.map(names::parse_ref) {
+        None | Some(Ok(Ref::Head)) => store.head.clone(),
+        Some(Ok(Ref::Branch(b))) => Some(b),
+        Some(Ok(Ref::Snapshot { branch, .. })) => branch.or_else(|| store.head.clone()),
+        Some(Err(_)) => None,
+    };
+    let Some(name) = name else { return full() };
+    let mut next = Some(format!("{root}/{}", names::dataset_component(&name)));
+    let mut loaded = Vec::new();
+    while let Some(ds) = next.take() {
+        if loaded.contains(&ds) {
+            break;
+        }
+        match ctx.zfs.get_props(&[ds.as_str()], true) {
+            Ok(e) => entries.extend(e),
+            Err(_) => return full(),
+        }
+        loaded.push(ds.clone());
+        if ancestry {
+            // The parent's dataset is the origin's; it must be in the store.
+            next = entries
+                .iter()
+                .find(|e| e.name == ds)
+                .and_then(|e| e.native("origin"))
+                .and_then(|o| o.split_once('@'))
+                .map(|(parent, _)| parent.to_string())
+                .filter(|p| p.starts_with(&format!("{root}/")));
+        }
+    }
+    match Store::from_entries(&root, &entries) {
+        Ok(s) if s.branch(&name).is_some() => Ok(s),
+        _ => full(),
+    }
+}
+
+pub fn load_store(ctx: &Ctx, dataset: &str) -> CmdResult<Store> {
+    store_from_tree(dataset, ctx.zfs.get_tree(dataset))
+}
+
+/// The whole store and its containers, read at the same time (the zfs read
+/// runs on a blocking thread while the Docker call is in flight): what
+/// `branch` and `status` show. The Docker result is separate so they can
+/// still show the store when the engine is down.
+pub async fn store_and_containers(
+    ctx: &Ctx,
+) -> CmdResult<(Store, CmdResult<BTreeMap<String, ContainerInfo>>)> {
+    let dataset = store_dataset(ctx)?;
+    let zfs = ctx.zfs;
+    let ds = dataset.clone();
+    let tree = tokio::task::spawn_blocking(move || zfs.get_tree(&ds));
+    let listed = containers_of(ctx, &dataset);
+    let (tree, listed) = tokio::join!(tree, listed);
+    let tree = tree.map_err(|e| internal_error(format!("zfs read task failed: {e}")))?;
+    Ok((store_from_tree(&dataset, tree)?, listed))
+}
+
+fn store_from_tree(dataset: &str, tree: anyhow::Result<Vec<zfs::Entry>>) -> CmdResult<Store> {
+    let entries = match tree {
+        Ok(e) => e,
+        Err(e) if zfs::is_missing(&e) => {
+            return Err(
+                user_error(format!("store dataset '{dataset}' does not exist")).hint(
+                    "create it with `stagdb init --dataset DATASET`, or check --store/STAGDB_STORE",
+                ),
+            );
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Store::from_entries(dataset, &entries).map_err(|e| match e {
+        LoadError::Missing => user_error(format!("store dataset '{dataset}' does not exist")),
+        LoadError::NotAStore => user_error(format!(
+            "'{dataset}' is not a stagdb store (it has no local {} property)",
+            props::STORE
+        ))
+        .hint("stagdb only works on datasets it created; use `stagdb init` for a new store"),
+        LoadError::Corrupt(what) => {
+            user_error(format!("store '{dataset}' has an invalid setting {what}"))
+        }
+    })
+}
+
+fn branch_not_found(store: &Store, name: &str) -> CommandError {
+    let err = user_error(format!("branch '{name}' does not exist"));
+    match names::did_you_mean(name, store.branch_names()) {
+        Some(s) => err.hint(format!("did you mean '{s}'?")),
+        None => err.hint("list branches with `stagdb branch`"),
+    }
+}
+
+pub fn head(store: &Store) -> CmdResult<&Branch> {
+    match &store.head {
+        Some(h) => store.branch(h).ok_or_else(|| {
+            user_error(format!("HEAD points to branch '{h}', which does not exist"))
+                .hint("check out another branch with `stagdb checkout NAME`")
+        }),
+        None => Err(user_error("the store has no HEAD")
+            .hint("check out a branch with `stagdb checkout NAME`")),
+    }
+}
+
+pub fn find_branch<'a>(store: &'a Store, name: &str) -> CmdResult<&'a Branch> {
+    if name == names::HEAD || name == "@" {
+        return head(store);
+    }
+    names::validate_branch_name(name).map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
+    store
+        .branch(name)
+        .ok_or_else(|| branch_not_found(store, name))
+}
+
+/// A branch argument that defaults to HEAD.
+pub fn branch_or_head<'a>(store: &'a Store, name: Option<&str>) -> CmdResult<&'a Branch> {
+    match name {
+        Some(n) => find_branch(store, n),
+        None => head(store),
+    }
+}
+
+/// What a REF names: a branch, or a snapshot of one.
+pub struct Target<'a> {
+    pub branch: &'a Branch,
+    pub snapshot: Option<&'a Snapshot>,
+}
+
+pub fn resolve_ref<'a>(store: &'a Store, s: &str) -> CmdResult<Target<'a>> {
+    let r = names::parse_ref(s).map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
+    match r {
+        Ref::Head => Ok(Target {
+            branch: head(store)?,
+            snapshot: None,
+        }),
+        Ref::Branch(b) => Ok(Target {
+            branch: find_branch(store, &b)?,
+            snapshot: None,
+        }),
+        Ref::Snapshot { branch, snapshot } => {
+            let b = match branch {
+                Some(b) => find_branch(store, &b)?,
+                None => head(store)?,
+            };
+            match b.snapshot(&snapshot) {
+                Some(sn) => Ok(Target {
+                    branch: b,
+                    snapshot: Some(sn),
+                }),
+                None => {
+                    let err =
+                        user_error(format!("snapshot '{}@{snapshot}' does not exist", b.name));
+                    let hint = match names::did_you_mean(
+                        &snapshot,
+                        b.snapshots.iter().map(|s| s.name.as_str()),
+                    ) {
+                        Some(m) => format!("did you mean '{}@{m}'?", b.name),
+                        None => format!("list snapshots with `stagdb log {}`", b.name),
+                    };
+                    Err(err.hint(hint))
+                }
+            }
+        }
+    }
+}

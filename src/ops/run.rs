@@ -1,0 +1,235 @@
+//! A branch's container: its name and state, starting and stopping it, and
+//! the dataset chores around removing a branch.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::ctx::{Ctx, Undo};
+use crate::docker::ContainerInfo;
+use crate::error::{CmdResult, CommandError, ErrorKind, internal_error, user_error};
+use crate::names;
+use crate::pg;
+use crate::props;
+use crate::store::{Branch, Store};
+
+pub fn container_name(store: &Store, branch: &str) -> String {
+    names::container_name(&names::container_prefix_for_store(&store.dataset), branch)
+}
+
+/// The store's containers by branch name: one Docker call.
+pub async fn containers(ctx: &Ctx, store: &Store) -> CmdResult<BTreeMap<String, ContainerInfo>> {
+    containers_of(ctx, &store.dataset).await
+}
+
+pub(super) async fn containers_of(
+    ctx: &Ctx,
+    store: &str,
+) -> CmdResult<BTreeMap<String, ContainerInfo>> {
+    let list = ctx
+        .docker()
+        .await?
+        .list_by_label(pg::LABEL_STORE, store)
+        .await?;
+    Ok(list
+        .into_iter()
+        .filter_map(|c| c.labels.get(pg::LABEL_BRANCH).cloned().map(|b| (b, c)))
+        .collect())
+}
+
+pub fn state_of(c: Option<&ContainerInfo>) -> &'static str {
+    match c.map(|c| c.state.as_str()) {
+        Some("running") => "running",
+        Some("restarting") => "restarting",
+        Some("paused") => "paused",
+        Some("dead") => "dead",
+        Some("removing") => "removing",
+        _ => "stopped",
+    }
+}
+
+pub fn password(branch: &Branch) -> CmdResult<&str> {
+    branch.password.as_deref().ok_or_else(|| {
+        user_error(format!(
+            "branch '{}' has no {} property",
+            branch.name,
+            props::PASSWORD
+        ))
+    })
+}
+
+pub fn port(branch: &Branch) -> CmdResult<u16> {
+    branch.port.ok_or_else(|| {
+        user_error(format!(
+            "branch '{}' has no {} property",
+            branch.name,
+            props::PORT
+        ))
+    })
+}
+
+pub fn url(store: &Store, branch: &Branch) -> CmdResult<String> {
+    Ok(pg::url(
+        store.settings.connect_host(),
+        port(branch)?,
+        password(branch)?,
+    ))
+}
+
+/// The major version the branch's data directory was made with.
+fn major_of(branch: &Branch) -> CmdResult<u32> {
+    let mp = branch.mountpoint.as_deref().ok_or_else(|| {
+        user_error(format!(
+            "branch '{}' ({}) is not mounted",
+            branch.name, branch.dataset
+        ))
+        .hint(format!("mount it with `zfs mount {}`", branch.dataset))
+    })?;
+    match pg::read_pg_version(mp)? {
+        Some(v) => Ok(v),
+        // Only a store's first branch starts empty; init recorded its version.
+        None => branch.pg_version.ok_or_else(|| {
+            user_error(format!(
+                "branch '{}' has no PostgreSQL data directory ({}/pgdata/PG_VERSION is missing)",
+                branch.name,
+                mp.display()
+            ))
+        }),
+    }
+}
+
+/// Makes sure the image exists locally, pulling it if needed.
+pub async fn ensure_image(ctx: &Ctx, image: &str) -> CmdResult {
+    let docker = ctx.docker().await?;
+    if docker.image_present(image).await? {
+        return Ok(());
+    }
+    ctx.printer.status(format!("pulling image {image}"));
+    docker.pull(image).await.map_err(|e| {
+        CommandError::new(ErrorKind::User, e.context(format!("image {image} is not available")))
+            .hint("pull or build the image, or pick another with `stagdb init --image TEMPLATE` ({major} becomes the PostgreSQL major version)")
+    })
+}
+
+/// (Re)creates the branch's container and waits until PostgreSQL accepts an
+/// authenticated connection. Containers are disposable: data lives on ZFS.
+/// `head` publishes the store's head port too.
+pub async fn start_branch(
+    ctx: &Ctx,
+    store: &Store,
+    branch: &Branch,
+    head: bool,
+) -> CmdResult<Duration> {
+    if !branch.mounted {
+        // Never bind-mount an empty mountpoint directory into PostgreSQL.
+        ctx.printer.status(format!(
+            "mounting {} (branch '{}')",
+            branch.dataset, branch.name
+        ));
+        ctx.zfs.mount(&branch.dataset).map_err(|e| {
+            CommandError::new(ErrorKind::User, e).hint(format!(
+                "branch '{}' cannot start until its dataset is mounted",
+                branch.name
+            ))
+        })?;
+    }
+    let major = major_of(branch)?;
+    let image = store.settings.image_for(major);
+    ensure_image(ctx, &image).await?;
+    let name = container_name(store, &branch.name);
+    let mountpoint = branch
+        .mountpoint
+        .as_deref()
+        .ok_or_else(|| internal_error("mountpoint checked above"))?;
+    let spec = pg::BranchContainer {
+        name: name.clone(),
+        store: &store.dataset,
+        branch: &branch.name,
+        image,
+        mountpoint,
+        listen: store.settings.listen,
+        port: port(branch)?,
+        head_port: head.then_some(store.settings.head_port),
+    }
+    .spec();
+    let docker = ctx.docker().await?;
+    docker.remove(&name, true).await?;
+    let id = docker.create(&spec).await.map_err(|e| {
+        let conflict = crate::docker::is_conflict(&e);
+        let err = CommandError::new(ErrorKind::User, e);
+        if conflict {
+            err.hint("another stagdb command is starting this branch; try again")
+        } else {
+            err
+        }
+    })?;
+    // By id: a name may by then belong to another invocation's container.
+    ctx.created(Undo::Container(id.clone()));
+    docker.start(&id).await.map_err(|e| {
+        CommandError::new(ErrorKind::User, e).hint(format!(
+            "is port {} (or the head port) in use by another program?",
+            port(branch).unwrap_or_default()
+        ))
+    })?;
+    let took = pg::wait_ready(
+        docker,
+        &name,
+        store.settings.connect_host(),
+        port(branch)?,
+        password(branch)?,
+        ctx.settings.timeout,
+    )
+    .await?;
+    Ok(took)
+}
+
+/// Refuses when someone put datasets under a branch: `zfs destroy -r` would take them too.
+pub fn check_no_foreign_children(store: &Store, branch: &Branch) -> CmdResult {
+    let prefix = format!("{}/", branch.dataset);
+    match store.strays.iter().find(|s| s.starts_with(&prefix)) {
+        Some(s) => Err(user_error(format!(
+            "branch '{}' holds dataset {s}, which stagdb did not create; refusing to destroy it",
+            branch.name
+        ))
+        .hint(format!("move or destroy {s} yourself first"))),
+        None => Ok(()),
+    }
+}
+
+/// Destroys the branch-point snapshot stagdb took for `branch` once no other
+/// branch uses it (datasets in `gone` are already destroyed). Returns its ref.
+pub fn drop_branch_point(
+    ctx: &Ctx,
+    store: &Store,
+    branch: &Branch,
+    gone: &std::collections::BTreeSet<&str>,
+) -> Option<String> {
+    let (parent, snap) = store.parent_of(branch)?;
+    let users = store
+        .clones_of(&snap.full)
+        .iter()
+        .filter(|c| !gone.contains(c.dataset.as_str()))
+        .count();
+    if !snap.is_branch_point() || users > 0 || gone.contains(parent.dataset.as_str()) {
+        return None;
+    }
+    match ctx.zfs.destroy(&snap.full, false) {
+        Ok(()) => Some(format!("{}@{}", parent.name, snap.name)),
+        Err(e) => {
+            ctx.printer.warn(format!(
+                "could not drop branch point {}@{}: {e:#}",
+                parent.name, snap.name
+            ));
+            None
+        }
+    }
+}
+
+pub fn is_head(store: &Store, branch: &Branch) -> bool {
+    store.head.as_deref() == Some(branch.name.as_str())
+}
+
+pub async fn stop_branch(ctx: &Ctx, store: &Store, branch: &Branch) -> CmdResult {
+    let name = container_name(store, &branch.name);
+    ctx.docker().await?.stop(&name, 60).await?;
+    Ok(())
+}
