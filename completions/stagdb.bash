@@ -642,7 +642,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__restart)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-q -y -v -h -V --all --store --json --quiet --yes --color --verbose --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -732,7 +732,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__start)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-q -y -v -h -V --all --store --json --quiet --yes --color --verbose --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -784,7 +784,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__stop)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-q -y -v -h -V --all --store --json --quiet --yes --color --verbose --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

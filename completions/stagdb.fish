@@ -163,6 +163,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand start" -l color -d 'When t
 always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand start" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand start" -l all -d 'Every branch of the store (e.g. after a reboot, or before maintenance)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand start" -l json -d 'Print machine-readable JSON on stdout'
 complete -c stagdb -n "__fish_stagdb_using_subcommand start" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand start" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
@@ -174,6 +175,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -l color -d 'When to
 always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -l all -d 'Every branch of the store (e.g. after a reboot, or before maintenance)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -l json -d 'Print machine-readable JSON on stdout'
 complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
@@ -185,6 +187,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -l color -d 'When
 always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -l all -d 'Every branch of the store (e.g. after a reboot, or before maintenance)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -l json -d 'Print machine-readable JSON on stdout'
 complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'

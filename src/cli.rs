@@ -245,6 +245,10 @@ pub struct NamesArgs {
     /// Branches [default: HEAD]
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
+
+    /// Every branch of the store (e.g. after a reboot, or before maintenance)
+    #[arg(long, conflicts_with = "names")]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

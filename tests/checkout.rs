@@ -67,5 +67,21 @@ fn head_port_follows_checkout() {
     s.ok(&["checkout", "main"]);
     assert_eq!(s.sql_head_port("SELECT name FROM who"), "main");
     s.fails(&["-y", "rm", "main"], 1);
+
+    // stop --all / start --all (e.g. around a reboot): HEAD gets its head port back.
+    s.ok(&["stop", "--all"]);
+    let states: Vec<String> = s
+        .json(&["branch"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["state"].as_str().unwrap().to_string())
+        .collect();
+    assert!(states.iter().all(|st| st == "stopped"), "{states:?}");
+    let started = s.json(&["start", "--all"]);
+    assert_eq!(started.as_array().unwrap().len(), 3);
+    assert_eq!(s.sql_head_port("SELECT name FROM who"), "main");
+    assert_eq!(s.sql("hotfix", "SELECT name FROM who"), "hotfix");
+    s.fails(&["start", "--all", "main"], 2);
     s.ok(&["-y", "rm", "hotfix"]);
 }

@@ -14,11 +14,17 @@ struct Row {
     ready_ms: Option<u128>,
 }
 
-fn targets<'a>(store: &'a Store, names: &[String]) -> CmdResult<Vec<&'a Branch>> {
-    if names.is_empty() {
+fn targets<'a>(store: &'a Store, args: &NamesArgs) -> CmdResult<Vec<&'a Branch>> {
+    if args.all {
+        return Ok(store.branches.iter().collect());
+    }
+    if args.names.is_empty() {
         return Ok(vec![ops::head(store)?]);
     }
-    names.iter().map(|n| ops::find_branch(store, n)).collect()
+    args.names
+        .iter()
+        .map(|n| ops::find_branch(store, n))
+        .collect()
 }
 
 fn report(ctx: &Ctx, rows: &[Row]) -> CmdResult {
@@ -30,7 +36,7 @@ fn report(ctx: &Ctx, rows: &[Row]) -> CmdResult {
 
 pub async fn start(ctx: &Ctx, args: NamesArgs) -> CmdResult {
     let store = ops::open_store(ctx)?;
-    let branches = targets(&store, &args.names)?;
+    let branches = targets(&store, &args)?;
     let containers = ops::containers(ctx, &store).await?;
     let mut rows = Vec::new();
     for b in branches {
@@ -68,7 +74,7 @@ pub async fn start(ctx: &Ctx, args: NamesArgs) -> CmdResult {
 
 pub async fn stop(ctx: &Ctx, args: NamesArgs) -> CmdResult {
     let store = ops::open_store(ctx)?;
-    let branches = targets(&store, &args.names)?;
+    let branches = targets(&store, &args)?;
     let mut rows = Vec::new();
     for b in branches {
         ops::stop_branch(ctx, &store, b).await?;
@@ -85,7 +91,7 @@ pub async fn stop(ctx: &Ctx, args: NamesArgs) -> CmdResult {
 
 pub async fn restart(ctx: &Ctx, args: NamesArgs) -> CmdResult {
     let store = ops::open_store(ctx)?;
-    let branches = targets(&store, &args.names)?;
+    let branches = targets(&store, &args)?;
     let mut rows = Vec::new();
     for b in branches {
         ops::stop_branch(ctx, &store, b).await?;
