@@ -25,6 +25,14 @@ pub enum Undo {
         name: String,
         file: std::path::PathBuf,
     },
+    /// Put the store's HEAD back (None: it had none).
+    Head { store: String, head: Option<String> },
+    /// Start a branch again that the command stopped.
+    Start {
+        store: String,
+        branch: String,
+        head: bool,
+    },
 }
 
 pub struct Ctx {
@@ -33,6 +41,8 @@ pub struct Ctx {
     pub zfs: Zfs,
     docker: OnceCell<Docker>,
     undo: RefCell<Vec<Undo>>,
+    /// Store locks held until the command, and its rollback, are over.
+    locks: RefCell<Vec<(String, crate::lock::StoreLock)>>,
 }
 
 impl Ctx {
@@ -45,7 +55,34 @@ impl Ctx {
             settings,
             docker: OnceCell::new(),
             undo: RefCell::new(Vec::new()),
+            locks: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Takes the store's lock on a blocking thread (so Ctrl-C still works
+    /// while waiting for another command).
+    pub async fn lock(&self, store: &str) -> CmdResult<crate::lock::StoreLock> {
+        let printer = self.printer.clone();
+        let store = store.to_string();
+        tokio::task::spawn_blocking(move || {
+            crate::lock::lock_store(&store, || {
+                printer.status("waiting for another stagdb command on this store")
+            })
+        })
+        .await
+        .map_err(|e| CommandError::new(ErrorKind::Internal, e))?
+        .map_err(CommandError::from)
+    }
+
+    /// Holds the store's lock until the command and its rollback are done.
+    /// Taking it twice is a no-op.
+    pub async fn hold_lock(&self, store: &str) -> CmdResult {
+        if self.locks.borrow().iter().any(|(s, _)| s == store) {
+            return Ok(());
+        }
+        let lock = self.lock(store).await?;
+        self.locks.borrow_mut().push((store.to_string(), lock));
+        Ok(())
     }
 
     /// The Docker engine, connected on first use.
@@ -95,6 +132,26 @@ impl Ctx {
         self.undo.borrow_mut().truncate(mark);
     }
 
+    /// Starts a branch the failed command had stopped.
+    async fn restart(&self, store: &str, branch: &str, head: bool) -> anyhow::Result<()> {
+        let s = crate::ops::load_store(self, store).map_err(|e| e.error)?;
+        let b = crate::ops::find_branch(&s, branch).map_err(|e| e.error)?;
+        let mark = self.mark();
+        let res = Box::pin(crate::ops::start_branch(self, &s, b, head)).await;
+        // What the restart itself created stays, or is gone already on failure.
+        let created: Vec<Undo> = self.undo.borrow_mut().drain(mark..).collect();
+        if res.is_err() {
+            for u in created {
+                if let Undo::Container(id) = u
+                    && let Ok(d) = self.docker().await
+                {
+                    let _ = d.remove(&id, true).await;
+                }
+            }
+        }
+        res.map(drop).map_err(|e| e.error)
+    }
+
     /// Removes what the command created, newest first. Best effort: every
     /// step is tried, and what could not be undone is reported.
     pub async fn rollback(&self) {
@@ -113,6 +170,15 @@ impl Ctx {
                     Err(e) => Err(e.error),
                 },
                 Undo::Pool { name, file } => self.zfs.destroy_file_pool(name, file),
+                Undo::Head { store, head } => match head {
+                    Some(h) => self.zfs.set(store, crate::props::HEAD, h),
+                    None => self.zfs.inherit(store, crate::props::HEAD),
+                },
+                Undo::Start {
+                    store,
+                    branch,
+                    head,
+                } => self.restart(store, branch, *head).await,
             };
             if let Err(e) = res {
                 self.printer

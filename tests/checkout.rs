@@ -84,4 +84,29 @@ fn head_port_follows_checkout() {
     assert_eq!(s.sql("hotfix", "SELECT name FROM who"), "hotfix");
     s.fails(&["start", "--all", "main"], 2);
     s.ok(&["-y", "rm", "hotfix"]);
+
+    // A checkout that fails (here: dev's recorded password is wrong, so it
+    // never becomes ready) leaves HEAD and the head port as they were.
+    let dev_ds = format!("{}/dev", s.dataset);
+    let real_pw = s.zfs_get("stagdb:password", &dev_ds);
+    let set_pw = |pw: &str| {
+        assert!(
+            std::process::Command::new("zfs")
+                .args(["set", &format!("stagdb:password={pw}"), &dev_ds])
+                .status()
+                .unwrap()
+                .success()
+        )
+    };
+    set_pw("wrongpassword");
+    let err = s.fails(&["checkout", "dev"], 1);
+    assert!(err.contains("password"), "{err}");
+    assert!(err.contains("rolling back"), "{err}");
+    assert_eq!(s.json(&["status"])["head"], "main");
+    assert_eq!(s.sql_head_port("SELECT name FROM who"), "main");
+    set_pw(&real_pw);
+    // (dev's own restart during the rollback also met the wrong password.)
+    s.ok(&["start", "dev"]);
+    assert_eq!(s.sql("dev", "SELECT name FROM who"), "dev");
+    assert_eq!(s.sql_head_port("SELECT name FROM who"), "main");
 }

@@ -49,7 +49,10 @@ fn stopped_hint(e: CommandError, was_running: bool) -> CommandError {
 }
 
 pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
-    let store = ops::open_store(ctx)?;
+    // Held through the rollback: two resets of one branch must not meet.
+    let dataset = ops::store_dataset(ctx)?;
+    ctx.hold_lock(&dataset).await?;
+    let store = ops::load_store(ctx, &dataset)?;
     let branch = ops::branch_or_head(&store, args.branch.as_deref())?;
     let (target_branch, target) = match &args.to {
         Some(r) => {
@@ -106,7 +109,8 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
 
     let containers = ops::containers(ctx, &store).await?;
     let running = ops::state_of(containers.get(&branch.name)) == "running";
-    if running {
+    // Any container (also paused or restarting) goes down before the data changes.
+    if containers.contains_key(&branch.name) {
         ops::stop_branch(ctx, &store, branch).await?;
     }
     if own {
@@ -119,7 +123,9 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         let tmp = format!("{}:reset", branch.dataset);
         // A leftover of an interrupted reset of this very branch (our marker,
         // this branch's name, and the branch itself still intact) is ours to clear.
+        let tmp_prefix = format!("{tmp}/");
         if store.strays.contains(&tmp)
+            && !store.strays.iter().any(|s| s.starts_with(&tmp_prefix))
             && ctx
                 .zfs
                 .get_one(&tmp, &[props::BRANCH])?

@@ -13,7 +13,9 @@ struct Output {
 }
 
 pub async fn run(ctx: &Ctx, names: &[String]) -> CmdResult {
-    let store = ops::open_store(ctx)?;
+    let dataset = ops::store_dataset(ctx)?;
+    ctx.hold_lock(&dataset).await?;
+    let store = ops::load_store(ctx, &dataset)?;
     let mut doomed: Vec<&Branch> = Vec::new();
     for n in names {
         let b = ops::find_branch(&store, n)?;

@@ -203,10 +203,7 @@ pub async fn create_branch(
     // Port choice and clone under the store lock, against a fresh read of the
     // store, so concurrent branch commands never pick the same port.
     let port = {
-        let _lock = crate::lock::lock_store(&store.dataset, || {
-            ctx.printer
-                .status("waiting for another stagdb command on this store")
-        })?;
+        let _lock = ctx.lock(&store.dataset).await?;
         let fresh = load_store(ctx, &store.dataset)?;
         if fresh.branch(name).is_some() {
             return Err(user_error(format!("branch '{name}' already exists")));

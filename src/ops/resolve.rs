@@ -18,7 +18,7 @@ pub fn open_store(ctx: &Ctx) -> CmdResult<Store> {
 }
 
 /// The store's root dataset name, without reading the store.
-fn store_dataset(ctx: &Ctx) -> CmdResult<String> {
+pub fn store_dataset(ctx: &Ctx) -> CmdResult<String> {
     Ok(match &ctx.settings.store {
         Some(s) => s.clone(),
         None => {

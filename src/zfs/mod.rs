@@ -303,6 +303,11 @@ impl Zfs {
             .map(drop)
     }
 
+    /// Removes a local property (`zfs inherit`).
+    pub fn inherit(&self, name: &str, prop: &str) -> Result<()> {
+        self.zfs(["inherit", prop, name]).map(drop)
+    }
+
     pub fn mount(&self, name: &str) -> Result<()> {
         self.zfs(["mount", name]).map(drop)
     }
