@@ -102,6 +102,14 @@ pub enum Command {
     Restart(NamesArgs),
     /// Show the store, pool, HEAD, Docker engine and anything inconsistent
     Status,
+    /// Check the store and its host; with --fix, repair what is safe to repair
+    Doctor(DoctorArgs),
+    /// Remove expired branches, unused branch points and leftovers of interrupted commands
+    Gc(GcArgs),
+    /// Keep branches from gc and rm
+    Protect(ProtectArgs),
+    /// Let gc and rm remove branches again
+    Unprotect(ProtectArgs),
     /// Print a branch's connection URL
     Url(RefArgs),
     /// Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch
@@ -179,6 +187,41 @@ pub struct BranchArgs {
     /// Only create the branch; do not start its container
     #[arg(long, conflicts_with = "delete")]
     pub no_start: bool,
+
+    /// Let `stagdb gc` remove the branch after this long, e.g. 8h, 30m, 2d, 1w
+    #[arg(long, value_name = "DURATION", conflicts_with_all = ["delete", "expires_at"])]
+    pub ttl: Option<String>,
+
+    /// Let `stagdb gc` remove the branch after this time (RFC 3339, or local YYYY-MM-DD[ HH:MM])
+    #[arg(long, value_name = "TIME", conflicts_with = "delete")]
+    pub expires_at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Exit status: 0 when the store is healthy (after the fixes, with --fix), 1 when problems remain.")]
+pub struct DoctorArgs {
+    /// Repair what is safe to repair, saying each thing done
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix: only say what would be done
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// Only say what would be removed
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ProtectArgs {
+    /// Branches
+    #[arg(value_name = "NAME", required = true)]
+    pub names: Vec<String>,
 }
 
 #[derive(Debug, Args)]

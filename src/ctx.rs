@@ -1,7 +1,7 @@
 //! What every command gets: resolved settings, the printer, the two backends
 //! and the undo log that rolls back a failed or interrupted command.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use tokio::sync::OnceCell;
 
@@ -14,8 +14,18 @@ use crate::zfs::Zfs;
 /// Something a command created, to be taken away again if it fails.
 #[derive(Debug, Clone)]
 pub enum Undo {
-    /// A branch dataset (destroyed with its snapshots).
+    /// A dataset (destroyed with its snapshots).
     Dataset(String),
+    /// A dataset this process was about to make with its own intent marker
+    /// (recorded before the zfs call, which may still be running when the
+    /// command is interrupted): destroyed only if it exists and its marker
+    /// names this process, never another command's dataset of that name.
+    OwnedDataset(String),
+    /// Every container of a branch this command created, found by label
+    /// (also one whose create call was cut short and returned no id).
+    BranchContainers { store: String, branch: String },
+    /// Clear this process's intent marker on a dataset.
+    ClearIntent(String),
     /// A snapshot `dataset@name`.
     Snapshot(String),
     /// A container, by id.
@@ -41,6 +51,8 @@ pub struct Ctx {
     pub zfs: Zfs,
     docker: OnceCell<Docker>,
     undo: RefCell<Vec<Undo>>,
+    /// Past the point of no return: an interrupt lets the command finish.
+    committed: Cell<bool>,
     /// Store locks held until the command, and its rollback, are over.
     locks: RefCell<Vec<(String, crate::lock::StoreLock)>>,
 }
@@ -49,28 +61,23 @@ impl Ctx {
     pub fn new(settings: Settings) -> Ctx {
         Ctx {
             printer: Printer::new(&settings),
-            zfs: Zfs {
-                verbose: settings.verbose,
-            },
+            zfs: Zfs::new(settings.verbose),
             settings,
             docker: OnceCell::new(),
             undo: RefCell::new(Vec::new()),
+            committed: Cell::new(false),
             locks: RefCell::new(Vec::new()),
         }
     }
 
-    /// Takes the store's lock on a blocking thread (so Ctrl-C still works
-    /// while waiting for another command).
+    /// Takes the store's lock, polling, so Ctrl-C still works while
+    /// waiting for another command.
     pub async fn lock(&self, store: &str) -> CmdResult<crate::lock::StoreLock> {
         let printer = self.printer.clone();
-        let store = store.to_string();
-        tokio::task::spawn_blocking(move || {
-            crate::lock::lock_store(&store, || {
-                printer.status("waiting for another stagdb command on this store")
-            })
+        crate::lock::lock_store(store, || {
+            printer.status("waiting for another stagdb command on this store")
         })
         .await
-        .map_err(|e| CommandError::new(ErrorKind::Internal, e))?
         .map_err(CommandError::from)
     }
 
@@ -117,6 +124,16 @@ impl Ctx {
         res
     }
 
+    /// Marks the point of no return: from here on an interrupt does not
+    /// cancel the command (it would leave a half-done change), it finishes.
+    pub fn commit(&self) {
+        self.committed.set(true);
+    }
+
+    pub fn is_committed(&self) -> bool {
+        self.committed.get()
+    }
+
     /// Forgets recorded steps: what they created is now meant to stay.
     pub fn keep(&self) {
         self.undo.borrow_mut().clear();
@@ -132,9 +149,12 @@ impl Ctx {
         self.undo.borrow_mut().truncate(mark);
     }
 
-    /// Starts a branch the failed command had stopped.
+    /// Starts a branch the failed command had stopped, then clears the
+    /// marker that said it should run.
     async fn restart(&self, store: &str, branch: &str, head: bool) -> anyhow::Result<()> {
-        let s = crate::ops::load_store(self, store).map_err(|e| e.error)?;
+        let s = crate::ops::load_store(self, store)
+            .await
+            .map_err(|e| e.error)?;
         let b = crate::ops::find_branch(&s, branch).map_err(|e| e.error)?;
         let mark = self.mark();
         let res = Box::pin(crate::ops::start_branch(self, &s, b, head)).await;
@@ -149,12 +169,25 @@ impl Ctx {
                 }
             }
         }
-        res.map(drop).map_err(|e| e.error)
+        res.map(drop).map_err(|e| e.error)?;
+        self.clear_intent(&b.dataset).await
+    }
+
+    /// Removes this process's intent marker from a dataset (another
+    /// command's marker stays).
+    pub async fn clear_intent(&self, dataset: &str) -> anyhow::Result<()> {
+        match self.zfs.get_one(dataset, &[crate::props::STATE]).await? {
+            Some(e) if owned_by_me(&e) => self.zfs.inherit(dataset, crate::props::STATE).await,
+            _ => Ok(()),
+        }
     }
 
     /// Removes what the command created, newest first. Best effort: every
     /// step is tried, and what could not be undone is reported.
     pub async fn rollback(&self) {
+        // A zfs command cut off from its caller still runs: let it finish,
+        // so what it makes is there to be undone.
+        self.zfs.idle().await;
         let steps: Vec<Undo> = self.undo.borrow_mut().drain(..).rev().collect();
         if steps.is_empty() {
             return;
@@ -163,16 +196,27 @@ impl Ctx {
             .status("rolling back what this command created");
         for step in steps {
             let res: anyhow::Result<()> = match &step {
-                Undo::Dataset(ds) => self.zfs.destroy(ds, true),
-                Undo::Snapshot(s) => self.zfs.destroy(s, false),
+                Undo::Dataset(ds) => self.zfs.destroy(ds, true).await,
+                Undo::OwnedDataset(ds) => {
+                    match self.zfs.get_one(ds, &[crate::props::STATE]).await {
+                        Ok(Some(e)) if owned_by_me(&e) => self.zfs.destroy(ds, true).await,
+                        Ok(_) => Ok(()),
+                        Err(e) => Err(e),
+                    }
+                }
+                Undo::Snapshot(s) => self.zfs.destroy(s, false).await,
                 Undo::Container(name) => match self.docker().await {
                     Ok(d) => d.remove(name, true).await,
                     Err(e) => Err(e.error),
                 },
-                Undo::Pool { name, file } => self.zfs.destroy_file_pool(name, file),
+                Undo::BranchContainers { store, branch } => {
+                    self.remove_branch_containers(store, branch).await
+                }
+                Undo::ClearIntent(ds) => self.clear_intent(ds).await,
+                Undo::Pool { name, file } => self.zfs.destroy_file_pool(name, file).await,
                 Undo::Head { store, head } => match head {
-                    Some(h) => self.zfs.set(store, crate::props::HEAD, h),
-                    None => self.zfs.inherit(store, crate::props::HEAD),
+                    Some(h) => self.zfs.set(store, crate::props::HEAD, h).await,
+                    None => self.zfs.inherit(store, crate::props::HEAD).await,
                 },
                 Undo::Start {
                     store,
@@ -186,4 +230,22 @@ impl Ctx {
             }
         }
     }
+
+    /// Removes every container labelled with this store and branch.
+    pub async fn remove_branch_containers(&self, store: &str, branch: &str) -> anyhow::Result<()> {
+        let d = self.docker().await.map_err(|e| e.error)?;
+        for c in d.list_by_label(crate::pg::LABEL_STORE, store).await? {
+            if c.labels.get(crate::pg::LABEL_BRANCH).map(String::as_str) == Some(branch) {
+                d.remove(&c.id, true).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether a dataset's intent marker was set by this very process.
+fn owned_by_me(e: &crate::zfs::Entry) -> bool {
+    e.local(crate::props::STATE)
+        .and_then(|v| v.parse::<crate::intent::Intent>().ok())
+        .is_some_and(|i| i.mine())
 }

@@ -7,10 +7,12 @@ pub mod ctx;
 pub mod docker;
 pub mod docs;
 pub mod error;
+pub mod intent;
 pub mod lock;
 pub mod names;
 pub mod ops;
 pub mod pg;
+pub mod plan;
 pub mod ports;
 pub mod props;
 pub mod secret;
@@ -60,16 +62,7 @@ pub fn run() -> ExitCode {
         }
     };
     rt.block_on(async {
-        // Handlers are installed before the command runs its first step.
-        let interrupt = interrupted();
-        let res = tokio::select! {
-            biased;
-            _ = interrupt => Err(CommandError::new(
-                ErrorKind::User,
-                anyhow::anyhow!("interrupted"),
-            )),
-            r = commands::run(&ctx, cli.command) => r,
-        };
+        let res = run_interruptible(&ctx, cli.command).await;
         match res {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
@@ -83,23 +76,43 @@ pub fn run() -> ExitCode {
     })
 }
 
-/// SIGINT or SIGTERM: stop and roll back what the command created. The
-/// handlers are registered when this is called, not when first polled.
-fn interrupted() -> impl std::future::Future<Output = ()> {
+/// Runs the command until it ends or SIGINT/SIGTERM arrives. Before its
+/// point of no return ([`ctx::Ctx::commit`]) a signal cancels it (and the
+/// caller rolls back); after it, the command finishes (a second signal
+/// stops it anyway, leaving `doctor --fix` to complete the change).
+async fn run_interruptible(ctx: &ctx::Ctx, command: cli::Command) -> error::CmdResult {
     use tokio::signal::unix::{SignalKind, signal};
-    let handlers = (
+    let interrupted = || {
+        Err(CommandError::new(
+            ErrorKind::User,
+            anyhow::anyhow!("interrupted"),
+        ))
+    };
+    // Installed before the command runs its first step.
+    let (Ok(mut int), Ok(mut term)) = (
         signal(SignalKind::interrupt()),
         signal(SignalKind::terminate()),
-    );
-    async move {
-        let (Ok(mut int), Ok(mut term)) = handlers else {
-            // Without handlers the default action (exit) applies; never resolve.
-            return std::future::pending().await;
-        };
+    ) else {
+        // Without handlers the default action (exit) applies.
+        return commands::run(ctx, command).await;
+    };
+    let cmd = commands::run(ctx, command);
+    tokio::pin!(cmd);
+    let mut deferred = false;
+    loop {
         tokio::select! {
+            biased;
             _ = int.recv() => {}
             _ = term.recv() => {}
+            r = &mut cmd => return r,
         }
+        if !ctx.is_committed() || deferred {
+            return interrupted();
+        }
+        deferred = true;
+        ctx.printer.warn(
+            "interrupted past the point of no return: finishing the change (interrupt again to stop now; `stagdb doctor --fix` completes it)",
+        );
     }
 }
 

@@ -26,6 +26,12 @@ pub const PORTS: &str = "stagdb:ports";
 pub const HEAD_PORT: &str = "stagdb:head_port";
 pub const LISTEN: &str = "stagdb:listen";
 pub const HEAD: &str = "stagdb:head";
+/// Intent marker of an unfinished command (see `intent.rs`).
+pub const STATE: &str = "stagdb:state";
+/// Unix seconds after which `gc` may remove the branch.
+pub const EXPIRES: &str = "stagdb:expires";
+/// `1`: `gc` and `rm` leave the branch alone.
+pub const PROTECTED: &str = "stagdb:protected";
 
 pub const STORE_SCHEMA: &str = "1";
 pub const KIND_BRANCH_POINT: &str = "branch-point";

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use crate::intent::Intent;
 use crate::names;
 use crate::ports::PortRange;
 use crate::props;
@@ -51,6 +52,8 @@ pub struct Snapshot {
     /// `branch-point` when stagdb took it to branch from.
     pub kind: Option<String>,
     pub used: u64,
+    /// On a branch point: the `branch` command that took it, while it runs.
+    pub intent: Option<Intent>,
 }
 
 impl Snapshot {
@@ -77,6 +80,13 @@ pub struct Branch {
     pub mounted: bool,
     /// Oldest first.
     pub snapshots: Vec<Snapshot>,
+    /// An unfinished command's marker on this dataset.
+    pub intent: Option<Intent>,
+    /// Unix seconds after which `gc` may remove it.
+    pub expires: Option<i64>,
+    pub protected: bool,
+    /// Properties of this branch whose values are damaged (see `Store::corrupt`).
+    pub damaged: BTreeSet<String>,
 }
 
 /// By hand, so that no `{:?}` can ever print the password.
@@ -90,6 +100,7 @@ impl std::fmt::Debug for Branch {
             .field("pg_version", &self.pg_version)
             .field("origin", &self.origin)
             .field("mounted", &self.mounted)
+            .field("intent", &self.intent)
             .field("snapshots", &self.snapshots.len())
             .finish_non_exhaustive()
     }
@@ -103,6 +114,32 @@ impl Branch {
     pub fn newest_snapshot(&self) -> Option<&Snapshot> {
         self.snapshots.last()
     }
+
+    pub fn expired(&self, now: i64) -> bool {
+        self.expires.is_some_and(|e| e <= now)
+    }
+}
+
+/// A property value stagdb could not have written (tampered or damaged):
+/// never used, always reported with its dataset and property.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Corrupt {
+    pub dataset: String,
+    pub property: String,
+    /// Escaped for display: control characters and quotes are visible.
+    pub value: String,
+    pub why: String,
+}
+
+/// A dataset under the store that is not (or not yet, or no longer) a
+/// branch at its own name: reported, and touched only when its intent
+/// marker says an interrupted stagdb command made it.
+#[derive(Debug, Clone)]
+pub struct Temp {
+    pub dataset: String,
+    /// The branch it claims (`stagdb:branch`), if any.
+    pub branch: Option<String>,
+    pub intent: Option<Intent>,
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +154,11 @@ pub struct Store {
     /// Datasets under the store that carry no branch marker of their own, or
     /// claim a branch another dataset already holds: reported, never touched.
     pub strays: Vec<String>,
+    /// Of the strays, those with a branch marker (e.g. `NAME:reset` left by
+    /// an interrupted reset), with their intent markers.
+    pub temps: Vec<Temp>,
+    /// Values that fail validation, with where they are.
+    pub corrupt: Vec<Corrupt>,
 }
 
 /// One line of `stagdb log`.
@@ -137,11 +179,68 @@ impl<'a> LogEntry<'a> {
 pub enum LoadError {
     Missing,
     NotAStore,
-    Corrupt(String),
+    /// A store setting stagdb cannot work without is damaged.
+    Corrupt(Vec<Corrupt>),
+}
+
+/// Shows a raw value with control characters and quotes escaped.
+fn shown(v: &str) -> String {
+    v.escape_debug().to_string()
+}
+
+/// Collects what fails validation while the model is built.
+struct Checker {
+    corrupt: Vec<Corrupt>,
+}
+
+impl Checker {
+    fn flag(&mut self, e: &Entry, prop: &str, why: impl Into<String>) {
+        let value = e.props.get(prop).map(|(v, _)| v.as_str()).unwrap_or("");
+        self.corrupt.push(Corrupt {
+            dataset: e.name.clone(),
+            property: prop.to_string(),
+            value: shown(value),
+            why: why.into(),
+        });
+    }
+
+    /// A local value, unless it holds a newline or another control
+    /// character, which stagdb never writes raw (messages are escaped).
+    fn text<'e>(&mut self, e: &'e Entry, prop: &str) -> Option<&'e str> {
+        let v = e.local(prop)?;
+        if v.chars().any(char::is_control) {
+            self.flag(e, prop, "holds a control character (a newline?)");
+            return None;
+        }
+        Some(v)
+    }
+
+    /// A local value that must be plain decimal digits.
+    fn number<T: std::str::FromStr>(&mut self, e: &Entry, prop: &str) -> Option<T> {
+        let v = self.text(e, prop)?;
+        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+            self.flag(e, prop, "is not a number");
+            return None;
+        }
+        match v.parse() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                self.flag(e, prop, "is out of range");
+                None
+            }
+        }
+    }
+}
+
+/// Exactly what `secret::generate_password` makes: 32 ASCII alphanumerics.
+pub fn valid_password(p: &str) -> bool {
+    p.len() == 32 && p.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 impl Store {
-    /// Builds the model from `zfs get -r` entries of `root`.
+    /// Builds the model from `zfs get -r` entries of `root`. Never fails on
+    /// a property's value: what stagdb could not have written is left out
+    /// and listed in `corrupt`, naming dataset and property.
     pub fn from_entries(root: &str, entries: &[Entry]) -> Result<Store, LoadError> {
         let root_entry = entries
             .iter()
@@ -150,33 +249,76 @@ impl Store {
         if root_entry.local(props::STORE).is_none() {
             return Err(LoadError::NotAStore);
         }
-        let settings = Settings {
-            image: root_entry
-                .local(props::IMAGE)
-                .unwrap_or(crate::cli::DEFAULT_IMAGE)
-                .to_string(),
-            ports: root_entry
-                .local(props::PORTS)
-                .unwrap_or(crate::cli::DEFAULT_PORTS)
+        let mut ck = Checker {
+            corrupt: Vec::new(),
+        };
+        let ports = match ck.text(root_entry, props::PORTS) {
+            None => crate::cli::DEFAULT_PORTS
                 .parse()
-                .map_err(|e| LoadError::Corrupt(format!("{}: {e}", props::PORTS)))?,
-            head_port: match root_entry.local(props::HEAD_PORT) {
-                Some(p) => p
-                    .parse()
-                    .map_err(|_| LoadError::Corrupt(format!("{}: {p:?}", props::HEAD_PORT)))?,
-                None => crate::cli::DEFAULT_HEAD_PORT,
+                .expect("the default port range is valid"),
+            Some(v) => match v.parse::<PortRange>() {
+                Ok(r) if r.low >= 1024 => r,
+                Ok(_) => {
+                    ck.flag(
+                        root_entry,
+                        props::PORTS,
+                        "includes privileged ports (< 1024)",
+                    );
+                    return Err(LoadError::Corrupt(ck.corrupt));
+                }
+                Err(e) => {
+                    ck.flag(root_entry, props::PORTS, e.to_string());
+                    return Err(LoadError::Corrupt(ck.corrupt));
+                }
             },
-            listen: match root_entry.local(props::LISTEN) {
-                Some(a) => a
-                    .parse()
-                    .map_err(|_| LoadError::Corrupt(format!("{}: {a:?}", props::LISTEN)))?,
-                None => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        };
+        let head_port = match root_entry.local(props::HEAD_PORT) {
+            None => crate::cli::DEFAULT_HEAD_PORT,
+            Some(_) => match ck.number::<u16>(root_entry, props::HEAD_PORT) {
+                Some(p) if p >= 1024 && !ports.contains(p) => p,
+                Some(_) => {
+                    ck.flag(
+                        root_entry,
+                        props::HEAD_PORT,
+                        "is privileged (< 1024) or inside the branch port range",
+                    );
+                    return Err(LoadError::Corrupt(ck.corrupt));
+                }
+                None => return Err(LoadError::Corrupt(ck.corrupt)),
             },
+        };
+        let listen = match root_entry.local(props::LISTEN) {
+            None => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            Some(a) => match a.parse() {
+                Ok(a) => a,
+                Err(_) => {
+                    ck.flag(root_entry, props::LISTEN, "is not an IP address");
+                    return Err(LoadError::Corrupt(ck.corrupt));
+                }
+            },
+        };
+        let image = match root_entry.local(props::IMAGE) {
+            None => crate::cli::DEFAULT_IMAGE.to_string(),
+            Some(_) => match ck.text(root_entry, props::IMAGE) {
+                Some(i) if !i.is_empty() => i.to_string(),
+                Some(_) => {
+                    ck.flag(root_entry, props::IMAGE, "is empty");
+                    return Err(LoadError::Corrupt(ck.corrupt));
+                }
+                None => return Err(LoadError::Corrupt(ck.corrupt)),
+            },
+        };
+        let settings = Settings {
+            image,
+            ports,
+            head_port,
+            listen,
         };
 
         let prefix = format!("{root}/");
         let mut branches: BTreeMap<String, Branch> = BTreeMap::new();
         let mut strays = Vec::new();
+        let mut temps = Vec::new();
         // Snapshots come after their dataset in zfs output; collect by dataset.
         let mut snaps: BTreeMap<&str, Vec<Snapshot>> = BTreeMap::new();
         for e in entries {
@@ -185,13 +327,18 @@ impl Store {
                     .native("creation")
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(0);
+                let kind = ck.text(e, props::KIND).map(str::to_string);
+                let message = ck.text(e, props::MESSAGE).map(unescape_value);
+                let author = ck.text(e, props::AUTHOR).map(unescape_value);
+                let intent = ck.text(e, props::STATE).and_then(|v| v.parse().ok());
                 snaps.entry(ds).or_default().push(Snapshot {
+                    intent,
                     name: snap.to_string(),
                     full: e.name.clone(),
                     created,
-                    message: e.local(props::MESSAGE).map(unescape_value),
-                    author: e.local(props::AUTHOR).map(unescape_value),
-                    kind: e.local(props::KIND).map(str::to_string),
+                    message,
+                    author,
+                    kind,
                     used: e.native_u64("used").unwrap_or(0),
                 });
                 continue;
@@ -199,7 +346,17 @@ impl Store {
             let Some(rest) = e.name.strip_prefix(&prefix) else {
                 continue; // the root itself
             };
-            let Some(name) = e.local(props::BRANCH) else {
+            let intent = match ck.text(e, props::STATE) {
+                Some(v) => match v.parse::<Intent>() {
+                    Ok(i) => Some(i),
+                    Err(why) => {
+                        ck.flag(e, props::STATE, why);
+                        None
+                    }
+                },
+                None => None,
+            };
+            let Some(name) = ck.text(e, props::BRANCH) else {
                 strays.push(e.name.clone());
                 continue;
             };
@@ -208,15 +365,46 @@ impl Store {
                 strays.push(e.name.clone());
                 continue;
             }
+            let canonical = names::dataset_component(name) == rest;
+            if !canonical {
+                // Not at its own name: a temporary (e.g. `NAME:reset`) or a
+                // renamed or copied dataset. Never served as the branch.
+                strays.push(e.name.clone());
+                temps.push(Temp {
+                    dataset: e.name.clone(),
+                    branch: Some(name.to_string()),
+                    intent,
+                });
+                continue;
+            }
+            let port = match ck.number::<u16>(e, props::PORT) {
+                Some(p) if settings.ports.contains(p) => Some(p),
+                Some(p) => {
+                    ck.flag(
+                        e,
+                        props::PORT,
+                        format!("port {p} is outside the store's range {}", settings.ports),
+                    );
+                    None
+                }
+                None => None,
+            };
+            let password = match ck.text(e, props::PASSWORD) {
+                Some(p) if valid_password(p) => Some(p.to_string()),
+                Some(_) => {
+                    ck.flag(e, props::PASSWORD, "is not 32 letters and digits");
+                    None
+                }
+                None => None,
+            };
             let branch = Branch {
                 name: name.to_string(),
                 dataset: e.name.clone(),
-                port: e.local(props::PORT).and_then(|p| p.parse().ok()),
-                password: e.local(props::PASSWORD).map(str::to_string),
-                pg_version: e.local(props::PG_VERSION).and_then(|v| v.parse().ok()),
-                created: e
-                    .local(props::CREATED)
-                    .and_then(|v| v.parse().ok())
+                port,
+                password,
+                pg_version: ck.number(e, props::PG_VERSION),
+                created: ck
+                    .number(e, props::CREATED)
                     .or_else(|| e.native("creation").and_then(|v| v.parse().ok()))
                     .unwrap_or(0),
                 origin: e.native("origin").map(str::to_string),
@@ -228,32 +416,42 @@ impl Store {
                     .map(PathBuf::from),
                 mounted: e.native("mounted") == Some("yes"),
                 snapshots: Vec::new(),
-            };
-            let canonical = names::dataset_component(name) == rest;
-            match branches.get(name) {
-                // Two datasets claim one branch (an interrupted reset): the
-                // canonical name wins, the other is reported.
-                Some(existing) => {
-                    if canonical {
-                        strays.push(existing.dataset.clone());
-                        branches.insert(name.to_string(), branch);
-                    } else {
-                        strays.push(e.name.clone());
+                intent,
+                expires: ck.number(e, props::EXPIRES),
+                protected: match ck.text(e, props::PROTECTED) {
+                    None => false,
+                    Some("1") => true,
+                    Some(_) => {
+                        ck.flag(e, props::PROTECTED, "is not 1");
+                        // Unknown means keep: never collect a branch by mistake.
+                        true
                     }
-                }
-                None => {
-                    branches.insert(name.to_string(), branch);
-                }
-            }
+                },
+                damaged: BTreeSet::new(),
+            };
+            branches.insert(name.to_string(), branch);
         }
         for b in branches.values_mut() {
+            b.damaged = ck
+                .corrupt
+                .iter()
+                .filter(|c| c.dataset == b.dataset)
+                .map(|c| c.property.clone())
+                .collect();
             if let Some(mut s) = snaps.remove(b.dataset.as_str()) {
                 // Stable: snapshots taken within one second keep zfs's order.
                 s.sort_by_key(|s| s.created);
                 b.snapshots = s;
             }
         }
-        let head = root_entry.local(props::HEAD).map(str::to_string);
+        let head = match ck.text(root_entry, props::HEAD) {
+            Some(h) if names::validate_branch_name(h).is_ok() => Some(h.to_string()),
+            Some(_) => {
+                ck.flag(root_entry, props::HEAD, "is not a valid branch name");
+                None
+            }
+            None => None,
+        };
         Ok(Store {
             dataset: root.to_string(),
             pool: root.split('/').next().unwrap_or(root).to_string(),
@@ -265,7 +463,28 @@ impl Store {
             head,
             branches: branches.into_values().collect(),
             strays,
+            temps,
+            corrupt: ck.corrupt,
         })
+    }
+
+    /// What is wrong with one of a branch's values, if anything.
+    pub fn corrupt_of(&self, branch: &Branch, prop: &str) -> Option<&Corrupt> {
+        self.corrupt
+            .iter()
+            .find(|c| c.dataset == branch.dataset && c.property == prop)
+    }
+
+    /// Branches sharing a port with another branch (or the head port).
+    pub fn duplicate_ports(&self) -> BTreeMap<u16, Vec<&str>> {
+        let mut by_port: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
+        for b in &self.branches {
+            if let Some(p) = b.port {
+                by_port.entry(p).or_default().push(&b.name);
+            }
+        }
+        by_port.retain(|p, v| v.len() > 1 || *p == self.settings.head_port);
+        by_port
     }
 
     pub fn branch(&self, name: &str) -> Option<&Branch> {
@@ -425,7 +644,7 @@ mod tests {
     }
 
     fn store() -> Store {
-        Store::from_entries("tank/sdb", &parse_get(&sample()).unwrap()).unwrap()
+        Store::from_entries("tank/sdb", &parse_get(&sample(), &[], &[]).unwrap()).unwrap()
     }
 
     #[test]
@@ -450,7 +669,7 @@ mod tests {
 
     #[test]
     fn not_a_store() {
-        let e = parse_get("tank/x\ttype\tfilesystem\t-\n").unwrap();
+        let e = parse_get("tank/x\ttype\tfilesystem\t-\n", &[], &[]).unwrap();
         assert_eq!(
             Store::from_entries("tank/x", &e).unwrap_err(),
             LoadError::NotAStore

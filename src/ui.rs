@@ -172,9 +172,89 @@ pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
+/// `8h`, `30m`, `2d`, `1w`, `90s`, `1h30m` in seconds (at least one second).
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    let bad = || format!("invalid duration '{s}': use e.g. 8h, 30m, 2d, 1w or 1h30m");
+    let mut total: i64 = 0;
+    let mut num = String::new();
+    for c in s.trim().chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let unit: i64 = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 604_800,
+            _ => return Err(bad()),
+        };
+        let n: i64 = num.parse().map_err(|_| bad())?;
+        num.clear();
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(bad)?;
+    }
+    if !num.is_empty() || total <= 0 || total > 100 * 366 * 86_400 {
+        return Err(bad());
+    }
+    Ok(total)
+}
+
+/// RFC 3339 (`2026-12-01T10:00:00Z`), or local `YYYY-MM-DD[ HH:MM[:SS]]`, in unix seconds.
+pub fn parse_time(s: &str) -> Result<i64, String> {
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(t.as_second());
+    }
+    let civil = s
+        .parse::<jiff::civil::DateTime>()
+        .or_else(|_| {
+            s.parse::<jiff::civil::Date>()
+                .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+        })
+        .map_err(|_| {
+            format!("invalid time '{s}': use RFC 3339 (2026-12-01T10:00:00Z) or YYYY-MM-DD[ HH:MM]")
+        })?;
+    civil
+        .to_zoned(jiff::tz::TimeZone::system())
+        .map(|z| z.timestamp().as_second())
+        .map_err(|e| format!("invalid time '{s}': {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("8h"), Ok(8 * 3600));
+        assert_eq!(parse_duration("1h30m"), Ok(5400));
+        assert_eq!(parse_duration("2d"), Ok(2 * 86_400));
+        assert_eq!(parse_duration("1w"), Ok(604_800));
+        for bad in [
+            "",
+            "8",
+            "h",
+            "0s",
+            "-1h",
+            "1x",
+            "99999999999999999999h",
+            "1.5h",
+            "101y",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn parse_times() {
+        assert_eq!(parse_time("2026-12-01T10:00:00Z"), Ok(1_796_119_200));
+        assert!(parse_time("2026-12-01 10:00").is_ok());
+        assert!(parse_time("2026-12-01").is_ok());
+        assert!(parse_time("tomorrow").is_err());
+    }
 
     #[test]
     fn bytes() {

@@ -3,7 +3,7 @@ use serde::Serialize;
 
 use crate::cli::BranchArgs;
 use crate::ctx::Ctx;
-use crate::error::CmdResult;
+use crate::error::{CmdResult, usage_error};
 use crate::ops;
 use crate::pg;
 use crate::ui;
@@ -23,19 +23,33 @@ struct Row {
     snapshots: usize,
     dataset: String,
     container: String,
+    /// RFC 3339; absent when the branch does not expire.
+    expires: Option<String>,
+    protected: bool,
 }
 
 pub async fn run(ctx: &Ctx, args: BranchArgs) -> CmdResult {
     match (args.name, args.delete) {
         (Some(name), true) => super::rm::run(ctx, &[name]).await,
-        (Some(name), false) => create(ctx, &name, &args.start, args.no_start).await,
+        (Some(name), false) => {
+            let expires = match (&args.ttl, &args.expires_at) {
+                (Some(t), _) => Some(ui::now() + ui::parse_duration(t).map_err(usage_error)?),
+                (None, Some(at)) => Some(ui::parse_time(at).map_err(usage_error)?),
+                (None, None) => None,
+            };
+            let opts = ops::BranchOptions {
+                no_start: args.no_start,
+                expires,
+            };
+            create(ctx, &name, &args.start, opts).await
+        }
         (None, _) => list(ctx).await,
     }
 }
 
-async fn create(ctx: &Ctx, name: &str, start: &str, no_start: bool) -> CmdResult {
-    let store = ops::open_store(ctx)?;
-    let created = ops::create_branch(ctx, &store, name, start, no_start).await?;
+async fn create(ctx: &Ctx, name: &str, start: &str, opts: ops::BranchOptions) -> CmdResult {
+    let store = ops::open_store(ctx).await?;
+    let created = ops::create_branch(ctx, &store, name, start, opts).await?;
     ctx.keep();
     print_created(ctx, &created)
 }
@@ -66,7 +80,7 @@ async fn list(ctx: &Ctx) -> CmdResult {
     let (store, containers) = ops::store_and_containers(ctx).await?;
     // Listing must work while Docker is down; states are then unknown.
     let containers = match containers {
-        Ok(c) => Some(c),
+        Ok(c) => Some(ops::by_branch(c)),
         Err(e) => {
             ctx.printer
                 .warn(format!("{:#}; branch states are unknown", e.error));
@@ -100,6 +114,8 @@ async fn list(ctx: &Ctx) -> CmdResult {
                 snapshots: b.snapshots.len(),
                 dataset: b.dataset.clone(),
                 container: ops::container_name(&store, &b.name),
+                expires: b.expires.map(ui::rfc3339),
+                protected: b.protected,
             }
         })
         .collect();

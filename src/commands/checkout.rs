@@ -1,7 +1,11 @@
+use std::collections::BTreeSet;
+
 use crate::cli::CheckoutArgs;
 use crate::ctx::{Ctx, Undo};
 use crate::error::CmdResult;
+use crate::intent::{Intent, Op};
 use crate::ops;
+use crate::plan;
 use crate::props;
 
 #[derive(serde::Serialize)]
@@ -16,14 +20,26 @@ struct Output {
 /// so the old HEAD's container is recreated without it and the new HEAD's
 /// with it (containers are disposable; the data stays on ZFS).
 ///
-/// Every step that changes something records how to put it back, so a
-/// failure or an interrupt (rolled back newest first) removes the new
-/// container, restores HEAD, and restarts what was running as it was.
+/// Before a running branch is stopped it gets a `stopped` intent marker and
+/// the undo log a step to start it again, so a failure or an interrupt
+/// (rolled back newest first) restores HEAD and restarts what was running,
+/// and a kill leaves markers that `doctor --fix` acts on. Once the new HEAD
+/// serves, the change is committed and an interrupt lets it finish.
 pub async fn run(ctx: &Ctx, args: CheckoutArgs) -> CmdResult {
-    let mut store = ops::open_store(ctx)?;
+    let mut store = ops::open_store(ctx).await?;
     if args.create {
         let start = args.start.as_deref().unwrap_or("HEAD");
-        let created = ops::create_branch(ctx, &store, &args.name, start, true).await?;
+        let created = ops::create_branch(
+            ctx,
+            &store,
+            &args.name,
+            start,
+            ops::BranchOptions {
+                no_start: true,
+                expires: None,
+            },
+        )
+        .await?;
         ctx.printer.status(format!(
             "created branch '{}' from {}",
             created.name, created.parent
@@ -32,54 +48,63 @@ pub async fn run(ctx: &Ctx, args: CheckoutArgs) -> CmdResult {
     // One checkout at a time per store, held through a rollback: the head
     // port can only move once.
     ctx.hold_lock(&store.dataset).await?;
-    store = ops::load_store(ctx, &store.dataset)?;
+    store = ops::load_store(ctx, &store.dataset).await?;
     let target = ops::find_branch(&store, &args.name)?;
     let previous = store.head.clone();
     let containers = ops::containers(ctx, &store).await?;
     let port = ops::port(target)?;
-    let running = |name: &str| ops::state_of(containers.get(name)) == "running";
+    let present: BTreeSet<&str> = containers.keys().map(String::as_str).collect();
+    let running: BTreeSet<&str> = containers
+        .iter()
+        .filter(|(_, c)| c.state == "running")
+        .map(|(b, _)| b.as_str())
+        .collect();
+    let steps = plan::checkout_plan(&store, target, &present, &running);
 
-    if previous.as_deref() != Some(target.name.as_str()) {
-        // Free the head port, and stop the target gracefully before its
-        // container is recreated with the head port.
-        if let Some(old) = previous.as_deref().and_then(|p| store.branch(p))
-            && containers.contains_key(&old.name)
-        {
-            ops::stop_branch(ctx, &store, old).await?;
-            if running(&old.name) {
-                ctx.created(Undo::Start {
-                    store: store.dataset.clone(),
-                    branch: old.name.clone(),
-                    head: true,
-                });
-            }
+    let mut old_running = None;
+    if let Some((old, was_running)) = &steps.stop_old
+        && let Some(old) = store.branch(old)
+    {
+        if *was_running {
+            mark_stopped(ctx, &store, old, true).await?;
+            old_running = Some(old);
         }
-        if containers.contains_key(&target.name) {
-            ops::stop_branch(ctx, &store, target).await?;
-            if running(&target.name) {
-                ctx.created(Undo::Start {
-                    store: store.dataset.clone(),
-                    branch: target.name.clone(),
-                    head: false,
-                });
-            }
+        ops::stop_branch(ctx, &store, old).await?;
+    }
+    if let Some(was_running) = steps.stop_target {
+        if was_running {
+            mark_stopped(ctx, &store, target, false).await?;
         }
+        ops::stop_branch(ctx, &store, target).await?;
+    }
+    if steps.move_head {
         ctx.created(Undo::Head {
             store: store.dataset.clone(),
             head: previous.clone(),
         });
-        ctx.zfs.set(&store.dataset, props::HEAD, &target.name)?;
+        ctx.zfs
+            .set(&store.dataset, props::HEAD, &target.name)
+            .await?;
+    }
+    if steps.start_target {
         ctx.printer.status(format!(
             "starting '{}' on port {port} and head port {}",
             target.name, store.settings.head_port
         ));
         ops::start_branch(ctx, &store, target, true).await?;
-        ctx.keep();
-        if let Some(old) = previous.as_deref().and_then(|p| store.branch(p))
-            && running(&old.name)
-        {
-            // The new HEAD is up; the old one comes back on its own port only.
-            if let Err(e) = ops::start_branch(ctx, &store, old, false).await {
+    }
+    // The new HEAD serves: the checkout stands.
+    ctx.keep();
+    ctx.commit();
+    ctx.clear_intent(&target.dataset).await?;
+    if let Some(old) = old_running {
+        // The old HEAD comes back on its own port only.
+        match ops::start_branch(ctx, &store, old, false).await {
+            Ok(_) => {
+                ctx.keep();
+                ctx.clear_intent(&old.dataset).await?;
+            }
+            Err(e) => {
                 ctx.keep();
                 ctx.printer.warn(format!(
                     "'{}' could not be restarted without the head port: {:#}; start it with `stagdb start {}`",
@@ -87,10 +112,7 @@ pub async fn run(ctx: &Ctx, args: CheckoutArgs) -> CmdResult {
                 ));
             }
         }
-    } else if !running(&target.name) {
-        ops::start_branch(ctx, &store, target, true).await?;
     }
-    ctx.keep();
     ctx.printer.status(format!(
         "HEAD is now '{}' (port {port}, head port {})",
         target.name, store.settings.head_port
@@ -103,5 +125,28 @@ pub async fn run(ctx: &Ctx, args: CheckoutArgs) -> CmdResult {
             port: target.port,
         })?;
     }
+    Ok(())
+}
+
+/// Marks a running branch as stopped by this command and records how to
+/// start it again, both before it goes down.
+async fn mark_stopped(
+    ctx: &Ctx,
+    store: &crate::store::Store,
+    b: &crate::store::Branch,
+    head: bool,
+) -> CmdResult {
+    ctx.zfs
+        .set(
+            &b.dataset,
+            props::STATE,
+            &Intent::new(Op::Stopped, true).to_string(),
+        )
+        .await?;
+    ctx.created(Undo::Start {
+        store: store.dataset.clone(),
+        branch: b.name.clone(),
+        head,
+    });
     Ok(())
 }

@@ -21,8 +21,8 @@ fn vars(store: &Store, b: &Branch) -> CmdResult<Vec<(&'static str, String)>> {
     ])
 }
 
-pub fn url(ctx: &Ctx, args: RefArgs) -> CmdResult {
-    let store = ops::open_store_for(ctx, args.reference.as_deref(), false)?;
+pub async fn url(ctx: &Ctx, args: RefArgs) -> CmdResult {
+    let store = ops::open_store_for(ctx, args.reference.as_deref(), false).await?;
     let b = ops::branch_or_head(&store, args.reference.as_deref())?;
     let url = ops::url(&store, b)?;
     if ctx.settings.json {
@@ -36,8 +36,8 @@ pub fn url(ctx: &Ctx, args: RefArgs) -> CmdResult {
     }
 }
 
-pub fn env(ctx: &Ctx, args: RefArgs) -> CmdResult {
-    let store = ops::open_store_for(ctx, args.reference.as_deref(), false)?;
+pub async fn env(ctx: &Ctx, args: RefArgs) -> CmdResult {
+    let store = ops::open_store_for(ctx, args.reference.as_deref(), false).await?;
     let b = ops::branch_or_head(&store, args.reference.as_deref())?;
     let vars = vars(&store, b)?;
     if ctx.settings.json {
@@ -54,7 +54,7 @@ pub fn env(ctx: &Ctx, args: RefArgs) -> CmdResult {
 
 pub async fn psql(ctx: &Ctx, args: PsqlArgs) -> CmdResult {
     use std::os::unix::process::CommandExt;
-    let store = ops::open_store_for(ctx, args.reference.as_deref(), false)?;
+    let store = ops::open_store_for(ctx, args.reference.as_deref(), false).await?;
     let b = ops::branch_or_head(&store, args.reference.as_deref())?;
     let containers = ops::containers(ctx, &store).await?;
     if ops::state_of(containers.get(&b.name)) != "running" {

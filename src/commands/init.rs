@@ -24,8 +24,12 @@ struct Output {
 
 /// Two stores handing out the same ports would collide as soon as both run
 /// a branch on one: refuse overlapping ranges up front.
-fn check_ports_free_of_other_stores(ctx: &Ctx, range: PortRange, head_port: u16) -> CmdResult {
-    for other in ctx.zfs.find_stores()? {
+async fn check_ports_free_of_other_stores(
+    ctx: &Ctx,
+    range: PortRange,
+    head_port: u16,
+) -> CmdResult {
+    for other in ctx.zfs.find_stores().await? {
         let theirs: Option<PortRange> = other.local(props::PORTS).and_then(|p| p.parse().ok());
         let their_head: Option<u16> = other.local(props::HEAD_PORT).and_then(|p| p.parse().ok());
         let overlap = theirs
@@ -50,6 +54,13 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
         .ports
         .parse()
         .map_err(|e| usage_error(format!("invalid --ports '{}': {e}", args.ports)))?;
+    if range.low < 1024 || args.head_port < 1024 {
+        return Err(usage_error(format!(
+            "ports below 1024 are privileged: --ports {range} --head-port {}",
+            args.head_port
+        ))
+        .hint("pick ports from 1024 up, e.g. the default --ports 55433-55999 --head-port 55432"));
+    }
     if range.contains(args.head_port) {
         return Err(usage_error(format!(
             "--head-port {} lies inside --ports {range}",
@@ -86,7 +97,7 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
         (None, _, Some(d)) => d.split('/').next().unwrap_or(d).to_string(),
         (None, Some(_), None) => "stagdb".to_string(),
         (None, None, None) => {
-            let pools = ctx.zfs.pools()?;
+            let pools = ctx.zfs.pools().await?;
             match pools.as_slice() {
                 [one] => one.clone(),
                 [] => {
@@ -113,7 +124,7 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
     }
 
     // Refuse to touch anything that exists, ours or not.
-    if let Some(e) = ctx.zfs.get_one(&dataset, &[props::STORE])? {
+    if let Some(e) = ctx.zfs.get_one(&dataset, &[props::STORE]).await? {
         return Err(if e.local(props::STORE).is_some() {
             user_error(format!("a stagdb store already exists at {dataset}"))
                 .hint("use it (`stagdb --store ...`), or pick another --dataset")
@@ -123,14 +134,14 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
         });
     }
 
-    check_ports_free_of_other_stores(ctx, range, args.head_port)?;
+    check_ports_free_of_other_stores(ctx, range, args.head_port).await?;
 
     if let (Some(file), Some(size)) = (&args.pool_file, size) {
         ctx.printer.status(format!(
             "creating pool {pool} on sparse file {}",
             file.display()
         ));
-        ctx.zfs.create_file_pool(&pool, file, size).map_err(|e| {
+        ctx.zfs.create_file_pool(&pool, file, size).await.map_err(|e| {
             CommandError::new(ErrorKind::User, e)
                 .hint("is the ZFS daemon running (zfs-fuse) or the kernel module loaded? Does the pool name exist already?")
         })?;
@@ -144,17 +155,20 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
     ops::ensure_image(ctx, &image).await?;
 
     ctx.printer.status(format!("creating store {dataset}"));
-    let res = ctx.zfs.create(
-        &dataset,
-        &[
-            (props::STORE, props::STORE_SCHEMA.to_string()),
-            (props::IMAGE, args.image.clone()),
-            (props::PORTS, range.to_string()),
-            (props::HEAD_PORT, args.head_port.to_string()),
-            (props::LISTEN, listen.to_string()),
-            (props::HEAD, "main".to_string()),
-        ],
-    );
+    let res = ctx
+        .zfs
+        .create(
+            &dataset,
+            &[
+                (props::STORE, props::STORE_SCHEMA.to_string()),
+                (props::IMAGE, args.image.clone()),
+                (props::PORTS, range.to_string()),
+                (props::HEAD_PORT, args.head_port.to_string()),
+                (props::LISTEN, listen.to_string()),
+                (props::HEAD, "main".to_string()),
+            ],
+        )
+        .await;
     ctx.track(res, Undo::Dataset(dataset.clone()))
         .map_err(|e| {
             if zfs::is_already_exists(&e) {
@@ -172,17 +186,20 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
     })
     .ok_or_else(|| user_error(format!("no free port in {range}")))?;
     let main_ds = format!("{dataset}/{}", names::dataset_component("main"));
-    ctx.zfs.create(
-        &main_ds,
-        &[
-            (props::BRANCH, "main".to_string()),
-            (props::PORT, port.to_string()),
-            (props::PASSWORD, password.clone()),
-            (props::PG_VERSION, args.pg_version.to_string()),
-            (props::CREATED, crate::ui::now().to_string()),
-        ],
-    )?;
-    let store = ops::load_store(ctx, &dataset)?;
+    ctx.zfs
+        .create(
+            &main_ds,
+            &[
+                (props::BRANCH, "main".to_string()),
+                (props::PORT, port.to_string()),
+                (props::PASSWORD, password.clone()),
+                (props::PG_VERSION, args.pg_version.to_string()),
+                (props::CREATED, crate::ui::now().to_string()),
+            ],
+        )
+        .await?;
+    ops::make_private(&store_mountpoint(ctx, &dataset).await?)?;
+    let store = ops::load_store(ctx, &dataset).await?;
     let main = ops::find_branch(&store, "main")?;
     let mp = main
         .mountpoint
@@ -228,4 +245,14 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
         ctx.printer.line(url)?;
         Ok(())
     }
+}
+
+/// Where the store's root dataset is mounted.
+async fn store_mountpoint(ctx: &Ctx, dataset: &str) -> CmdResult<std::path::PathBuf> {
+    ctx.zfs
+        .get_one(dataset, &["mountpoint"])
+        .await?
+        .and_then(|e| e.native("mountpoint").map(std::path::PathBuf::from))
+        .filter(|m| m.is_absolute())
+        .ok_or_else(|| user_error(format!("{dataset} has no mountpoint")))
 }

@@ -35,7 +35,7 @@ fn report(ctx: &Ctx, rows: &[Row]) -> CmdResult {
 }
 
 pub async fn start(ctx: &Ctx, args: NamesArgs) -> CmdResult {
-    let store = ops::open_store(ctx)?;
+    let store = ops::open_store(ctx).await?;
     let branches = targets(&store, &args)?;
     let containers = ops::containers(ctx, &store).await?;
     let mut rows = Vec::new();
@@ -73,7 +73,7 @@ pub async fn start(ctx: &Ctx, args: NamesArgs) -> CmdResult {
 }
 
 pub async fn stop(ctx: &Ctx, args: NamesArgs) -> CmdResult {
-    let store = ops::open_store(ctx)?;
+    let store = ops::open_store(ctx).await?;
     let branches = targets(&store, &args)?;
     let mut rows = Vec::new();
     for b in branches {
@@ -90,7 +90,7 @@ pub async fn stop(ctx: &Ctx, args: NamesArgs) -> CmdResult {
 }
 
 pub async fn restart(ctx: &Ctx, args: NamesArgs) -> CmdResult {
-    let store = ops::open_store(ctx)?;
+    let store = ops::open_store(ctx).await?;
     let branches = targets(&store, &args)?;
     let mut rows = Vec::new();
     for b in branches {

@@ -21,7 +21,7 @@ struct Entry {
 }
 
 pub async fn run(ctx: &Ctx, args: LogArgs) -> CmdResult {
-    let store = ops::open_store_for(ctx, args.reference.as_deref(), true)?;
+    let store = ops::open_store_for(ctx, args.reference.as_deref(), true).await?;
     let target = ops::resolve_ref(&store, args.reference.as_deref().unwrap_or("HEAD"))?;
     let mut entries = store.log(target.branch, target.snapshot.map(|s| s.name.as_str()));
     let has_history = !entries.is_empty();

@@ -4,9 +4,12 @@ mod branch;
 mod checkout;
 mod completions;
 mod connect;
+mod doctor;
+mod gc;
 mod init;
 mod lifecycle;
 mod log;
+mod protect;
 mod reset;
 mod rm;
 mod snapshot;
@@ -29,8 +32,12 @@ pub async fn run(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Stop(args) => lifecycle::stop(ctx, args).await,
         Command::Restart(args) => lifecycle::restart(ctx, args).await,
         Command::Status => status::run(ctx).await,
-        Command::Url(args) => connect::url(ctx, args),
-        Command::Env(args) => connect::env(ctx, args),
+        Command::Doctor(args) => doctor::run(ctx, args).await,
+        Command::Gc(args) => gc::run(ctx, args).await,
+        Command::Protect(args) => protect::run(ctx, &args.names, true).await,
+        Command::Unprotect(args) => protect::run(ctx, &args.names, false).await,
+        Command::Url(args) => connect::url(ctx, args).await,
+        Command::Env(args) => connect::env(ctx, args).await,
         Command::Psql(args) => connect::psql(ctx, args).await,
         Command::Completions(args) => completions::run(args),
     }

@@ -1,9 +1,10 @@
 use crate::cli::ResetArgs;
 use crate::ctx::{Ctx, Undo};
-use crate::error::{CmdResult, CommandError, usage_error, user_error};
+use crate::error::{CmdResult, CommandError, user_error};
+use crate::intent::{Intent, Op};
 use crate::ops;
+use crate::plan;
 use crate::props;
-use crate::store::{Branch, Snapshot, Store};
 use crate::ui;
 
 #[derive(serde::Serialize)]
@@ -14,164 +15,170 @@ struct Output {
     running: bool,
 }
 
-/// The branch's own snapshots newer than `snap`.
-fn newer_than<'a>(b: &'a Branch, snap: &Snapshot) -> Vec<&'a Snapshot> {
-    match b.snapshots.iter().position(|s| s.full == snap.full) {
-        Some(i) => b.snapshots[i + 1..].iter().collect(),
-        None => Vec::new(),
-    }
-}
-
-/// Refuses to destroy snapshots other branches were created from.
-fn check_no_clones(store: &Store, snaps: &[&Snapshot], branch: &str) -> CmdResult {
-    for s in snaps {
-        let clones = store.clones_of(&s.full);
-        if !clones.is_empty() {
-            let names: Vec<&str> = clones.iter().map(|c| c.name.as_str()).collect();
-            return Err(user_error(format!(
-                "resetting '{branch}' would destroy snapshot '{branch}@{}', which branches {} were created from",
-                s.name,
-                names.join(", ")
-            ))
-            .hint("remove those branches first, or reset to a newer snapshot"));
-        }
-    }
-    Ok(())
-}
-
-/// A reset that fails after stopping the branch says so.
+/// A reset that fails after the point of no return says what is left.
 fn stopped_hint(e: CommandError, was_running: bool) -> CommandError {
     if was_running {
-        e.hint("the branch was stopped for the reset and is still stopped; `stagdb status` shows the store's state, `stagdb start BRANCH` starts it")
+        e.hint("the branch was stopped for the reset; `stagdb doctor --fix` finishes the reset and starts it again")
     } else {
-        e
+        e.hint("`stagdb doctor --fix` finishes an interrupted reset")
     }
 }
 
+/// Plans and asks without the lock, then locks, plans again on a fresh
+/// read and goes on only if the plan is unchanged. A running branch gets a
+/// `stopped` intent marker before it is stopped, and the temporary clone of
+/// a re-clone reset is made with a `resetting` marker, so a killed reset is
+/// finished by `doctor --fix`; a failed or interrupted one is rolled back.
 pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
-    // Held through the rollback: two resets of one branch must not meet.
-    let dataset = ops::store_dataset(ctx)?;
-    ctx.hold_lock(&dataset).await?;
-    let store = ops::load_store(ctx, &dataset)?;
-    let branch = ops::branch_or_head(&store, args.branch.as_deref())?;
-    let (target_branch, target) = match &args.to {
-        Some(r) => {
-            let t = ops::resolve_ref(&store, r)?;
-            match t.snapshot {
-                Some(s) => (t.branch, s),
-                None => {
-                    return Err(
-                        usage_error(format!("--to {r} names a branch, not a snapshot"))
-                            .hint(format!("use BRANCH@SNAPSHOT; `stagdb log {r}` lists them")),
-                    );
-                }
-            }
-        }
-        None => match branch.newest_snapshot() {
-            Some(s) => (branch, s),
-            None => match store.parent_of(branch) {
-                Some((p, s)) => (p, s),
-                None => {
-                    return Err(user_error(format!(
-                        "branch '{}' has no snapshot and no branch point to reset to",
-                        branch.name
-                    ))
-                    .hint(format!("take one with `stagdb snapshot {}`", branch.name)));
-                }
-            },
-        },
-    };
-    let to_ref = format!("{}@{}", target_branch.name, target.name);
-    let own = target_branch.dataset == branch.dataset;
-    // Snapshots that go away: newer own ones on rollback, all own ones on re-clone.
-    let doomed: Vec<&Snapshot> = if own {
-        newer_than(branch, target)
-    } else {
-        branch.snapshots.iter().collect()
-    };
-    check_no_clones(&store, &doomed, &branch.name)?;
-    if !own {
-        ops::check_no_foreign_children(&store, branch)?;
-    }
-    let mut question = format!(
-        "Reset branch '{}' to {to_ref}, discarding its changes",
-        branch.name
-    );
-    if !doomed.is_empty() {
-        let names: Vec<String> = doomed
+    let dataset = ops::store_dataset(ctx).await?;
+    let first = ops::load_store(ctx, &dataset).await?;
+    let (question, first_key) = {
+        let p = plan::reset_plan(&first, args.branch.as_deref(), args.to.as_deref())?;
+        let mut q = format!(
+            "Reset branch '{}' to {}, discarding its changes",
+            p.branch.name,
+            p.to_ref()
+        );
+        let doomed: Vec<String> = p
+            .doomed
             .iter()
-            .map(|s| format!("{}@{}", branch.name, s.name))
+            .map(|s| format!("{}@{}", p.branch.name, s.name))
             .collect();
-        question.push_str(&format!(" and destroying snapshots {}", names.join(", ")));
-    }
-    question.push('?');
+        if !doomed.is_empty() {
+            q.push_str(&format!(" and destroying snapshots {}", doomed.join(", ")));
+        }
+        q.push('?');
+        (q, (p.branch.name.clone(), p.to_ref(), doomed))
+    };
     ui::confirm(&ctx.settings, &question)?;
 
+    // Held through the rollback: two resets of one branch must not meet.
+    ctx.hold_lock(&dataset).await?;
+    let store = ops::load_store(ctx, &dataset).await?;
+    let p = plan::reset_plan(&store, Some(&first_key.0), args.to.as_deref())?;
+    let to_ref = p.to_ref();
+    let doomed: Vec<String> = p
+        .doomed
+        .iter()
+        .map(|s| format!("{}@{}", p.branch.name, s.name))
+        .collect();
+    if (p.branch.name.clone(), to_ref.clone(), doomed.clone()) != first_key {
+        return Err(
+            user_error("the store changed while waiting for confirmation")
+                .hint("run the command again"),
+        );
+    }
+    let branch = p.branch;
     let containers = ops::containers(ctx, &store).await?;
     let running = ops::state_of(containers.get(&branch.name)) == "running";
+    if running {
+        // Marked before it goes down: if this process dies from here on,
+        // `doctor` knows to start it again; a rollback does so itself.
+        ctx.zfs
+            .set(
+                &branch.dataset,
+                props::STATE,
+                &Intent::new(Op::Stopped, true).to_string(),
+            )
+            .await?;
+        ctx.created(Undo::Start {
+            store: store.dataset.clone(),
+            branch: branch.name.clone(),
+            head: ops::is_head(&store, branch),
+        });
+    }
     // Any container (also paused or restarting) goes down before the data changes.
     if containers.contains_key(&branch.name) {
         ops::stop_branch(ctx, &store, branch).await?;
     }
-    if own {
+    if p.own {
         ctx.zfs
-            .rollback(&target.full, !doomed.is_empty())
+            .rollback(&p.target.full, !p.doomed.is_empty())
+            .await
             .map_err(|e| stopped_hint(e.into(), running))?;
+        ctx.commit();
     } else {
         // Clone the target beside the branch, then swap: the branch is never
         // missing its data if a step fails.
         let tmp = format!("{}:reset", branch.dataset);
-        // A leftover of an interrupted reset of this very branch (our marker,
-        // this branch's name, and the branch itself still intact) is ours to clear.
-        let tmp_prefix = format!("{tmp}/");
-        if store.strays.contains(&tmp)
-            && !store.strays.iter().any(|s| s.starts_with(&tmp_prefix))
-            && ctx
-                .zfs
-                .get_one(&tmp, &[props::BRANCH])?
-                .is_some_and(|e| e.local(props::BRANCH) == Some(branch.name.as_str()))
-        {
-            ctx.printer
-                .status(format!("removing {tmp}, left by an interrupted reset"));
-            ctx.zfs.destroy(&tmp, true)?;
+        // A leftover of an interrupted reset of this very branch (its
+        // marker names a process that is gone) is ours to clear.
+        if let Some(t) = store.temps.iter().find(|t| t.dataset == tmp) {
+            match t.intent {
+                Some(i) if i.op == Op::Resetting && !i.owner.alive() => {
+                    ctx.printer
+                        .status(format!("removing {tmp}, left by an interrupted reset"));
+                    ctx.zfs.destroy(&tmp, true).await?;
+                }
+                _ => {
+                    return Err(user_error(format!(
+                        "{tmp} exists and is not a leftover of an interrupted reset; refusing to touch it"
+                    ))
+                    .hint("`stagdb doctor` says what it is"));
+                }
+            }
         }
         let mut bprops: Vec<(&str, String)> = vec![
             (props::BRANCH, branch.name.clone()),
             (props::CREATED, branch.created.to_string()),
             (props::PARENT, to_ref.clone()),
+            (
+                props::STATE,
+                Intent::new(Op::Resetting, running).to_string(),
+            ),
         ];
-        if let Some(p) = branch.port {
-            bprops.push((props::PORT, p.to_string()));
+        if let Some(port) = branch.port {
+            bprops.push((props::PORT, port.to_string()));
         }
-        if let Some(pw) = target_branch.password.as_ref().or(branch.password.as_ref()) {
+        if let Some(pw) = p
+            .target_branch
+            .password
+            .as_ref()
+            .or(branch.password.as_ref())
+        {
             bprops.push((props::PASSWORD, pw.clone()));
         }
-        if let Some(v) = target_branch.pg_version.or(branch.pg_version) {
+        if let Some(v) = p.target_branch.pg_version.or(branch.pg_version) {
             bprops.push((props::PG_VERSION, v.to_string()));
         }
-        let res = ctx.zfs.clone_snapshot(&target.full, &tmp, &bprops);
-        ctx.track(res, Undo::Dataset(tmp.clone()))?;
+        if let Some(t) = branch.expires {
+            bprops.push((props::EXPIRES, t.to_string()));
+        }
+        if branch.protected {
+            bprops.push((props::PROTECTED, "1".to_string()));
+        }
+        ctx.created(Undo::OwnedDataset(tmp.clone()));
+        ctx.zfs
+            .clone_snapshot(&p.target.full, &tmp, &bprops)
+            .await?;
+        // The point of no return: from here on the clone is the branch, and
+        // an interrupt lets the command finish.
+        ctx.commit();
         ctx.zfs
             .destroy(&branch.dataset, true)
+            .await
             .map_err(|e| stopped_hint(e.into(), running))?;
-        ctx.keep(); // from here the clone is the branch
+        // The old data is gone: nothing may undo the clone now.
+        ctx.keep();
         ctx.zfs
             .rename(&tmp, &branch.dataset)
+            .await
             .map_err(|e| stopped_hint(e.into(), running))?;
         // The old branch point may have lost its last user.
-        if branch.origin.as_deref() != Some(target.full.as_str()) {
+        if branch.origin.as_deref() != Some(p.target.full.as_str()) {
             let gone = std::collections::BTreeSet::from([branch.dataset.as_str()]);
-            ops::drop_branch_point(ctx, &store, branch, &gone);
+            ops::drop_branch_point(ctx, &store, branch, &gone).await;
         }
     }
     if running {
-        let fresh = ops::load_store(ctx, &store.dataset)?;
+        let fresh = ops::load_store(ctx, &store.dataset).await?;
         let b = ops::find_branch(&fresh, &branch.name)?;
         ops::start_branch(ctx, &fresh, b, ops::is_head(&fresh, b))
             .await
             .map_err(|e| stopped_hint(e, running))?;
-        ctx.keep();
     }
+    ctx.keep();
+    ctx.clear_intent(&branch.dataset).await?;
     ctx.printer.status(format!(
         "branch '{}' reset to {to_ref}{}",
         branch.name,
@@ -181,10 +188,7 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         ctx.printer.json(&Output {
             branch: branch.name.clone(),
             to: to_ref,
-            destroyed_snapshots: doomed
-                .iter()
-                .map(|s| format!("{}@{}", branch.name, s.name))
-                .collect(),
+            destroyed_snapshots: doomed,
             running,
         })?;
     }

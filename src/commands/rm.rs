@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 use crate::ctx::Ctx;
 use crate::error::{CmdResult, user_error};
 use crate::ops;
-use crate::store::Branch;
+use crate::plan;
 use crate::ui;
 
 #[derive(serde::Serialize)]
@@ -12,42 +12,18 @@ struct Output {
     dropped_snapshots: Vec<String>,
 }
 
+/// Plans on a first read, asks, then takes the store lock and plans again
+/// on a fresh read: the lock is never held while a prompt waits, and what
+/// is removed is what was confirmed (or the command stops).
 pub async fn run(ctx: &Ctx, names: &[String]) -> CmdResult {
-    let dataset = ops::store_dataset(ctx)?;
-    ctx.hold_lock(&dataset).await?;
-    let store = ops::load_store(ctx, &dataset)?;
-    let mut doomed: Vec<&Branch> = Vec::new();
-    for n in names {
-        let b = ops::find_branch(&store, n)?;
-        if !doomed.iter().any(|d| d.name == b.name) {
-            doomed.push(b);
-        }
-    }
-    let doomed_names: BTreeSet<&str> = doomed.iter().map(|b| b.name.as_str()).collect();
-    for b in &doomed {
-        if store.head.as_deref() == Some(b.name.as_str()) {
-            return Err(
-                user_error(format!("cannot remove '{}': it is HEAD", b.name))
-                    .hint("check out another branch first with `stagdb checkout NAME`"),
-            );
-        }
-        let outside: Vec<&str> = store
-            .children_of(b)
-            .into_iter()
-            .map(|c| c.name.as_str())
-            .filter(|c| !doomed_names.contains(c))
-            .collect();
-        if !outside.is_empty() {
-            return Err(user_error(format!(
-                "cannot remove '{}': branches {} were created from it",
-                b.name,
-                outside.join(", ")
-            ))
-            .hint("remove those branches first (or in the same command)"));
-        }
-        ops::check_no_foreign_children(&store, b)?;
-    }
-    let list: Vec<&str> = doomed.iter().map(|b| b.name.as_str()).collect();
+    let dataset = ops::store_dataset(ctx).await?;
+    let first = ops::load_store(ctx, &dataset).await?;
+    let confirmed: Vec<String> = plan::rm_plan(&first, names)?
+        .order
+        .iter()
+        .map(|b| b.name.clone())
+        .collect();
+    let list: Vec<&str> = names.iter().map(String::as_str).collect();
     ui::confirm(
         &ctx.settings,
         &format!(
@@ -58,43 +34,29 @@ pub async fn run(ctx: &Ctx, names: &[String]) -> CmdResult {
         ),
     )?;
 
-    // Children before parents.
-    let mut order: Vec<&Branch> = Vec::new();
-    let mut left = doomed.clone();
-    while !left.is_empty() {
-        let before = left.len();
-        left.retain(|b| {
-            let blocked = store
-                .children_of(b)
-                .iter()
-                .any(|c| !order.iter().any(|o| o.name == c.name));
-            if !blocked {
-                order.push(b);
-            }
-            blocked
-        });
-        // Every doomed branch's children are doomed too (checked above), so
-        // each pass removes at least one; this guards against a model bug.
-        if left.len() == before {
-            return Err(crate::error::internal_error(
-                "no removal order for the branches",
-            ));
-        }
+    ctx.hold_lock(&dataset).await?;
+    let store = ops::load_store(ctx, &dataset).await?;
+    let plan = plan::rm_plan(&store, names)?;
+    let now: Vec<&str> = plan.order.iter().map(|b| b.name.as_str()).collect();
+    if now != confirmed {
+        return Err(user_error(format!(
+            "the store changed while waiting for confirmation (now: {})",
+            now.join(", ")
+        ))
+        .hint("run the command again"));
     }
 
-    let docker = ctx.docker().await?;
     let mut removed = Vec::new();
     let mut dropped = Vec::new();
     let mut gone: BTreeSet<&str> = BTreeSet::new();
-    for b in order {
-        docker
-            .remove(&ops::container_name(&store, &b.name), true)
+    for b in plan.order {
+        ctx.remove_branch_containers(&store.dataset, &b.name)
             .await?;
-        ctx.zfs.destroy(&b.dataset, true)?;
+        ctx.zfs.destroy(&b.dataset, true).await?;
         gone.insert(b.dataset.as_str());
         ctx.printer.status(format!("removed branch '{}'", b.name));
         removed.push(b.name.clone());
-        dropped.extend(ops::drop_branch_point(ctx, &store, b, &gone));
+        dropped.extend(ops::drop_branch_point(ctx, &store, b, &gone).await);
     }
     if ctx.settings.json {
         ctx.printer.json(&Output {

@@ -16,7 +16,7 @@ struct Output {
 }
 
 pub async fn run(ctx: &Ctx, args: SnapshotArgs) -> CmdResult {
-    let store = ops::open_store(ctx)?;
+    let store = ops::open_store(ctx).await?;
     let branch = ops::branch_or_head(&store, args.branch.as_deref())?;
     let containers = ops::containers(ctx, &store).await?;
     let running = ops::state_of(containers.get(&branch.name)) == "running";
@@ -31,6 +31,7 @@ pub async fn run(ctx: &Ctx, args: SnapshotArgs) -> CmdResult {
             message: args.message.as_deref(),
             kind: None,
             author: &author,
+            intent: None,
         },
     )
     .await?;

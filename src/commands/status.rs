@@ -1,11 +1,10 @@
-use std::collections::BTreeSet;
-
 use serde::Serialize;
 
 use crate::ctx::Ctx;
 use crate::error::CmdResult;
 use crate::ops;
 use crate::pg;
+use crate::plan;
 use crate::ui;
 
 /// `stagdb status --json`. Stable schema: add fields, never rename.
@@ -20,6 +19,8 @@ struct Status {
     docker: Docker,
     branches: Counts,
     problems: Vec<String>,
+    /// The same problems with a stable code and what `doctor --fix` does.
+    details: Vec<plan::Problem>,
 }
 
 #[derive(Serialize)]
@@ -61,7 +62,7 @@ struct Counts {
 
 pub async fn run(ctx: &Ctx) -> CmdResult {
     let (store, listed) = ops::store_and_containers(ctx).await?;
-    let (health, size, free) = ctx.zfs.pool_status(&store.pool)?;
+    let (health, size, free) = ctx.zfs.pool_status(&store.pool).await?;
     let mut problems = Vec::new();
 
     // A status report must work while Docker is down: that is one of the things it reports.
@@ -84,67 +85,19 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
     if health != "ONLINE" {
         problems.push(format!("pool {} is {health}", store.pool));
     }
-    match &store.head {
-        None => problems.push("the store has no HEAD".to_string()),
-        Some(h) if store.branch(h).is_none() => {
-            problems.push(format!("HEAD points to branch '{h}', which does not exist"))
-        }
-        _ => {}
-    }
-    for s in &store.strays {
-        problems.push(format!(
-            "dataset {s} is in the store but is not a branch (left alone)"
-        ));
-    }
-    for b in &store.branches {
-        if b.port.is_none() {
-            problems.push(format!("branch '{}' has no port", b.name));
-        }
-        if b.password.is_none() {
-            problems.push(format!("branch '{}' has no password", b.name));
-        }
-        if b.mountpoint.is_none() || !b.mounted {
-            problems.push(format!(
-                "branch '{}' ({}) is not mounted",
-                b.name, b.dataset
-            ));
-        }
-    }
-    let mut running = 0;
-    if let Some(cs) = &containers {
-        let names: BTreeSet<&str> = store.branch_names().collect();
-        for (branch, c) in cs {
-            if !names.contains(branch.as_str()) {
-                problems.push(format!(
-                    "container {} belongs to branch '{branch}', whose dataset is gone (remove it with `docker rm -f {}`)",
-                    c.name, c.name
-                ));
-                continue;
-            }
-            if c.state == "running" {
-                running += 1;
-                let b = store.branch(branch);
-                if let Some(p) = b.and_then(|b| b.port)
-                    && !c.host_ports.contains(&p)
-                {
-                    problems.push(format!(
-                        "container {} does not publish branch '{branch}''s port {p} (restart it)",
-                        c.name
-                    ));
-                }
-                let is_head = store.head.as_deref() == Some(branch.as_str());
-                let has_head = c.labels.get(pg::LABEL_HEAD).map(String::as_str) == Some("true");
-                if is_head != has_head {
-                    problems.push(format!(
-                        "container {} {} the head port but '{branch}' {} HEAD (run `stagdb restart {branch}`)",
-                        c.name,
-                        if has_head { "holds" } else { "lacks" },
-                        if is_head { "is" } else { "is not" }
-                    ));
-                }
-            }
-        }
-    }
+    let details = plan::problems(&store, containers.as_deref());
+    problems.extend(details.iter().map(|p| p.message.clone()));
+    let running = containers
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| {
+            c.state == "running"
+                && c.labels
+                    .get(pg::LABEL_BRANCH)
+                    .is_some_and(|b| store.branch(b).is_some())
+        })
+        .count();
     let status = Status {
         store: store.dataset.clone(),
         pool: Pool {
@@ -171,6 +124,7 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
                 .count(),
         },
         problems,
+        details,
     };
     if ctx.settings.json {
         return ctx.printer.json(&status);
@@ -221,6 +175,10 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
         p.line("problems:")?;
         for pr in &status.problems {
             p.line(format!("  - {pr}"))?;
+        }
+        if status.details.iter().any(|d| d.fix.is_some()) {
+            ctx.printer
+                .status("hint: `stagdb doctor --fix` repairs what is safe to repair");
         }
     }
     Ok(())

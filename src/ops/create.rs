@@ -11,7 +11,8 @@ use crate::props;
 use crate::store::{Branch, Store};
 use crate::zfs;
 
-use super::{containers, is_head, load_store, resolve_ref, start_branch, state_of};
+use super::{containers, destroy_branch, is_head, load_store, resolve_ref, start_branch, state_of};
+use crate::intent::{Intent, Op};
 
 /// `user@host`, or STAGDB_AUTHOR.
 pub fn author() -> String {
@@ -57,6 +58,8 @@ pub struct SnapshotMeta<'a> {
     /// `branch-point` for snapshots stagdb takes to branch from.
     pub kind: Option<&'a str>,
     pub author: &'a str,
+    /// Marks a branch point as in use by this process until its branch exists.
+    pub intent: Option<Intent>,
 }
 
 /// Takes a snapshot, asking a running PostgreSQL for a CHECKPOINT first so a
@@ -74,6 +77,7 @@ pub async fn snapshot_branch(
         message,
         kind,
         author,
+        intent,
     } = meta;
     if let Some(n) = name {
         names::validate_snapshot_name(n).map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
@@ -95,9 +99,12 @@ pub async fn snapshot_branch(
     if let Some(k) = kind {
         sprops.push((props::KIND, k.to_string()));
     }
+    if let Some(i) = intent {
+        sprops.push((props::STATE, i.to_string()));
+    }
     if let Some(n) = name {
         let full = format!("{}@{n}", branch.dataset);
-        ctx.zfs.snapshot(&full, &sprops).map_err(|e| {
+        ctx.zfs.snapshot(&full, &sprops).await.map_err(|e| {
             if zfs::is_already_exists(&e) {
                 user_error(format!("snapshot '{}@{n}' already exists", branch.name))
                     .hint("pick another --name")
@@ -117,7 +124,7 @@ pub async fn snapshot_branch(
             format!("{stamp}-{i}")
         };
         let full = format!("{}@{n}", branch.dataset);
-        match ctx.zfs.snapshot(&full, &sprops) {
+        match ctx.zfs.snapshot(&full, &sprops).await {
             Ok(()) => {
                 ctx.created(Undo::Snapshot(full));
                 return Ok(n);
@@ -148,17 +155,36 @@ pub struct Created {
 /// ZFS limits full names (with `@snapshot`) to 255 bytes; keep room for one.
 const MAX_DATASET_LEN: usize = 255 - 40;
 
+/// How a new branch is made.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BranchOptions {
+    pub no_start: bool,
+    /// Unix seconds after which `gc` may remove it.
+    pub expires: Option<i64>,
+}
+
+/// Whether a branch is the half-made leftover of a `branch` command that
+/// died (its creating marker names a process that is gone).
+pub fn half_made(b: &Branch) -> bool {
+    b.intent
+        .is_some_and(|i| i.op == Op::Creating && !i.owner.alive())
+}
+
 /// Creates branch `name` from `start` (HEAD, a branch, or BRANCH@SNAPSHOT)
 /// and optionally starts it. Everything it creates is rolled back on failure.
+/// The new dataset carries a `creating` intent marker from the moment it
+/// exists (set by `zfs clone -o`) until the branch is complete.
 pub async fn create_branch(
     ctx: &Ctx,
     store: &Store,
     name: &str,
     start: &str,
-    no_start: bool,
+    opts: BranchOptions,
 ) -> CmdResult<Created> {
     names::validate_branch_name(name).map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
-    if store.branch(name).is_some() {
+    if let Some(b) = store.branch(name)
+        && !half_made(b)
+    {
         return Err(
             user_error(format!("branch '{name}' already exists")).hint(format!(
                 "pick another name, or remove it with `stagdb rm {name}`"
@@ -192,6 +218,7 @@ pub async fn create_branch(
                     message: Some(&msg),
                     kind: Some(props::KIND_BRANCH_POINT),
                     author: &author(),
+                    intent: Some(Intent::new(Op::Creating, false)),
                 },
             )
             .await?
@@ -204,9 +231,18 @@ pub async fn create_branch(
     // store, so concurrent branch commands never pick the same port.
     let port = {
         let _lock = ctx.lock(&store.dataset).await?;
-        let fresh = load_store(ctx, &store.dataset)?;
-        if fresh.branch(name).is_some() {
-            return Err(user_error(format!("branch '{name}' already exists")));
+        let mut fresh = load_store(ctx, &store.dataset).await?;
+        if let Some(b) = fresh.branch(name) {
+            if !half_made(b) {
+                return Err(user_error(format!("branch '{name}' already exists")));
+            }
+            // A `branch` command that died left it: finish its job by
+            // clearing it, then make the branch anew.
+            ctx.printer.status(format!(
+                "removing the half-made branch '{name}' left by an interrupted command"
+            ));
+            destroy_branch(ctx, &fresh, b).await?;
+            fresh = load_store(ctx, &store.dataset).await?;
         }
         let listen: IpAddr = fresh.settings.listen;
         let port = ports::choose_port(fresh.settings.ports, &fresh.taken_ports(), |p| {
@@ -224,7 +260,11 @@ pub async fn create_branch(
             (props::PORT, port.to_string()),
             (props::CREATED, crate::ui::now().to_string()),
             (props::PARENT, parent_ref.clone()),
+            (props::STATE, Intent::new(Op::Creating, false).to_string()),
         ];
+        if let Some(t) = opts.expires {
+            bprops.push((props::EXPIRES, t.to_string()));
+        }
         if let Some(pw) = &parent.password {
             // The roles came with the data, so the password did too.
             bprops.push((props::PASSWORD, pw.clone()));
@@ -232,8 +272,11 @@ pub async fn create_branch(
         if let Some(v) = parent.pg_version {
             bprops.push((props::PG_VERSION, v.to_string()));
         }
-        let res = ctx.zfs.clone_snapshot(&origin, &dataset, &bprops);
-        ctx.track(res, Undo::Dataset(dataset.clone()))
+        // Recorded first: an interrupt may land while zfs is still cloning.
+        ctx.created(Undo::OwnedDataset(dataset.clone()));
+        ctx.zfs
+            .clone_snapshot(&origin, &dataset, &bprops)
+            .await
             .map_err(|e| {
                 if zfs::is_already_exists(&e) {
                     user_error(format!(
@@ -247,11 +290,12 @@ pub async fn create_branch(
     };
 
     // Only the root and the new branch: the rest was read under the lock.
-    let entries = [
-        ctx.zfs.get_props(&[store.dataset.as_str()], false)?,
-        ctx.zfs.get_props(&[dataset.as_str()], true)?,
-    ]
-    .concat();
+    let (root_ds, new_ds) = ([store.dataset.as_str()], [dataset.as_str()]);
+    let (root, new) = tokio::join!(
+        ctx.zfs.get_props(&root_ds, false),
+        ctx.zfs.get_props(&new_ds, true)
+    );
+    let entries = [root?, new?].concat();
     let fresh = Store::from_entries(&store.dataset, &entries)
         .map_err(|e| internal_error(format!("reading the new branch: {e:?}")))?;
     let branch = fresh.branch(name).ok_or_else(|| {
@@ -260,10 +304,17 @@ pub async fn create_branch(
         ))
     })?;
     let mut ready_ms = None;
-    if !no_start {
+    ctx.created(Undo::BranchContainers {
+        store: store.dataset.clone(),
+        branch: name.to_string(),
+    });
+    if !opts.no_start {
         let took = start_branch(ctx, &fresh, branch, is_head(&fresh, branch)).await?;
         ready_ms = Some(took.as_millis());
     }
+    // Complete: from here on it is a branch like any other.
+    ctx.zfs.inherit(&dataset, props::STATE).await?;
+    let no_start = opts.no_start;
     Ok(Created {
         name: name.to_string(),
         dataset,

@@ -1,10 +1,8 @@
 //! Finding the store and what a command's arguments name in it.
 
-use std::collections::BTreeMap;
-
 use crate::ctx::Ctx;
 use crate::docker::ContainerInfo;
-use crate::error::{CmdResult, CommandError, ErrorKind, internal_error, usage_error, user_error};
+use crate::error::{CmdResult, CommandError, ErrorKind, usage_error, user_error};
 use crate::names::{self, Ref};
 use crate::props;
 use crate::store::{Branch, LoadError, Snapshot, Store};
@@ -13,16 +11,22 @@ use crate::zfs;
 use super::run::containers_of;
 
 /// The store named by --store/STAGDB_STORE/config, else the only one on the host.
-pub fn open_store(ctx: &Ctx) -> CmdResult<Store> {
-    load_store(ctx, &store_dataset(ctx)?)
+pub async fn open_store(ctx: &Ctx) -> CmdResult<Store> {
+    load_store(ctx, &store_dataset(ctx).await?).await
 }
 
 /// The store's root dataset name, without reading the store.
-pub fn store_dataset(ctx: &Ctx) -> CmdResult<String> {
+pub async fn store_dataset(ctx: &Ctx) -> CmdResult<String> {
     Ok(match &ctx.settings.store {
         Some(s) => s.clone(),
         None => {
-            let stores: Vec<String> = ctx.zfs.find_stores()?.into_iter().map(|e| e.name).collect();
+            let stores: Vec<String> = ctx
+                .zfs
+                .find_stores()
+                .await?
+                .into_iter()
+                .map(|e| e.name)
+                .collect();
             match stores.as_slice() {
                 [] => {
                     return Err(user_error("no stagdb store found on this host")
@@ -48,16 +52,20 @@ pub fn store_dataset(ctx: &Ctx) -> CmdResult<String> {
 /// branch stay fast however many branches the store has. Anything unusual
 /// (the branch is not at its canonical dataset, a bad name) falls back to a
 /// full read, which also gives errors their did-you-mean hints.
-pub fn open_store_for(ctx: &Ctx, reference: Option<&str>, ancestry: bool) -> CmdResult<Store> {
-    let root = store_dataset(ctx)?;
+pub async fn open_store_for(
+    ctx: &Ctx,
+    reference: Option<&str>,
+    ancestry: bool,
+) -> CmdResult<Store> {
+    let root = store_dataset(ctx).await?;
     let full = || load_store(ctx, &root);
-    let mut entries = match ctx.zfs.get_props(&[root.as_str()], false) {
+    let mut entries = match ctx.zfs.get_props(&[root.as_str()], false).await {
         Ok(e) => e,
-        Err(_) => return full(),
+        Err(_) => return full().await,
     };
     let store = match Store::from_entries(&root, &entries) {
         Ok(s) => s,
-        Err(_) => return full(),
+        Err(_) => return full().await,
     };
     let name = match reference.map(names::parse_ref) {
         None | Some(Ok(Ref::Head)) => store.head.clone(),
@@ -65,16 +73,18 @@ pub fn open_store_for(ctx: &Ctx, reference: Option<&str>, ancestry: bool) -> Cmd
         Some(Ok(Ref::Snapshot { branch, .. })) => branch.or_else(|| store.head.clone()),
         Some(Err(_)) => None,
     };
-    let Some(name) = name else { return full() };
+    let Some(name) = name else {
+        return full().await;
+    };
     let mut next = Some(format!("{root}/{}", names::dataset_component(&name)));
     let mut loaded = Vec::new();
     while let Some(ds) = next.take() {
         if loaded.contains(&ds) {
             break;
         }
-        match ctx.zfs.get_props(&[ds.as_str()], true) {
+        match ctx.zfs.get_props(&[ds.as_str()], true).await {
             Ok(e) => entries.extend(e),
-            Err(_) => return full(),
+            Err(_) => return full().await,
         }
         loaded.push(ds.clone());
         if ancestry {
@@ -90,28 +100,21 @@ pub fn open_store_for(ctx: &Ctx, reference: Option<&str>, ancestry: bool) -> Cmd
     }
     match Store::from_entries(&root, &entries) {
         Ok(s) if s.branch(&name).is_some() => Ok(s),
-        _ => full(),
+        _ => full().await,
     }
 }
 
-pub fn load_store(ctx: &Ctx, dataset: &str) -> CmdResult<Store> {
-    store_from_tree(dataset, ctx.zfs.get_tree(dataset))
+pub async fn load_store(ctx: &Ctx, dataset: &str) -> CmdResult<Store> {
+    store_from_tree(dataset, ctx.zfs.get_tree(dataset).await)
 }
 
 /// The whole store and its containers, read at the same time (the zfs read
 /// runs on a blocking thread while the Docker call is in flight): what
 /// `branch` and `status` show. The Docker result is separate so they can
 /// still show the store when the engine is down.
-pub async fn store_and_containers(
-    ctx: &Ctx,
-) -> CmdResult<(Store, CmdResult<BTreeMap<String, ContainerInfo>>)> {
-    let dataset = store_dataset(ctx)?;
-    let zfs = ctx.zfs;
-    let ds = dataset.clone();
-    let tree = tokio::task::spawn_blocking(move || zfs.get_tree(&ds));
-    let listed = containers_of(ctx, &dataset);
-    let (tree, listed) = tokio::join!(tree, listed);
-    let tree = tree.map_err(|e| internal_error(format!("zfs read task failed: {e}")))?;
+pub async fn store_and_containers(ctx: &Ctx) -> CmdResult<(Store, CmdResult<Vec<ContainerInfo>>)> {
+    let dataset = store_dataset(ctx).await?;
+    let (tree, listed) = tokio::join!(ctx.zfs.get_tree(&dataset), containers_of(ctx, &dataset));
     Ok((store_from_tree(&dataset, tree)?, listed))
 }
 
@@ -135,7 +138,15 @@ fn store_from_tree(dataset: &str, tree: anyhow::Result<Vec<zfs::Entry>>) -> CmdR
         ))
         .hint("stagdb only works on datasets it created; use `stagdb init` for a new store"),
         LoadError::Corrupt(what) => {
-            user_error(format!("store '{dataset}' has an invalid setting {what}"))
+            let list: Vec<String> = what
+                .iter()
+                .map(|c| format!("{} on {} is \"{}\": {}", c.property, c.dataset, c.value, c.why))
+                .collect();
+            user_error(format!(
+                "store '{dataset}' has a damaged setting: {}",
+                list.join("; ")
+            ))
+            .hint("stagdb never writes such a value: someone changed it with `zfs set`; set it back (`stagdb doctor` lists what is wrong)")
         }
     })
 }

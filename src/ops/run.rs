@@ -18,22 +18,22 @@ pub fn container_name(store: &Store, branch: &str) -> String {
 
 /// The store's containers by branch name: one Docker call.
 pub async fn containers(ctx: &Ctx, store: &Store) -> CmdResult<BTreeMap<String, ContainerInfo>> {
-    containers_of(ctx, &store.dataset).await
+    Ok(by_branch(containers_of(ctx, &store.dataset).await?))
 }
 
-pub(super) async fn containers_of(
-    ctx: &Ctx,
-    store: &str,
-) -> CmdResult<BTreeMap<String, ContainerInfo>> {
-    let list = ctx
+/// Every container labelled with the store (a branch may have several).
+pub async fn containers_of(ctx: &Ctx, store: &str) -> CmdResult<Vec<ContainerInfo>> {
+    Ok(ctx
         .docker()
         .await?
         .list_by_label(pg::LABEL_STORE, store)
-        .await?;
-    Ok(list
-        .into_iter()
+        .await?)
+}
+
+pub fn by_branch(list: Vec<ContainerInfo>) -> BTreeMap<String, ContainerInfo> {
+    list.into_iter()
         .filter_map(|c| c.labels.get(pg::LABEL_BRANCH).cloned().map(|b| (b, c)))
-        .collect())
+        .collect()
 }
 
 pub fn state_of(c: Option<&ContainerInfo>) -> &'static str {
@@ -47,24 +47,32 @@ pub fn state_of(c: Option<&ContainerInfo>) -> &'static str {
     }
 }
 
-pub fn password(branch: &Branch) -> CmdResult<&str> {
-    branch.password.as_deref().ok_or_else(|| {
+/// A missing or damaged property of a branch, as an error.
+fn bad_property(branch: &Branch, prop: &str) -> CommandError {
+    if branch.damaged.contains(prop) {
         user_error(format!(
-            "branch '{}' has no {} property",
-            branch.name,
-            props::PASSWORD
+            "branch '{}' has a damaged {prop} value on {} (stagdb never writes such a value)",
+            branch.name, branch.dataset
         ))
-    })
+        .hint("`stagdb doctor` shows the value; `stagdb doctor --fix` repairs what it safely can")
+    } else {
+        user_error(format!(
+            "branch '{}' has no {prop} property ({})",
+            branch.name, branch.dataset
+        ))
+        .hint("`stagdb doctor` checks the store")
+    }
+}
+
+pub fn password(branch: &Branch) -> CmdResult<&str> {
+    branch
+        .password
+        .as_deref()
+        .ok_or_else(|| bad_property(branch, props::PASSWORD))
 }
 
 pub fn port(branch: &Branch) -> CmdResult<u16> {
-    branch.port.ok_or_else(|| {
-        user_error(format!(
-            "branch '{}' has no {} property",
-            branch.name,
-            props::PORT
-        ))
-    })
+    branch.port.ok_or_else(|| bad_property(branch, props::PORT))
 }
 
 pub fn url(store: &Store, branch: &Branch) -> CmdResult<String> {
@@ -125,12 +133,27 @@ pub async fn start_branch(
             "mounting {} (branch '{}')",
             branch.dataset, branch.name
         ));
-        ctx.zfs.mount(&branch.dataset).map_err(|e| {
+        ctx.zfs.mount(&branch.dataset).await.map_err(|e| {
             CommandError::new(ErrorKind::User, e).hint(format!(
                 "branch '{}' cannot start until its dataset is mounted",
                 branch.name
             ))
         })?;
+    }
+    let port = port(branch)?;
+    if let Some(sharing) = store.duplicate_ports().get(&port) {
+        let others: Vec<String> = sharing
+            .iter()
+            .filter(|o| **o != branch.name)
+            .map(|o| format!("branch '{o}'"))
+            .chain((port == store.settings.head_port).then(|| "the store's head port".to_string()))
+            .collect();
+        return Err(user_error(format!(
+            "branch '{}' shares port {port} with {}; refusing to start it",
+            branch.name,
+            others.join(", ")
+        ))
+        .hint("`stagdb doctor --fix` gives it a free port"));
     }
     let major = major_of(branch)?;
     let image = store.settings.image_for(major);
@@ -147,7 +170,7 @@ pub async fn start_branch(
         image,
         mountpoint,
         listen: store.settings.listen,
-        port: port(branch)?,
+        port,
         head_port: head.then_some(store.settings.head_port),
     }
     .spec();
@@ -166,15 +189,14 @@ pub async fn start_branch(
     ctx.created(Undo::Container(id.clone()));
     docker.start(&id).await.map_err(|e| {
         CommandError::new(ErrorKind::User, e).hint(format!(
-            "is port {} (or the head port) in use by another program?",
-            port(branch).unwrap_or_default()
+            "is port {port} (or the head port) in use by another program?"
         ))
     })?;
     let took = pg::wait_ready(
         docker,
         &name,
         store.settings.connect_host(),
-        port(branch)?,
+        port,
         password(branch)?,
         ctx.settings.timeout,
     )
@@ -197,22 +219,15 @@ pub fn check_no_foreign_children(store: &Store, branch: &Branch) -> CmdResult {
 
 /// Destroys the branch-point snapshot stagdb took for `branch` once no other
 /// branch uses it (datasets in `gone` are already destroyed). Returns its ref.
-pub fn drop_branch_point(
+pub async fn drop_branch_point(
     ctx: &Ctx,
     store: &Store,
     branch: &Branch,
     gone: &std::collections::BTreeSet<&str>,
 ) -> Option<String> {
-    let (parent, snap) = store.parent_of(branch)?;
-    let users = store
-        .clones_of(&snap.full)
-        .iter()
-        .filter(|c| !gone.contains(c.dataset.as_str()))
-        .count();
-    if !snap.is_branch_point() || users > 0 || gone.contains(parent.dataset.as_str()) {
-        return None;
-    }
-    match ctx.zfs.destroy(&snap.full, false) {
+    let snap = crate::plan::orphaned_branch_point(store, branch, gone)?;
+    let (parent, _) = store.parent_of(branch)?;
+    match ctx.zfs.destroy(&snap.full, false).await {
         Ok(()) => Some(format!("{}@{}", parent.name, snap.name)),
         Err(e) => {
             ctx.printer.warn(format!(
@@ -232,4 +247,40 @@ pub async fn stop_branch(ctx: &Ctx, store: &Store, branch: &Branch) -> CmdResult
     let name = container_name(store, &branch.name);
     ctx.docker().await?.stop(&name, 60).await?;
     Ok(())
+}
+
+/// Removes a branch for good: its containers (by label), its dataset with
+/// its snapshots, then its branch point if nothing else uses it. The
+/// caller has checked it may (no children, no foreign datasets below it).
+pub async fn destroy_branch(
+    ctx: &Ctx,
+    store: &Store,
+    branch: &Branch,
+) -> CmdResult<Option<String>> {
+    check_no_foreign_children(store, branch)?;
+    ctx.remove_branch_containers(&store.dataset, &branch.name)
+        .await?;
+    ctx.zfs.destroy(&branch.dataset, true).await?;
+    let gone = std::collections::BTreeSet::from([branch.dataset.as_str()]);
+    Ok(drop_branch_point(ctx, store, branch, &gone).await)
+}
+
+/// The store's mountpoint directory is root's alone (0700): the branches'
+/// data directories below it belong to the image's postgres uid, which on
+/// the host may be any account (on Debian, `messagebus`); without this,
+/// that account could read and write every branch.
+pub fn make_private(mountpoint: &std::path::Path) -> CmdResult {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(mountpoint, std::fs::Permissions::from_mode(0o700)).map_err(|e| {
+        CommandError::new(
+            ErrorKind::User,
+            anyhow::Error::new(e).context(format!("making {} private", mountpoint.display())),
+        )
+    })
+}
+
+/// Whether others can enter the store's mountpoint directory.
+pub fn is_private(mountpoint: &std::path::Path) -> std::io::Result<bool> {
+    use std::os::unix::fs::PermissionsExt;
+    Ok(std::fs::metadata(mountpoint)?.permissions().mode() & 0o077 == 0)
 }

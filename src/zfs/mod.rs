@@ -4,6 +4,9 @@
 pub mod parse;
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
@@ -34,11 +37,20 @@ pub const TREE_PROPS: &[&str] = &[
     crate::props::HEAD_PORT,
     crate::props::LISTEN,
     crate::props::HEAD,
+    crate::props::STATE,
+    crate::props::EXPIRES,
+    crate::props::PROTECTED,
 ];
 
-#[derive(Debug, Clone, Copy)]
+/// Runs `zfs`/`zpool` off the async runtime (signals and Docker I/O go on
+/// meanwhile). A started command is never abandoned: it runs to its end on
+/// a blocking thread even when the command that asked for it is
+/// interrupted, and [`Zfs::idle`] waits for every such command, so a
+/// rollback sees what they made.
+#[derive(Debug, Clone)]
 pub struct Zfs {
     pub verbose: bool,
+    inflight: Arc<AtomicUsize>,
 }
 
 /// Hides the value of any `stagdb:password=...` argument.
@@ -51,7 +63,7 @@ fn display_args(program: &str, args: &[String]) -> String {
         } else {
             a.clone()
         };
-        if shown.is_empty() || shown.contains([' ', '\t', '\'', '"']) {
+        if shown.is_empty() || shown.contains([' ', '\t', '\'', '"', '\n']) {
             out.push_str(&format!("'{}'", shown.replace('\'', "'\\''")));
         } else {
             out.push_str(&shown);
@@ -68,12 +80,49 @@ fn prop_args(props: &[(&str, String)]) -> Vec<String> {
         .collect()
 }
 
-/// A failed zfs command: callers can look at stderr (e.g. "dataset already exists").
+/// What a failed zfs/zpool command means, decided once from its stderr
+/// (the CLI has no machine-readable errors), so callers match on a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    AlreadyExists,
+    Missing,
+    /// "busy": zfs-fuse says so while a FUSE mount drains; worth a retry.
+    Busy,
+    /// Created, but a later step (mounting) failed: it exists.
+    CreatedNotMounted,
+    NoSpace,
+    Denied,
+    Other,
+}
+
+impl Failure {
+    fn classify(stderr: &str) -> Failure {
+        let s = stderr.to_ascii_lowercase();
+        if s.contains("successfully created") {
+            Failure::CreatedNotMounted
+        } else if s.contains("already exists") {
+            Failure::AlreadyExists
+        } else if s.contains("does not exist") || s.contains("no such") {
+            Failure::Missing
+        } else if s.contains("busy") {
+            Failure::Busy
+        } else if s.contains("out of space") || s.contains("no space") {
+            Failure::NoSpace
+        } else if s.contains("permission denied") || s.contains("not permitted") {
+            Failure::Denied
+        } else {
+            Failure::Other
+        }
+    }
+}
+
+/// A failed zfs command, with its command line (secrets redacted) and stderr.
 #[derive(Debug)]
 pub struct ZfsError {
     pub command: String,
     pub status: Option<i32>,
     pub stderr: String,
+    pub kind: Failure,
 }
 
 impl std::fmt::Display for ZfsError {
@@ -92,72 +141,126 @@ impl std::fmt::Display for ZfsError {
 
 impl std::error::Error for ZfsError {}
 
-impl ZfsError {
-    pub fn already_exists(&self) -> bool {
-        self.stderr.contains("already exists")
-    }
+/// The kind of a zfs failure anywhere in the error's chain.
+pub fn failure(err: &anyhow::Error) -> Option<Failure> {
+    err.chain()
+        .find_map(|c| c.downcast_ref::<ZfsError>())
+        .map(|e| e.kind)
 }
 
 /// True when `err` is a zfs failure saying the target already exists.
 pub fn is_already_exists(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<ZfsError>()
-        .is_some_and(ZfsError::already_exists)
+    failure(err) == Some(Failure::AlreadyExists)
+}
+
+/// True when zfs created the dataset but failed a later step (mounting):
+/// the dataset exists and is ours to roll back.
+pub fn was_created(err: &anyhow::Error) -> bool {
+    failure(err) == Some(Failure::CreatedNotMounted)
+}
+
+/// True when the error says the dataset does not exist.
+pub fn is_missing(err: &anyhow::Error) -> bool {
+    failure(err) == Some(Failure::Missing)
+}
+
+fn is_busy(err: &anyhow::Error) -> bool {
+    failure(err) == Some(Failure::Busy)
+}
+
+/// Decrements the in-flight count when the blocking command is over.
+struct InflightGuard(Arc<AtomicUsize>);
+
+impl Drop for InflightGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn run_sync(verbose: bool, program: &str, args: &[String]) -> Result<String> {
+    let shown = display_args(program, args);
+    if verbose {
+        eprintln!("+ {shown}");
+    }
+    let out = duct::cmd(program, args)
+        // Own process group: a Ctrl-C reaches stagdb only, which lets the
+        // zfs step finish and then rolls it back.
+        .before_spawn(|c| {
+            use std::os::unix::process::CommandExt;
+            c.process_group(0);
+            Ok(())
+        })
+        .stdout_capture()
+        .stderr_capture()
+        .stdin_null()
+        .unchecked()
+        .run()
+        .map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::NotFound {
+                format!(" ({program} is not installed or not on PATH)")
+            } else {
+                String::new()
+            };
+            anyhow::anyhow!("could not run `{shown}`{hint}: {e}")
+        })?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        return Err(ZfsError {
+            command: shown,
+            status: out.status.code(),
+            kind: Failure::classify(&stderr),
+            stderr,
+        }
+        .into());
+    }
+    // User properties may hold any bytes; never fail a whole read on them.
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 impl Zfs {
-    fn run(&self, program: &str, args: Vec<String>) -> Result<String> {
-        let shown = display_args(program, &args);
-        if self.verbose {
-            eprintln!("+ {shown}");
+    pub fn new(verbose: bool) -> Zfs {
+        Zfs {
+            verbose,
+            inflight: Arc::new(AtomicUsize::new(0)),
         }
-        let out = duct::cmd(program, &args)
-            // Own process group: a Ctrl-C reaches stagdb, which lets the
-            // zfs step finish, records it, then rolls it back.
-            .before_spawn(|c| {
-                use std::os::unix::process::CommandExt;
-                c.process_group(0);
-                Ok(())
-            })
-            .stdout_capture()
-            .stderr_capture()
-            .stdin_null()
-            .unchecked()
-            .run()
-            .map_err(|e| {
-                let hint = if e.kind() == std::io::ErrorKind::NotFound {
-                    format!(" ({program} is not installed or not on PATH)")
-                } else {
-                    String::new()
-                };
-                anyhow::anyhow!("could not run `{shown}`{hint}: {e}")
-            })?;
-        if !out.status.success() {
-            return Err(ZfsError {
-                command: shown,
-                status: out.status.code(),
-                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            }
-            .into());
-        }
-        String::from_utf8(out.stdout).with_context(|| format!("`{shown}` printed invalid UTF-8"))
     }
 
-    fn zfs<I, S>(&self, args: I) -> Result<String>
+    async fn run(&self, program: &'static str, args: Vec<String>) -> Result<String> {
+        self.inflight.fetch_add(1, Ordering::SeqCst);
+        let guard = InflightGuard(self.inflight.clone());
+        let verbose = self.verbose;
+        tokio::task::spawn_blocking(move || {
+            let _guard = guard;
+            run_sync(verbose, program, &args)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{program} task failed: {e}"))?
+    }
+
+    /// Waits until no zfs/zpool command started by this process is running.
+    pub async fn idle(&self) {
+        while self.inflight.load(Ordering::SeqCst) > 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    async fn zfs<I, S>(&self, args: I) -> Result<String>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
         self.run("zfs", args.into_iter().map(Into::into).collect())
+            .await
     }
 
     /// Everything stagdb needs about a store: one recursive `zfs get`.
-    pub fn get_tree(&self, root: &str) -> Result<Vec<Entry>> {
-        self.get_props(&[root], true)
+    pub async fn get_tree(&self, root: &str) -> Result<Vec<Entry>> {
+        self.get_props(&[root], true).await
     }
 
     /// [`TREE_PROPS`] of the given datasets, with everything below them when
     /// `recursive` (their snapshots included).
-    pub fn get_props(&self, datasets: &[&str], recursive: bool) -> Result<Vec<Entry>> {
+    pub async fn get_props(&self, datasets: &[&str], recursive: bool) -> Result<Vec<Entry>> {
         let mut args = vec!["get".to_string()];
         if recursive {
             args.push("-r".into());
@@ -169,22 +272,25 @@ impl Zfs {
         );
         args.push(TREE_PROPS.join(","));
         args.extend(datasets.iter().map(|d| d.to_string()));
-        let out = self.run("zfs", args)?;
-        parse::parse_get(&out).map_err(|e| anyhow::anyhow!(e))
+        let out = self.run("zfs", args).await?;
+        parse::parse_get(&out, TREE_PROPS, datasets).map_err(|e| anyhow::anyhow!(e))
     }
 
     /// Properties of one dataset (not recursive); `None` when it does not exist.
-    pub fn get_one(&self, name: &str, props: &[&str]) -> Result<Option<Entry>> {
-        match self.zfs([
-            "get",
-            "-H",
-            "-p",
-            "-o",
-            "name,property,value,source",
-            &props.join(","),
-            name,
-        ]) {
-            Ok(out) => Ok(parse::parse_get(&out)
+    pub async fn get_one(&self, name: &str, props: &[&str]) -> Result<Option<Entry>> {
+        match self
+            .zfs([
+                "get",
+                "-H",
+                "-p",
+                "-o",
+                "name,property,value,source",
+                &props.join(","),
+                name,
+            ])
+            .await
+        {
+            Ok(out) => Ok(parse::parse_get(&out, props, &[name])
                 .map_err(|e| anyhow::anyhow!(e))?
                 .into_iter()
                 .next()),
@@ -195,37 +301,39 @@ impl Zfs {
 
     /// Every store root on the host (its own `stagdb:store` marker set),
     /// with its local port settings.
-    pub fn find_stores(&self) -> Result<Vec<Entry>> {
+    pub async fn find_stores(&self) -> Result<Vec<Entry>> {
         let props = [
             crate::props::STORE,
             crate::props::PORTS,
             crate::props::HEAD_PORT,
         ];
-        let out = self.zfs([
-            "get",
-            "-H",
-            "-p",
-            "-s",
-            "local",
-            "-o",
-            "name,property,value,source",
-            &props.join(","),
-        ])?;
-        let entries = parse::parse_get(&out).map_err(|e| anyhow::anyhow!(e))?;
+        let out = self
+            .zfs([
+                "get",
+                "-H",
+                "-p",
+                "-s",
+                "local",
+                "-o",
+                "name,property,value,source",
+                &props.join(","),
+            ])
+            .await?;
+        let entries = parse::parse_get(&out, &props, &[]).map_err(|e| anyhow::anyhow!(e))?;
         Ok(entries
             .into_iter()
             .filter(|e| !e.is_snapshot() && e.local(crate::props::STORE).is_some())
             .collect())
     }
 
-    pub fn create(&self, name: &str, props: &[(&str, String)]) -> Result<()> {
+    pub async fn create(&self, name: &str, props: &[(&str, String)]) -> Result<()> {
         let mut args = vec!["create".to_string()];
         args.extend(prop_args(props));
         args.push(name.to_string());
-        self.run("zfs", args).map(drop)
+        self.run("zfs", args).await.map(drop)
     }
 
-    pub fn clone_snapshot(
+    pub async fn clone_snapshot(
         &self,
         snapshot: &str,
         name: &str,
@@ -235,40 +343,44 @@ impl Zfs {
         args.extend(prop_args(props));
         args.push(snapshot.to_string());
         args.push(name.to_string());
-        self.run("zfs", args).map(drop)
+        self.run("zfs", args).await.map(drop)
     }
 
-    pub fn snapshot(&self, full_name: &str, props: &[(&str, String)]) -> Result<()> {
+    pub async fn snapshot(&self, full_name: &str, props: &[(&str, String)]) -> Result<()> {
         let mut args = vec!["snapshot".to_string()];
         args.extend(prop_args(props));
         args.push(full_name.to_string());
-        self.run("zfs", args).map(drop)
+        self.run("zfs", args).await.map(drop)
     }
 
     /// Destroys a dataset with its snapshots (`-r`), or one snapshot. Never `-R`:
     /// stagdb does not destroy clones it was not asked to.
-    pub fn destroy(&self, name: &str, with_snapshots: bool) -> Result<()> {
+    pub async fn destroy(&self, name: &str, with_snapshots: bool) -> Result<()> {
         let args: &[&str] = if with_snapshots {
             &["destroy", "-r", name]
         } else {
             &["destroy", name]
         };
-        self.retry_busy(args)
+        self.retry_busy("zfs", args).await
     }
 
     /// A dataset whose container just stopped can be briefly "busy" (open
     /// files draining from the FUSE mount; zfs-fuse says so on the first
     /// destroy almost every time): retry, 20 ms first, backing off to
-    /// 500 ms, for about ten seconds in all.
-    fn retry_busy(&self, args: &[&str]) -> Result<()> {
-        let mut wait = std::time::Duration::from_millis(20);
-        let mut waited = std::time::Duration::ZERO;
+    /// 500 ms, for about ten seconds in all. The waits are async: an
+    /// interrupt is acted on between tries.
+    async fn retry_busy(&self, program: &'static str, args: &[&str]) -> Result<()> {
+        let mut wait = Duration::from_millis(20);
+        let mut waited = Duration::ZERO;
         loop {
-            match self.zfs(args.iter().copied()) {
-                Err(e) if is_busy(&e) && waited < std::time::Duration::from_secs(10) => {
-                    std::thread::sleep(wait);
+            let res = self
+                .run(program, args.iter().map(|s| s.to_string()).collect())
+                .await;
+            match res {
+                Err(e) if is_busy(&e) && waited < Duration::from_secs(10) => {
+                    tokio::time::sleep(wait).await;
                     waited += wait;
-                    wait = (wait * 2).min(std::time::Duration::from_millis(500));
+                    wait = (wait * 2).min(Duration::from_millis(500));
                 }
                 other => return other.map(drop),
             }
@@ -276,53 +388,78 @@ impl Zfs {
     }
 
     /// Rolls back to `snapshot`; `destroy_newer` allows destroying later snapshots (`-r`).
-    pub fn rollback(&self, snapshot: &str, destroy_newer: bool) -> Result<()> {
+    pub async fn rollback(&self, snapshot: &str, destroy_newer: bool) -> Result<()> {
         if destroy_newer {
-            self.zfs(["rollback", "-r", snapshot]).map(drop)
+            self.zfs(["rollback", "-r", snapshot]).await.map(drop)
         } else {
-            self.zfs(["rollback", snapshot]).map(drop)
+            self.zfs(["rollback", snapshot]).await.map(drop)
         }
     }
 
     /// Renames a dataset. zfs-fuse cannot rename a mounted filesystem
     /// ("dataset is busy"): then unmount, rename and mount again.
-    pub fn rename(&self, from: &str, to: &str) -> Result<()> {
-        match self.zfs(["rename", from, to]) {
+    pub async fn rename(&self, from: &str, to: &str) -> Result<()> {
+        match self.zfs(["rename", from, to]).await {
             Err(e) if is_busy(&e) => {
-                self.zfs(["unmount", from])?;
+                self.zfs(["unmount", from]).await?;
                 // Even unmounted, zfs-fuse can stay "busy" for a moment.
-                self.retry_busy(&["rename", from, to])?;
-                self.mount(to)
+                self.retry_busy("zfs", &["rename", from, to]).await?;
+                self.mount(to).await
             }
             other => other.map(drop),
         }
     }
 
-    pub fn set(&self, name: &str, prop: &str, value: &str) -> Result<()> {
+    pub async fn set(&self, name: &str, prop: &str, value: &str) -> Result<()> {
         self.zfs(["set", &format!("{prop}={value}"), name])
+            .await
             .map(drop)
     }
 
     /// Removes a local property (`zfs inherit`).
-    pub fn inherit(&self, name: &str, prop: &str) -> Result<()> {
-        self.zfs(["inherit", prop, name]).map(drop)
+    pub async fn inherit(&self, name: &str, prop: &str) -> Result<()> {
+        self.zfs(["inherit", prop, name]).await.map(drop)
     }
 
-    pub fn mount(&self, name: &str) -> Result<()> {
-        self.zfs(["mount", name]).map(drop)
+    pub async fn mount(&self, name: &str) -> Result<()> {
+        self.zfs(["mount", name]).await.map(drop)
+    }
+
+    /// `zfs version` / the zfs-fuse banner: what `doctor` shows.
+    pub async fn version(&self) -> Result<String> {
+        // OpenZFS has `zfs version`; zfs-fuse's zfs has none, its pools report v23+.
+        match self.zfs(["version"]).await {
+            Ok(out) => Ok(out.lines().next().unwrap_or("").trim().to_string()),
+            Err(_) => {
+                let out = self
+                    .run(
+                        "zpool",
+                        ["upgrade", "-v"].iter().map(|s| s.to_string()).collect(),
+                    )
+                    .await?;
+                Ok(out
+                    .lines()
+                    .find(|l| l.contains("version"))
+                    .unwrap_or("zfs (version unknown)")
+                    .trim()
+                    .to_string())
+            }
+        }
     }
 
     /// Pool health and space: (health, size bytes, free bytes).
-    pub fn pool_status(&self, pool: &str) -> Result<(String, Option<u64>, Option<u64>)> {
+    pub async fn pool_status(&self, pool: &str) -> Result<(String, Option<u64>, Option<u64>)> {
         // Human-readable sizes: older zpool (zfs-fuse) has no -p, and two
         // calls would double the cost of `status`.
-        let out = self.run(
-            "zpool",
-            ["list", "-H", "-o", "health,size,free", pool]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-        )?;
+        let out = self
+            .run(
+                "zpool",
+                ["list", "-H", "-o", "health,size,free", pool]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            )
+            .await?;
         let cols: Vec<&str> = out.trim_end().split('\t').collect();
         match cols.as_slice() {
             [health, size, free, ..] => {
@@ -332,14 +469,16 @@ impl Zfs {
         }
     }
 
-    pub fn pools(&self) -> Result<Vec<String>> {
-        let out = self.run(
-            "zpool",
-            ["list", "-H", "-o", "name"]
-                .into_iter()
-                .map(String::from)
-                .collect(),
-        )?;
+    pub async fn pools(&self) -> Result<Vec<String>> {
+        let out = self
+            .run(
+                "zpool",
+                ["list", "-H", "-o", "name"]
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+            )
+            .await?;
         Ok(out
             .lines()
             .map(|l| l.trim().to_string())
@@ -348,7 +487,7 @@ impl Zfs {
     }
 
     /// Creates a pool on a sparse file of `size` bytes (the no-spare-disk setup).
-    pub fn create_file_pool(&self, pool: &str, file: &Path, size: u64) -> Result<()> {
+    pub async fn create_file_pool(&self, pool: &str, file: &Path, size: u64) -> Result<()> {
         if file.exists() {
             bail!(
                 "{} already exists; stagdb will not overwrite it",
@@ -364,41 +503,24 @@ impl Zfs {
             .with_context(|| format!("sizing {}", file.display()))?;
         drop(f);
         let path = std::fs::canonicalize(file)?;
-        let res = self.run(
-            "zpool",
-            vec!["create".into(), pool.into(), path.display().to_string()],
-        );
+        let res = self
+            .run(
+                "zpool",
+                vec!["create".into(), pool.into(), path.display().to_string()],
+            )
+            .await;
         if res.is_err() {
             let _ = std::fs::remove_file(&path);
         }
         res.map(drop)
     }
-}
 
-impl Zfs {
-    /// Undoes [`Zfs::create_file_pool`].
-    pub fn destroy_file_pool(&self, pool: &str, file: &Path) -> Result<()> {
-        self.run("zpool", vec!["destroy".into(), pool.into()])?;
+    /// Undoes [`Zfs::create_file_pool`]. zfs-fuse can answer "busy" right
+    /// after the pool's datasets were destroyed: retried like destroys.
+    pub async fn destroy_file_pool(&self, pool: &str, file: &Path) -> Result<()> {
+        self.retry_busy("zpool", &["destroy", pool]).await?;
         std::fs::remove_file(file).with_context(|| format!("removing {}", file.display()))
     }
-}
-
-fn is_busy(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<ZfsError>()
-        .is_some_and(|e| e.stderr.contains("busy"))
-}
-
-/// True when zfs created the dataset but failed a later step (mounting):
-/// the dataset exists and is ours to roll back.
-pub fn was_created(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<ZfsError>()
-        .is_some_and(|e| e.stderr.contains("successfully created"))
-}
-
-/// True when the error says the dataset does not exist.
-pub fn is_missing(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<ZfsError>()
-        .is_some_and(|e| e.stderr.contains("does not exist") || e.stderr.contains("no such"))
 }
 
 /// Parses `10G`, `512M`, `1.5T`, `4096` (bytes) into bytes.

@@ -68,35 +68,93 @@ impl Entry {
     }
 }
 
-/// Parses tab-separated `name property value source` lines. Entries keep the
+/// Parses `zfs get -H -o name,property,value,source PROPS` output, where
+/// PROPS are the properties asked for, in the order asked. Entries keep the
 /// order in which zfs listed them (parents before children, snapshots in
 /// creation order).
-pub fn parse_get(output: &str) -> Result<Vec<Entry>, String> {
+///
+/// A user property can hold any bytes, newlines and tabs included, and `-H`
+/// does not escape them. So a line starts a new record only where zfs would
+/// start one: for the same dataset, a property asked for *after* the current
+/// one; for another dataset, one not seen before. Any other line continues
+/// the current value (after a newline), and the source is the text after
+/// the record's last tab (no source contains a tab). A value holding a
+/// newline is then visibly corrupt to the caller, naming its dataset and
+/// property, instead of breaking the whole read.
+///
+/// `roots` (when not empty) are the datasets asked for: a record of any
+/// other name, which only a value's forged line could make, is not one.
+pub fn parse_get(output: &str, props: &[&str], roots: &[&str]) -> Result<Vec<Entry>, String> {
     let mut entries: Vec<Entry> = Vec::new();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    for (n, line) in output.lines().enumerate() {
-        if line.is_empty() {
-            continue;
+    // The record being read: entry index, property, property rank, raw text after `prop\t`.
+    let mut cur: Option<(usize, String, usize, String)> = None;
+    let rank = |p: &str| props.iter().position(|q| *q == p);
+    let within = |name: &str| {
+        roots.is_empty()
+            || roots.iter().any(|r| {
+                name.strip_prefix(r)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '@']))
+            })
+    };
+
+    fn finish(entries: &mut [Entry], rec: Option<(usize, String, usize, String)>) {
+        if let Some((i, prop, _, raw)) = rec {
+            let (value, source) = match raw.rsplit_once('\t') {
+                Some((v, s)) => (v.to_string(), Source::parse(s)),
+                None => (raw, Source::None),
+            };
+            entries[i].props.insert(prop, (value, source));
         }
-        let mut cols = line.splitn(4, '\t');
-        let (Some(name), Some(prop), Some(value)) = (cols.next(), cols.next(), cols.next()) else {
-            return Err(format!(
-                "unexpected zfs get output on line {}: {line:?}",
-                n + 1
-            ));
-        };
-        let source = Source::parse(cols.next().unwrap_or("-"));
-        let i = *index.entry(name.to_string()).or_insert_with(|| {
-            entries.push(Entry {
-                name: name.to_string(),
-                props: BTreeMap::new(),
-            });
-            entries.len() - 1
-        });
-        entries[i]
-            .props
-            .insert(prop.to_string(), (value.to_string(), source));
     }
+
+    let body = output.strip_suffix('\n').unwrap_or(output);
+    for (n, line) in body.split('\n').enumerate() {
+        let mut cols = line.splitn(3, '\t');
+        let start = match (cols.next(), cols.next(), cols.next()) {
+            (Some(name), Some(prop), Some(rest)) if !name.is_empty() => {
+                match (rank(prop), &cur) {
+                    (Some(r), Some((ci, _, cr, _))) if entries[*ci].name == name => {
+                        (r > *cr).then_some((name, prop, r, rest))
+                    }
+                    (Some(r), _) if !index.contains_key(name) && within(name) => {
+                        Some((name, prop, r, rest))
+                    }
+                    // Without a list of properties (tests, ad hoc calls): any line.
+                    (None, _) if props.is_empty() => Some((name, prop, 0, rest)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        match start {
+            Some((name, prop, r, rest)) => {
+                finish(&mut entries, cur.take());
+                let i = *index.entry(name.to_string()).or_insert_with(|| {
+                    entries.push(Entry {
+                        name: name.to_string(),
+                        props: BTreeMap::new(),
+                    });
+                    entries.len() - 1
+                });
+                cur = Some((i, prop.to_string(), r, rest.to_string()));
+            }
+            None => match &mut cur {
+                Some((_, _, _, raw)) => {
+                    raw.push('\n');
+                    raw.push_str(line);
+                }
+                None if line.is_empty() => {}
+                None => {
+                    return Err(format!(
+                        "unexpected zfs get output on line {}: {line:?}",
+                        n + 1
+                    ));
+                }
+            },
+        }
+    }
+    finish(&mut entries, cur.take());
     Ok(entries)
 }
 
@@ -160,7 +218,7 @@ tank/stagdb/main@s1\tstagdb:message\tfirst\\tline\\nsecond\tlocal
 
     #[test]
     fn parses_entries_in_order_with_sources() {
-        let entries = parse_get(SAMPLE).unwrap();
+        let entries = parse_get(SAMPLE, &[], &[]).unwrap();
         let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(
             names,
@@ -190,20 +248,20 @@ tank/stagdb/main@s1\tstagdb:message\tfirst\\tline\\nsecond\tlocal
 
     #[test]
     fn rejects_truncated_lines() {
-        assert!(parse_get("tank\ttype\n").is_err());
-        assert_eq!(parse_get("\n\n").unwrap(), Vec::<Entry>::new());
+        assert!(parse_get("tank\ttype\n", &[], &[]).is_err());
+        assert_eq!(parse_get("", &[], &[]).unwrap(), Vec::<Entry>::new());
     }
 
     #[test]
     fn missing_source_column_is_none() {
-        let e = parse_get("tank\tused\t5\n").unwrap();
+        let e = parse_get("tank\tused\t5\n", &[], &[]).unwrap();
         assert_eq!(e[0].props["used"].1, Source::None);
         assert_eq!(e[0].native("used"), Some("5"));
     }
 
     #[test]
     fn dash_means_unset() {
-        let e = parse_get("tank@x\torigin\t-\t-\n").unwrap();
+        let e = parse_get("tank@x\torigin\t-\t-\n", &[], &[]).unwrap();
         assert_eq!(e[0].native("origin"), None);
     }
 
@@ -223,5 +281,82 @@ tank/stagdb/main@s1\tstagdb:message\tfirst\\tline\\nsecond\tlocal
             assert_eq!(unescape_value(&e), s);
         }
         assert_eq!(unescape_value("odd\\q"), "odd\\q");
+    }
+
+    const PROPS: &[&str] = &["type", "stagdb:head", "stagdb:port", "stagdb:branch"];
+
+    #[test]
+    fn newlines_and_tabs_in_values_stay_in_their_property() {
+        let out = "\
+tank/s\ttype\tfilesystem\t-
+tank/s\tstagdb:head\tmain
+evil\ttype\tx\tlocal
+tank/s\tstagdb:port\t1\tlocal
+tank/s\tstagdb:port\t5432\tlocal
+tank/s\tstagdb:branch\ta\tb\tlocal
+tank/s/main\ttype\tfilesystem\t-
+";
+        let e = parse_get(out, PROPS, &["tank/s"]).unwrap();
+        let names: Vec<&str> = e.iter().map(|e| e.name.as_str()).collect();
+        // No record invented from the value's lines.
+        assert_eq!(names, ["tank/s", "tank/s/main"]);
+        assert_eq!(e[0].local("stagdb:head"), Some("main\nevil\ttype\tx"));
+        // The forged port record is followed by the real one, which then
+        // continues it: the newline gives the forgery away.
+        assert_eq!(
+            e[0].local("stagdb:port"),
+            Some("1\tlocal\ntank/s\tstagdb:port\t5432")
+        );
+        assert_eq!(e[0].local("stagdb:branch"), Some("a\tb"));
+        assert_eq!(e[1].native("type"), Some("filesystem"));
+    }
+
+    #[test]
+    fn a_forged_record_cannot_hide_the_real_one() {
+        // The value of stagdb:head forges the next record in order; the real
+        // record then continues it, so a newline shows up in a value.
+        let out = "\
+tank/s\ttype\tfilesystem\t-
+tank/s\tstagdb:head\tmain\tlocal
+tank/s\tstagdb:port\t1\tlocal
+tank/s\tstagdb:port\t5432\tlocal
+tank/s\tstagdb:branch\t-\t-
+";
+        let e = parse_get(out, PROPS, &["tank/s"]).unwrap();
+        assert!(e[0].props.values().any(|(v, _)| v.contains('\n')));
+    }
+
+    #[test]
+    fn any_bytes_in_a_value_never_fail_the_read() {
+        let nasty = [
+            "\n",
+            "\n\n",
+            "\t",
+            "a\tlocal\nb",
+            "tank/s\ttype\tfilesystem\t-",
+            "\ntank/t\ttype\tfilesystem\t-",
+            "\u{0}\u{1b}[31m",
+            "ü\r\n",
+        ];
+        for v in nasty {
+            let out = format!(
+                "tank/s\ttype\tfilesystem\t-\ntank/s\tstagdb:head\t{v}\tlocal\ntank/s\tstagdb:port\t7\tlocal\n"
+            );
+            let e = parse_get(&out, PROPS, &["tank/s"]).unwrap();
+            if v.contains('\n') {
+                // Whatever it forged, a newline is left in some value.
+                assert!(
+                    e.iter()
+                        .flat_map(|e| e.props.values())
+                        .any(|(v, _)| v.contains('\n')),
+                    "{v:?}"
+                );
+                continue;
+            }
+            assert_eq!(e[0].local("stagdb:port"), Some("7"), "{v:?}");
+            let (head, src) = &e[0].props["stagdb:head"];
+            assert_eq!(src, &Source::Local, "{v:?}");
+            assert_eq!(head, v, "{v:?}");
+        }
     }
 }

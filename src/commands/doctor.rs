@@ -1,0 +1,367 @@
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::cli::DoctorArgs;
+use crate::ctx::Ctx;
+use crate::error::{CmdResult, user_error};
+use crate::ops;
+use crate::plan::{self, Fix, Problem};
+use crate::props;
+use crate::store::Store;
+use crate::ui;
+
+/// `stagdb doctor --json`. Stable schema: add fields, never rename.
+#[derive(Serialize)]
+struct Output {
+    store: Option<String>,
+    checks: Vec<Check>,
+    /// Problems found first (before any fix).
+    problems: Vec<Problem>,
+    /// What --fix did (or, with --dry-run, would do).
+    fixed: Vec<Done>,
+    /// Problems left after the fixes; exit status 1 when not empty.
+    remaining: Vec<Problem>,
+    dry_run: bool,
+}
+
+/// A host or store check, with what it found.
+#[derive(Serialize)]
+struct Check {
+    name: &'static str,
+    ok: bool,
+    detail: String,
+}
+
+#[derive(Serialize)]
+struct Done {
+    fix: Fix,
+    ok: bool,
+    detail: String,
+}
+
+/// The host's facts and the store's problems, read without changing anything.
+async fn examine(ctx: &Ctx, checks: &mut Vec<Check>) -> CmdResult<(Store, Vec<Problem>)> {
+    let dataset = ops::store_dataset(ctx).await?;
+    let (store, listed) = ops::store_and_containers(ctx).await?;
+    let containers = match listed {
+        Ok(c) => Some(c),
+        Err(e) => {
+            checks.push(Check {
+                name: "docker",
+                ok: false,
+                detail: format!("{:#}", e.error),
+            });
+            None
+        }
+    };
+    let mut problems = plan::problems(&store, containers.as_deref());
+    if let Some(mp) = &store.mountpoint {
+        match ops::is_private(mp) {
+            Ok(true) => {}
+            Ok(false) => problems.push(
+                Problem::new(
+                    "store-not-private",
+                    format!(
+                        "{} (the store's mountpoint) can be entered by other users, who may then read branches' data",
+                        mp.display()
+                    ),
+                )
+                .fix(Fix::MakePrivate {
+                    path: mp.display().to_string(),
+                }),
+            ),
+            Err(e) => problems.push(Problem::new(
+                "store-not-private",
+                format!("cannot read {}: {e}", mp.display()),
+            )),
+        }
+    }
+    if let Ok(docker) = ctx.docker().await {
+        let majors: BTreeSet<u32> = store.branches.iter().filter_map(|b| b.pg_version).collect();
+        for m in majors {
+            let image = store.settings.image_for(m);
+            if !docker.image_present(&image).await.unwrap_or(false) {
+                problems.push(
+                    Problem::new(
+                        "image-missing",
+                        format!("image {image} (PostgreSQL {m}) is not on this host; branches of that version cannot start"),
+                    )
+                    .manual(format!("docker pull {image}   # or build it")),
+                );
+            }
+        }
+    }
+    debug_assert_eq!(store.dataset, dataset);
+    Ok((store, problems))
+}
+
+async fn host_checks(ctx: &Ctx, checks: &mut Vec<Check>) {
+    match ctx.zfs.version().await {
+        Ok(v) => checks.push(Check {
+            name: "zfs",
+            ok: true,
+            detail: v,
+        }),
+        Err(e) => checks.push(Check {
+            name: "zfs",
+            ok: false,
+            detail: format!("{e:#}"),
+        }),
+    }
+    match ctx.docker().await {
+        Ok(d) => match d.server_version().await {
+            Ok((v, api)) => checks.push(Check {
+                name: "docker",
+                ok: true,
+                detail: format!("engine {v}, API {api}"),
+            }),
+            Err(e) => checks.push(Check {
+                name: "docker",
+                ok: false,
+                detail: format!("{e:#}"),
+            }),
+        },
+        Err(e) => checks.push(Check {
+            name: "docker",
+            ok: false,
+            detail: format!("{:#}", e.error),
+        }),
+    }
+    let dir = crate::lock::lock_dir();
+    match crate::lock::check_lock_dir(&dir) {
+        Ok(()) => checks.push(Check {
+            name: "lock directory",
+            ok: true,
+            detail: format!("{} (private)", dir.display()),
+        }),
+        Err(e) => checks.push(Check {
+            name: "lock directory",
+            ok: false,
+            detail: format!("{e:#}"),
+        }),
+    }
+}
+
+pub async fn run(ctx: &Ctx, args: DoctorArgs) -> CmdResult {
+    let mut checks = Vec::new();
+    host_checks(ctx, &mut checks).await;
+    let (store, first) = examine(ctx, &mut checks).await?;
+    if let Ok((health, size, free)) = ctx.zfs.pool_status(&store.pool).await {
+        let low = matches!((size, free), (Some(s), Some(f)) if s > 0 && f * 10 < s);
+        checks.push(Check {
+            name: "pool",
+            ok: health == "ONLINE" && !low,
+            detail: format!(
+                "{} {health}, {} free of {}{}",
+                store.pool,
+                free.map(ui::human_bytes).unwrap_or_else(|| "?".into()),
+                size.map(ui::human_bytes).unwrap_or_else(|| "?".into()),
+                if low { " (less than 10% free)" } else { "" }
+            ),
+        });
+    }
+    let mut fixed = Vec::new();
+    let mut remaining = first.clone();
+    if args.fix {
+        if !args.dry_run {
+            ctx.hold_lock(&store.dataset).await?;
+        }
+        // A fix can reveal the next step (a finished reset must start
+        // again): a few rounds, never the same fix twice.
+        let mut tried: Vec<Fix> = Vec::new();
+        let mut current = first.clone();
+        for _round in 0..4 {
+            let store = ops::load_store(ctx, &store.dataset).await?;
+            let todo: Vec<Fix> = current
+                .iter()
+                .filter_map(|p| p.fix.clone())
+                .filter(|f| !tried.contains(f))
+                .collect();
+            if todo.is_empty() {
+                break;
+            }
+            for f in todo {
+                tried.push(f.clone());
+                let (ok, detail) = if args.dry_run {
+                    (true, describe(&f))
+                } else {
+                    match apply(ctx, &store, &f).await {
+                        Ok(()) => (true, describe(&f)),
+                        Err(e) => (false, format!("{}: {:#}", describe(&f), e.error)),
+                    }
+                };
+                ctx.printer.status(format!(
+                    "{} {detail}",
+                    match (args.dry_run, ok) {
+                        (true, _) => "would fix:",
+                        (false, true) => "fixed:",
+                        (false, false) => "could not fix:",
+                    }
+                ));
+                fixed.push(Done { fix: f, ok, detail });
+            }
+            if args.dry_run {
+                break;
+            }
+            let mut scratch = Vec::new();
+            current = examine(ctx, &mut scratch).await?.1;
+        }
+        remaining = if args.dry_run {
+            first.iter().filter(|p| p.fix.is_none()).cloned().collect()
+        } else {
+            current
+        };
+    }
+    let out = Output {
+        store: Some(store.dataset.clone()),
+        checks,
+        problems: first,
+        fixed,
+        remaining,
+        dry_run: args.dry_run,
+    };
+    let failed_checks = out.checks.iter().any(|c| !c.ok);
+    if ctx.settings.json {
+        ctx.printer.json(&out)?;
+    } else {
+        let p = &ctx.printer;
+        p.line(format!("store:     {}", store.dataset))?;
+        for c in &out.checks {
+            p.line(format!(
+                "{:<10} {} {}",
+                format!("{}:", c.name),
+                if c.ok {
+                    p.paint("ok", "32")
+                } else {
+                    p.paint("FAILED", "31")
+                },
+                c.detail
+            ))?;
+        }
+        if out.remaining.is_empty() {
+            p.line("problems:  none")?;
+        } else {
+            p.line("problems:")?;
+            for pr in &out.remaining {
+                let what = match (&pr.fix, &pr.manual) {
+                    (Some(f), _) if !args.fix => format!(" (--fix: {})", describe(f)),
+                    (_, Some(m)) => format!("\n      by hand: {m}"),
+                    _ => String::new(),
+                };
+                p.line(format!("  - {}{what}", pr.message))?;
+            }
+        }
+    }
+    if !out.remaining.is_empty() || failed_checks {
+        let n = out.remaining.len();
+        return Err(user_error(if n > 0 {
+            format!("{n} problem{} found", if n == 1 { "" } else { "s" })
+        } else {
+            "a host check failed".to_string()
+        })
+        .hint(if args.fix {
+            "what is left needs a person: see the lines above"
+        } else {
+            "`stagdb doctor --fix` repairs what is safe to repair"
+        }));
+    }
+    Ok(())
+}
+
+fn describe(f: &Fix) -> String {
+    match f {
+        Fix::DestroyTemp { dataset } => format!("destroy {dataset}"),
+        Fix::FinishReset { dataset, branch } => {
+            format!("finish the reset of '{branch}' (rename {dataset} into place)")
+        }
+        Fix::RemoveHalfMade { branch } => format!("remove the half-made branch '{branch}'"),
+        Fix::Mount { branch } => format!("mount branch '{branch}'"),
+        Fix::Start { branch, head } => format!(
+            "start branch '{branch}'{}",
+            if *head { " with the head port" } else { "" }
+        ),
+        Fix::RemoveContainer { name, .. } => format!("remove container {name}"),
+        Fix::ClearIntent { dataset } => format!("clear the stale marker on {dataset}"),
+        Fix::DropSnapshot { snapshot } => format!("destroy unused snapshot {snapshot}"),
+        Fix::NewPort { branch } => format!("give branch '{branch}' a free port"),
+        Fix::SetHead { branch } => format!("make '{branch}' the HEAD"),
+        Fix::MakePrivate { path } => format!("make {path} private (0700)"),
+    }
+}
+
+async fn apply(ctx: &Ctx, store: &Store, f: &Fix) -> CmdResult {
+    match f {
+        Fix::DestroyTemp { dataset } => {
+            if store
+                .strays
+                .iter()
+                .any(|s| s.starts_with(&format!("{dataset}/")))
+            {
+                return Err(user_error(format!(
+                    "{dataset} holds datasets stagdb did not make"
+                )));
+            }
+            ctx.zfs.destroy(dataset, true).await?;
+        }
+        Fix::FinishReset { dataset, branch } => {
+            let canonical = format!(
+                "{}/{}",
+                store.dataset,
+                crate::names::dataset_component(branch)
+            );
+            ctx.zfs.rename(dataset, &canonical).await?;
+        }
+        Fix::RemoveHalfMade { branch } => {
+            let b = ops::find_branch(store, branch)?;
+            ops::destroy_branch(ctx, store, b).await?;
+        }
+        Fix::Mount { branch } => {
+            let b = ops::find_branch(store, branch)?;
+            ctx.zfs.mount(&b.dataset).await?;
+        }
+        Fix::Start { branch, head } => {
+            let b = ops::find_branch(store, branch)?;
+            ops::start_branch(ctx, store, b, *head).await?;
+            ctx.keep();
+            ctx.zfs.inherit(&b.dataset, props::STATE).await?;
+        }
+        Fix::RemoveContainer { id, .. } => {
+            ctx.docker().await?.remove(id, true).await?;
+        }
+        Fix::ClearIntent { dataset } => ctx.zfs.inherit(dataset, props::STATE).await?,
+        Fix::DropSnapshot { snapshot } => ctx.zfs.destroy(snapshot, false).await?,
+        Fix::NewPort { branch } => {
+            let b = ops::find_branch(store, branch)?;
+            let mut taken = store.taken_ports();
+            // Ports other branches hold stay theirs; this branch's is given up.
+            if let Some(p) = b.port
+                && store
+                    .branches
+                    .iter()
+                    .all(|o| o.name == b.name || o.port != Some(p))
+                && p != store.settings.head_port
+            {
+                taken.remove(&p);
+            }
+            let listen = store.settings.listen;
+            let port = crate::ports::choose_port(store.settings.ports, &taken, |p| {
+                crate::ports::port_is_free(listen, p)
+            })
+            .ok_or_else(|| user_error("no free port left in the store's range"))?;
+            ctx.zfs
+                .set(&b.dataset, props::PORT, &port.to_string())
+                .await?;
+            let containers = ops::containers(ctx, store).await?;
+            if ops::state_of(containers.get(&b.name)) == "running" {
+                let fresh = ops::load_store(ctx, &store.dataset).await?;
+                let fb = ops::find_branch(&fresh, &b.name)?;
+                ops::start_branch(ctx, &fresh, fb, ops::is_head(&fresh, fb)).await?;
+                ctx.keep();
+            }
+        }
+        Fix::SetHead { branch } => ctx.zfs.set(&store.dataset, props::HEAD, branch).await?,
+        Fix::MakePrivate { path } => ops::make_private(std::path::Path::new(path))?,
+    }
+    Ok(())
+}

@@ -1,0 +1,109 @@
+use std::collections::BTreeSet;
+
+use crate::cli::GcArgs;
+use crate::ctx::Ctx;
+use crate::error::CmdResult;
+use crate::ops;
+use crate::plan;
+use crate::ui;
+
+/// `stagdb gc --json`. Stable schema: add fields, never rename.
+#[derive(serde::Serialize, Default)]
+struct Output {
+    dry_run: bool,
+    removed_branches: Vec<String>,
+    removed_half_made: Vec<String>,
+    dropped_snapshots: Vec<String>,
+    removed_temporaries: Vec<String>,
+    /// Space the removed datasets and snapshots used (before removal).
+    freed_bytes: u64,
+}
+
+/// Removes what `plan::gc_plan` says may go, under the store lock.
+pub async fn run(ctx: &Ctx, args: GcArgs) -> CmdResult {
+    let dataset = ops::store_dataset(ctx).await?;
+    if !args.dry_run {
+        ctx.hold_lock(&dataset).await?;
+    }
+    let store = ops::load_store(ctx, &dataset).await?;
+    let plan = plan::gc_plan(&store, ui::now());
+    let verb = if args.dry_run {
+        "would remove"
+    } else {
+        "removed"
+    };
+    let mut out = Output {
+        dry_run: args.dry_run,
+        ..Output::default()
+    };
+    let mut gone: BTreeSet<&str> = BTreeSet::new();
+    for b in plan.half_made.iter().chain(&plan.branches) {
+        let half = plan.half_made.iter().any(|h| h.name == b.name);
+        if !args.dry_run {
+            ctx.remove_branch_containers(&store.dataset, &b.name)
+                .await?;
+            ctx.zfs.destroy(&b.dataset, true).await?;
+        }
+        gone.insert(&b.dataset);
+        out.freed_bytes += b.used;
+        ctx.printer.status(format!(
+            "{verb} branch '{}' ({}{})",
+            b.name,
+            if half {
+                "never finished".to_string()
+            } else {
+                format!(
+                    "expired {}",
+                    b.expires.map(ui::local_time).unwrap_or_default()
+                )
+            },
+            format_args!(", {}", ui::human_bytes(b.used))
+        ));
+        if half {
+            out.removed_half_made.push(b.name.clone());
+        } else {
+            out.removed_branches.push(b.name.clone());
+        }
+    }
+    for t in &plan.temporaries {
+        if !args.dry_run {
+            ctx.zfs.destroy(t, true).await?;
+        }
+        ctx.printer
+            .status(format!("{verb} {t} (left by an interrupted reset)"));
+        out.removed_temporaries.push(t.to_string());
+    }
+    for s in &plan.snapshots {
+        let r = store
+            .branch_of_dataset(s.full.split('@').next().unwrap_or(""))
+            .map(|b| format!("{}@{}", b.name, s.name))
+            .unwrap_or_else(|| s.full.clone());
+        if !args.dry_run {
+            ctx.zfs.destroy(&s.full, false).await?;
+        }
+        out.freed_bytes += s.used;
+        ctx.printer.status(format!(
+            "{verb} unused branch point {r} ({})",
+            ui::human_bytes(s.used)
+        ));
+        out.dropped_snapshots.push(r);
+    }
+    let n = out.removed_branches.len()
+        + out.removed_half_made.len()
+        + out.dropped_snapshots.len()
+        + out.removed_temporaries.len();
+    if n == 0 {
+        ctx.printer.status("nothing to collect");
+    } else {
+        ctx.printer.status(format!(
+            "{} {n} item{}, {}",
+            if args.dry_run { "would free" } else { "freed" },
+            if n == 1 { "" } else { "s" },
+            ui::human_bytes(out.freed_bytes)
+        ));
+    }
+    if ctx.settings.json {
+        ctx.printer.json(&out)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,835 @@
+//! Decisions as pure functions on the store model: what `rm` removes and in
+//! which order, the reset target, the checkout steps, the problems `status`
+//! and `doctor` see with their repairs, and what `gc` may remove. No zfs or
+//! Docker calls here: commands read the store, ask for a plan, apply it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::docker::ContainerInfo;
+use crate::error::{CmdResult, internal_error, usage_error, user_error};
+use crate::intent::Op;
+use crate::names;
+use crate::ops;
+use crate::pg;
+use crate::props;
+use crate::store::{Branch, Snapshot, Store};
+
+// ---------------------------------------------------------------- rm
+
+/// Branches to remove, children before parents.
+#[derive(Debug)]
+pub struct RmPlan<'a> {
+    pub order: Vec<&'a Branch>,
+}
+
+pub fn rm_plan<'a>(store: &'a Store, names: &[String]) -> CmdResult<RmPlan<'a>> {
+    let mut doomed: Vec<&Branch> = Vec::new();
+    for n in names {
+        let b = ops::find_branch(store, n)?;
+        if !doomed.iter().any(|d| d.name == b.name) {
+            doomed.push(b);
+        }
+    }
+    let doomed_names: BTreeSet<&str> = doomed.iter().map(|b| b.name.as_str()).collect();
+    for b in &doomed {
+        if store.head.as_deref() == Some(b.name.as_str()) {
+            return Err(
+                user_error(format!("cannot remove '{}': it is HEAD", b.name))
+                    .hint("check out another branch first with `stagdb checkout NAME`"),
+            );
+        }
+        if b.protected {
+            return Err(
+                user_error(format!("cannot remove '{}': it is protected", b.name)).hint(format!(
+                    "unprotect it first with `stagdb unprotect {}`",
+                    b.name
+                )),
+            );
+        }
+        if let Some(i) = b.intent.filter(|i| i.owner.alive() && !i.mine()) {
+            return Err(user_error(format!(
+                "cannot remove '{}': another stagdb command (pid {}) is working on it",
+                b.name, i.owner.pid
+            ))
+            .hint("wait for it to finish"));
+        }
+        let outside: Vec<&str> = store
+            .children_of(b)
+            .into_iter()
+            .map(|c| c.name.as_str())
+            .filter(|c| !doomed_names.contains(c))
+            .collect();
+        if !outside.is_empty() {
+            return Err(user_error(format!(
+                "cannot remove '{}': branches {} were created from it",
+                b.name,
+                outside.join(", ")
+            ))
+            .hint("remove those branches first (or in the same command)"));
+        }
+        ops::check_no_foreign_children(store, b)?;
+    }
+    let mut order: Vec<&Branch> = Vec::new();
+    let mut left = doomed;
+    while !left.is_empty() {
+        let before = left.len();
+        left.retain(|b| {
+            let blocked = store
+                .children_of(b)
+                .iter()
+                .any(|c| !order.iter().any(|o| o.name == c.name));
+            if !blocked {
+                order.push(b);
+            }
+            blocked
+        });
+        // Every doomed branch's children are doomed too (checked above), so
+        // each pass removes at least one; this guards against a model bug.
+        if left.len() == before {
+            return Err(internal_error("no removal order for the branches"));
+        }
+    }
+    Ok(RmPlan { order })
+}
+
+/// The branch-point snapshot that removing the branches in `gone` (dataset
+/// names) leaves unused, if stagdb took it and nothing else uses it.
+pub fn orphaned_branch_point<'a>(
+    store: &'a Store,
+    branch: &Branch,
+    gone: &BTreeSet<&str>,
+) -> Option<&'a Snapshot> {
+    let (parent, snap) = store.parent_of(branch)?;
+    let users = store
+        .clones_of(&snap.full)
+        .iter()
+        .filter(|c| !gone.contains(c.dataset.as_str()))
+        .count();
+    (snap.is_branch_point() && users == 0 && !gone.contains(parent.dataset.as_str()))
+        .then_some(snap)
+}
+
+// ---------------------------------------------------------------- reset
+
+/// Where a reset takes a branch and what it destroys on the way.
+#[derive(Debug)]
+pub struct ResetPlan<'a> {
+    pub branch: &'a Branch,
+    pub target_branch: &'a Branch,
+    pub target: &'a Snapshot,
+    /// A rollback of the branch's own snapshot (else a re-clone).
+    pub own: bool,
+    /// Snapshots that go away: newer own ones on rollback, all own ones on re-clone.
+    pub doomed: Vec<&'a Snapshot>,
+}
+
+impl ResetPlan<'_> {
+    pub fn to_ref(&self) -> String {
+        format!("{}@{}", self.target_branch.name, self.target.name)
+    }
+}
+
+/// Default target: the branch's newest snapshot, else its branch point.
+pub fn reset_plan<'a>(
+    store: &'a Store,
+    branch: Option<&str>,
+    to: Option<&str>,
+) -> CmdResult<ResetPlan<'a>> {
+    let branch = ops::branch_or_head(store, branch)?;
+    let (target_branch, target) = match to {
+        Some(r) => {
+            let t = ops::resolve_ref(store, r)?;
+            match t.snapshot {
+                Some(s) => (t.branch, s),
+                None => {
+                    return Err(
+                        usage_error(format!("--to {r} names a branch, not a snapshot"))
+                            .hint(format!("use BRANCH@SNAPSHOT; `stagdb log {r}` lists them")),
+                    );
+                }
+            }
+        }
+        None => match branch.newest_snapshot() {
+            Some(s) => (branch, s),
+            None => match store.parent_of(branch) {
+                Some((p, s)) => (p, s),
+                None => {
+                    return Err(user_error(format!(
+                        "branch '{}' has no snapshot and no branch point to reset to",
+                        branch.name
+                    ))
+                    .hint(format!("take one with `stagdb snapshot {}`", branch.name)));
+                }
+            },
+        },
+    };
+    let own = target_branch.dataset == branch.dataset;
+    let doomed: Vec<&Snapshot> = if own {
+        match branch.snapshots.iter().position(|s| s.full == target.full) {
+            Some(i) => branch.snapshots[i + 1..].iter().collect(),
+            None => Vec::new(),
+        }
+    } else {
+        branch.snapshots.iter().collect()
+    };
+    for s in &doomed {
+        let clones = store.clones_of(&s.full);
+        if !clones.is_empty() {
+            let names: Vec<&str> = clones.iter().map(|c| c.name.as_str()).collect();
+            return Err(user_error(format!(
+                "resetting '{}' would destroy snapshot '{}@{}', which branches {} were created from",
+                branch.name,
+                branch.name,
+                s.name,
+                names.join(", ")
+            ))
+            .hint("remove those branches first, or reset to a newer snapshot"));
+        }
+    }
+    if !own {
+        ops::check_no_foreign_children(store, branch)?;
+    }
+    Ok(ResetPlan {
+        branch,
+        target_branch,
+        target,
+        own,
+        doomed,
+    })
+}
+
+// ---------------------------------------------------------------- checkout
+
+/// The steps of a checkout, in order.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CheckoutPlan {
+    /// The old HEAD's container goes down (it holds the head port); `true`
+    /// when it was running and comes back on its own port afterwards.
+    pub stop_old: Option<(String, bool)>,
+    /// The target's container goes down before it is recreated with the
+    /// head port; `true` when it was running.
+    pub stop_target: Option<bool>,
+    pub move_head: bool,
+    pub start_target: bool,
+}
+
+/// `present`: branches with a container; `running`: those running.
+pub fn checkout_plan(
+    store: &Store,
+    target: &Branch,
+    present: &BTreeSet<&str>,
+    running: &BTreeSet<&str>,
+) -> CheckoutPlan {
+    let previous = store.head.as_deref().and_then(|h| store.branch(h));
+    let is_head = previous.is_some_and(|p| p.name == target.name);
+    if is_head {
+        return CheckoutPlan {
+            stop_old: None,
+            stop_target: None,
+            move_head: false,
+            start_target: !running.contains(target.name.as_str()),
+        };
+    }
+    CheckoutPlan {
+        stop_old: previous
+            .filter(|p| present.contains(p.name.as_str()))
+            .map(|p| (p.name.clone(), running.contains(p.name.as_str()))),
+        stop_target: present
+            .contains(target.name.as_str())
+            .then(|| running.contains(target.name.as_str())),
+        move_head: true,
+        start_target: true,
+    }
+}
+
+// ---------------------------------------------------------------- problems
+
+/// A repair `doctor --fix` may make: each is safe (it never destroys data
+/// that a branch, a snapshot someone took, or a running command uses).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Fix {
+    /// Destroy a temporary dataset an interrupted command left (the branch it
+    /// belonged to is intact).
+    DestroyTemp {
+        dataset: String,
+    },
+    /// An interrupted reset destroyed the old data but did not rename the
+    /// new clone into place: finish it.
+    FinishReset {
+        dataset: String,
+        branch: String,
+    },
+    /// Remove a branch a killed `branch` command never finished.
+    RemoveHalfMade {
+        branch: String,
+    },
+    Mount {
+        branch: String,
+    },
+    /// (Re)create the branch's container and wait until it is ready.
+    Start {
+        branch: String,
+        head: bool,
+    },
+    RemoveContainer {
+        id: String,
+        name: String,
+    },
+    ClearIntent {
+        dataset: String,
+    },
+    DropSnapshot {
+        snapshot: String,
+    },
+    /// Give the branch a free port from the store's range.
+    NewPort {
+        branch: String,
+    },
+    SetHead {
+        branch: String,
+    },
+    /// Make the store's mountpoint root's alone (0700).
+    MakePrivate {
+        path: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// Stable identifier of the kind of problem.
+    pub code: &'static str,
+    pub message: String,
+    /// What `doctor --fix` does about it.
+    pub fix: Option<Fix>,
+    /// Without a safe fix: what a person would run.
+    pub manual: Option<String>,
+}
+
+impl Problem {
+    pub fn new(code: &'static str, message: String) -> Problem {
+        Problem {
+            code,
+            message,
+            fix: None,
+            manual: None,
+        }
+    }
+
+    pub fn fix(mut self, f: Fix) -> Problem {
+        self.fix = Some(f);
+        self
+    }
+
+    pub fn manual(mut self, m: impl Into<String>) -> Problem {
+        self.manual = Some(m.into());
+        self
+    }
+}
+
+/// Everything inconsistent in the store and its containers (`None`: Docker
+/// is unreachable, container checks are skipped). Pure: the same store and
+/// containers always give the same list, in the order fixes should run.
+pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let running: BTreeSet<&str> = containers
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| c.state == "running")
+        .filter_map(|c| c.labels.get(pg::LABEL_BRANCH).map(String::as_str))
+        .collect();
+
+    // Damaged values first: they explain what follows.
+    for c in &store.corrupt {
+        let fixable = c.property == props::STATE;
+        let mut p = Problem::new(
+            "corrupt-value",
+            format!(
+                "{} on {} is \"{}\": {} (stagdb never writes such a value)",
+                c.property, c.dataset, c.value, c.why
+            ),
+        );
+        if fixable {
+            p = p.fix(Fix::ClearIntent {
+                dataset: c.dataset.clone(),
+            });
+        } else if c.property != props::PORT && c.property != props::HEAD {
+            p = p.manual(format!(
+                "zfs inherit {} {}   # or set it back to its old value",
+                c.property, c.dataset
+            ));
+        }
+        out.push(p);
+    }
+
+    // Leftovers of interrupted commands.
+    for t in &store.temps {
+        let Some(branch) = &t.branch else { continue };
+        let canonical = format!("{}/{}", store.dataset, names::dataset_component(branch));
+        match t.intent {
+            Some(i) if i.owner.alive() => {}
+            Some(i) if i.op == Op::Resetting => {
+                if store.branch(branch).is_some() {
+                    out.push(
+                        Problem::new(
+                            "interrupted-reset",
+                            format!("{} was left by an interrupted reset of '{branch}'", t.dataset),
+                        )
+                        .fix(Fix::DestroyTemp {
+                            dataset: t.dataset.clone(),
+                        }),
+                    );
+                } else {
+                    out.push(
+                        Problem::new(
+                            "interrupted-reset",
+                            format!(
+                                "a reset of '{branch}' was interrupted after its old data was destroyed; the new data is in {}",
+                                t.dataset
+                            ),
+                        )
+                        .fix(Fix::FinishReset {
+                            dataset: t.dataset.clone(),
+                            branch: branch.clone(),
+                        }),
+                    );
+                }
+            }
+            _ => out.push(
+                Problem::new(
+                    "misnamed-branch",
+                    format!(
+                        "{} says it is branch '{branch}' but that branch lives at {canonical} (left alone)",
+                        t.dataset
+                    ),
+                )
+                .manual(format!(
+                    "zfs rename {} {canonical}   # or: zfs inherit {} {}",
+                    t.dataset,
+                    props::BRANCH,
+                    t.dataset
+                )),
+            ),
+        }
+    }
+    let temp_names: BTreeSet<&str> = store.temps.iter().map(|t| t.dataset.as_str()).collect();
+    for s in store
+        .strays
+        .iter()
+        .filter(|s| !temp_names.contains(s.as_str()))
+    {
+        out.push(
+            Problem::new(
+                "foreign-dataset",
+                format!("dataset {s} is in the store but stagdb did not make it (left alone)"),
+            )
+            .manual(format!("zfs rename {s} ELSEWHERE   # or leave it")),
+        );
+    }
+
+    // HEAD.
+    let head = store.head.as_deref().and_then(|h| store.branch(h));
+    if head.is_none() {
+        let msg = match &store.head {
+            Some(h) => format!("HEAD points to branch '{h}', which does not exist"),
+            None => "the store has no HEAD".to_string(),
+        };
+        // The branch whose container holds the head port, else main.
+        let holder = containers.unwrap_or_default().iter().find_map(|c| {
+            (c.labels.get(pg::LABEL_HEAD).map(String::as_str) == Some("true"))
+                .then(|| c.labels.get(pg::LABEL_BRANCH))
+                .flatten()
+                .filter(|b| store.branch(b).is_some())
+        });
+        let pick = holder
+            .map(String::as_str)
+            .or_else(|| store.branch("main").map(|b| b.name.as_str()));
+        let p = Problem::new("head-missing", msg);
+        out.push(match pick {
+            Some(b) => p.fix(Fix::SetHead {
+                branch: b.to_string(),
+            }),
+            None => p.manual("stagdb checkout NAME"),
+        });
+    }
+
+    // Branches.
+    let dups = store.duplicate_ports();
+    let mut kept: BTreeSet<u16> = BTreeSet::new();
+    let mut by_age: Vec<&Branch> = store.branches.iter().collect();
+    by_age.sort_by_key(|b| (b.created, b.name.clone()));
+    let mut new_port: BTreeSet<&str> = BTreeSet::new();
+    for b in &by_age {
+        match b.port {
+            Some(p) if dups.contains_key(&p) => {
+                // The oldest keeps the port (unless it is the head port).
+                if p == store.settings.head_port || !kept.insert(p) {
+                    out.push(
+                        Problem::new(
+                            "duplicate-port",
+                            format!(
+                                "branch '{}' has port {p}, which {} also uses",
+                                b.name,
+                                if p == store.settings.head_port {
+                                    "the store's head port".to_string()
+                                } else {
+                                    format!(
+                                        "branch{} {}",
+                                        if dups[&p].len() > 2 { "es" } else { "" },
+                                        dups[&p]
+                                            .iter()
+                                            .filter(|n| **n != b.name)
+                                            .map(|n| format!("'{n}'"))
+                                            .collect::<Vec<_>>()
+                                            .join(", ")
+                                    )
+                                }
+                            ),
+                        )
+                        .fix(Fix::NewPort {
+                            branch: b.name.clone(),
+                        }),
+                    );
+                    new_port.insert(&b.name);
+                }
+            }
+            Some(_) => {}
+            None => {
+                out.push(
+                    Problem::new("no-port", format!("branch '{}' has no valid port", b.name)).fix(
+                        Fix::NewPort {
+                            branch: b.name.clone(),
+                        },
+                    ),
+                );
+                new_port.insert(&b.name);
+            }
+        }
+        if b.password.is_none() && !b.damaged.contains(props::PASSWORD) {
+            out.push(
+                Problem::new(
+                    "no-password",
+                    format!("branch '{}' has no password", b.name),
+                )
+                .manual(format!(
+                    "zfs set {}=PASSWORD {}   # the postgres password its data was made with",
+                    props::PASSWORD,
+                    b.dataset
+                )),
+            );
+        }
+    }
+    for b in &store.branches {
+        let is_head = head.is_some_and(|h| h.name == b.name);
+        if let Some(i) = b.intent.filter(|i| !i.owner.alive()) {
+            match i.op {
+                Op::Creating => {
+                    out.push(
+                        Problem::new(
+                            "half-made-branch",
+                            format!(
+                                "branch '{}' was never finished: the command creating it (pid {}) is gone",
+                                b.name, i.owner.pid
+                            ),
+                        )
+                        .fix(Fix::RemoveHalfMade {
+                            branch: b.name.clone(),
+                        }),
+                    );
+                    continue;
+                }
+                Op::Stopped | Op::Resetting => {
+                    let should_run = i.was_running && !running.contains(b.name.as_str());
+                    let p = Problem::new(
+                        "interrupted-command",
+                        format!(
+                            "branch '{}' was {} by a command that did not finish (pid {}){}",
+                            b.name,
+                            if i.op == Op::Stopped {
+                                "stopped"
+                            } else {
+                                "reset"
+                            },
+                            i.owner.pid,
+                            if should_run {
+                                " and is still stopped"
+                            } else {
+                                ""
+                            }
+                        ),
+                    );
+                    out.push(if should_run {
+                        p.fix(Fix::Start {
+                            branch: b.name.clone(),
+                            head: is_head,
+                        })
+                    } else {
+                        p.fix(Fix::ClearIntent {
+                            dataset: b.dataset.clone(),
+                        })
+                    });
+                }
+            }
+        }
+        if b.mountpoint.is_none() || !b.mounted {
+            out.push(
+                Problem::new(
+                    "unmounted",
+                    format!("branch '{}' ({}) is not mounted", b.name, b.dataset),
+                )
+                .fix(Fix::Mount {
+                    branch: b.name.clone(),
+                }),
+            );
+        }
+        for s in &b.snapshots {
+            if s.is_branch_point()
+                && store.clones_of(&s.full).is_empty()
+                && !s.intent.is_some_and(|i| i.owner.alive())
+            {
+                out.push(
+                    Problem::new(
+                        "unused-branch-point",
+                        format!(
+                            "snapshot {}@{} was taken to branch from, and no branch uses it",
+                            b.name, s.name
+                        ),
+                    )
+                    .fix(Fix::DropSnapshot {
+                        snapshot: s.full.clone(),
+                    }),
+                );
+            }
+        }
+    }
+
+    // Containers.
+    let Some(containers) = containers else {
+        return out;
+    };
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in containers {
+        let Some(branch) = c.labels.get(pg::LABEL_BRANCH) else {
+            continue;
+        };
+        *seen.entry(branch.as_str()).or_default() += 1;
+        let Some(b) = store.branch(branch) else {
+            let canonical = format!("{}/{}", store.dataset, names::dataset_component(branch));
+            let msg = if store.strays.contains(&canonical) {
+                format!(
+                    "container {} belongs to branch '{branch}', but dataset {canonical} no longer carries that branch's marker",
+                    c.name
+                )
+            } else {
+                format!(
+                    "container {} belongs to branch '{branch}', whose dataset is gone",
+                    c.name
+                )
+            };
+            out.push(
+                Problem::new("orphan-container", msg).fix(Fix::RemoveContainer {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                }),
+            );
+            continue;
+        };
+        if b.intent.is_some_and(|i| i.owner.alive()) {
+            continue; // a running command is working on it
+        }
+        let is_head = head.is_some_and(|h| h.name == b.name);
+        match c.state.as_str() {
+            "running" => {
+                let port_ok = b.port.is_none_or(|p| c.host_ports.contains(&p));
+                let has_head = c.labels.get(pg::LABEL_HEAD).map(String::as_str) == Some("true");
+                let head_ok = is_head == has_head
+                    && (!is_head || c.host_ports.contains(&store.settings.head_port));
+                if (!port_ok || !head_ok) && !new_port.contains(b.name.as_str()) {
+                    out.push(
+                        Problem::new(
+                            "wrong-ports",
+                            format!(
+                                "container {} of branch '{}' {}",
+                                c.name,
+                                b.name,
+                                if !port_ok {
+                                    format!(
+                                        "does not publish the branch's port {}",
+                                        b.port.unwrap_or(0)
+                                    )
+                                } else if has_head {
+                                    "holds the head port but the branch is not HEAD".to_string()
+                                } else {
+                                    "lacks the head port although the branch is HEAD".to_string()
+                                }
+                            ),
+                        )
+                        .fix(Fix::Start {
+                            branch: b.name.clone(),
+                            head: is_head,
+                        }),
+                    );
+                }
+            }
+            "created" | "dead" | "removing" | "restarting" | "paused" => {
+                out.push(
+                    Problem::new(
+                        "stuck-container",
+                        format!(
+                            "container {} of branch '{}' is stuck in state '{}'",
+                            c.name, b.name, c.state
+                        ),
+                    )
+                    .fix(Fix::RemoveContainer {
+                        id: c.id.clone(),
+                        name: c.name.clone(),
+                    }),
+                );
+            }
+            _ => {}
+        }
+    }
+    if let Some(h) = head
+        && !running.contains(h.name.as_str())
+        && !h.intent.is_some_and(|i| i.owner.alive())
+        && !out.iter().any(|p| {
+            p.fix
+                == Some(Fix::Start {
+                    branch: h.name.clone(),
+                    head: true,
+                })
+        })
+    {
+        out.push(
+            Problem::new(
+                "head-stopped",
+                format!(
+                    "HEAD branch '{}' is not running: the head port {} serves nothing",
+                    h.name, store.settings.head_port
+                ),
+            )
+            .fix(Fix::Start {
+                branch: h.name.clone(),
+                head: true,
+            }),
+        );
+    }
+    for (branch, n) in seen {
+        if n > 1 && store.branch(branch).is_some() {
+            out.push(
+                Problem::new(
+                    "duplicate-containers",
+                    format!("branch '{branch}' has {n} containers"),
+                )
+                .fix(Fix::Start {
+                    branch: branch.to_string(),
+                    head: head.is_some_and(|h| h.name == branch),
+                }),
+            );
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------- gc
+
+/// What `gc` removes.
+#[derive(Debug, Default)]
+pub struct GcPlan<'a> {
+    /// Expired branches, children before parents.
+    pub branches: Vec<&'a Branch>,
+    /// Branches a killed `branch` command never finished.
+    pub half_made: Vec<&'a Branch>,
+    /// Branch-point snapshots no branch uses (after the removals above).
+    pub snapshots: Vec<&'a Snapshot>,
+    /// Temporary datasets of interrupted resets whose branch is intact.
+    pub temporaries: Vec<&'a str>,
+}
+
+/// Expired, unprotected branches that are not HEAD, have no children (other
+/// than expired ones removed in the same run) and no command working on
+/// them; unused branch points; leftovers of interrupted commands.
+pub fn gc_plan(store: &Store, now: i64) -> GcPlan<'_> {
+    let mut plan = GcPlan::default();
+    let busy = |b: &Branch| b.intent.is_some_and(|i| i.owner.alive());
+    let candidates: Vec<&Branch> = store
+        .branches
+        .iter()
+        .filter(|b| {
+            b.expired(now)
+                && !b.protected
+                && store.head.as_deref() != Some(b.name.as_str())
+                && !busy(b)
+                && !store
+                    .strays
+                    .iter()
+                    .any(|s| s.starts_with(&format!("{}/", b.dataset)))
+        })
+        .collect();
+    // Leaves first; a parent goes only once all its children go.
+    let mut gone: BTreeSet<&str> = BTreeSet::new();
+    loop {
+        let before = plan.branches.len();
+        for b in &candidates {
+            if gone.contains(b.name.as_str()) {
+                continue;
+            }
+            if store
+                .children_of(b)
+                .iter()
+                .all(|c| gone.contains(c.name.as_str()))
+            {
+                gone.insert(&b.name);
+                plan.branches.push(b);
+            }
+        }
+        if plan.branches.len() == before {
+            break;
+        }
+    }
+    for b in &store.branches {
+        if crate::ops::half_made(b)
+            && !gone.contains(b.name.as_str())
+            && store.children_of(b).is_empty()
+        {
+            gone.insert(&b.name);
+            plan.half_made.push(b);
+        }
+    }
+    let gone_ds: BTreeSet<&str> = store
+        .branches
+        .iter()
+        .filter(|b| gone.contains(b.name.as_str()))
+        .map(|b| b.dataset.as_str())
+        .collect();
+    for b in &store.branches {
+        if gone_ds.contains(b.dataset.as_str()) {
+            continue; // its snapshots go with it
+        }
+        for s in &b.snapshots {
+            let users = store
+                .clones_of(&s.full)
+                .iter()
+                .filter(|c| !gone_ds.contains(c.dataset.as_str()))
+                .count();
+            if s.is_branch_point() && users == 0 && !s.intent.is_some_and(|i| i.owner.alive()) {
+                plan.snapshots.push(s);
+            }
+        }
+    }
+    for t in &store.temps {
+        if let (Some(i), Some(b)) = (t.intent, &t.branch)
+            && i.op == Op::Resetting
+            && !i.owner.alive()
+            && store.branch(b).is_some()
+        {
+            plan.temporaries.push(&t.dataset);
+        }
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,479 @@
+//! The plans against small stores built from `zfs get` lines, as zfs
+//! prints them; no pool needed.
+
+use super::*;
+use crate::intent::{Intent, Owner};
+use crate::zfs::parse::parse_get;
+
+const ROOT: &str = "tank/s";
+
+/// Lines of `zfs get -H -o name,property,value,source` output.
+struct Fixture(String);
+
+impl Fixture {
+    /// A store with HEAD `main`, ports 6000-6010, head port 5999.
+    fn new() -> Fixture {
+        let mut f = Fixture(String::new());
+        f.prop(ROOT, "mountpoint", "/tank/s", "default");
+        f.prop(ROOT, props::STORE, "1", "local");
+        f.prop(ROOT, props::PORTS, "6000-6010", "local");
+        f.prop(ROOT, props::HEAD_PORT, "5999", "local");
+        f.prop(ROOT, props::HEAD, "main", "local");
+        f
+    }
+
+    fn prop(&mut self, ds: &str, p: &str, v: &str, src: &str) -> &mut Fixture {
+        self.0.push_str(&format!("{ds}\t{p}\t{v}\t{src}\n"));
+        self
+    }
+
+    /// A mounted branch at its canonical dataset; `origin` is `BRANCH@SNAP`.
+    fn branch(
+        &mut self,
+        name: &str,
+        port: u16,
+        origin: Option<&str>,
+        created: i64,
+    ) -> &mut Fixture {
+        let ds = format!("{ROOT}/{}", names::dataset_component(name));
+        let origin = origin
+            .map(|o| {
+                let (b, s) = o.split_once('@').unwrap();
+                format!("{ROOT}/{}@{s}", names::dataset_component(b))
+            })
+            .unwrap_or_else(|| "-".into());
+        self.prop(&ds, "origin", &origin, "-")
+            .prop(&ds, "mountpoint", &format!("/{ds}"), "default")
+            .prop(&ds, "mounted", "yes", "-")
+            .prop(&ds, props::BRANCH, name, "local")
+            .prop(&ds, props::PORT, &port.to_string(), "local")
+            .prop(&ds, props::PASSWORD, &"a".repeat(32), "local")
+            .prop(&ds, props::CREATED, &created.to_string(), "local")
+    }
+
+    fn local(&mut self, branch: &str, p: &str, v: &str) -> &mut Fixture {
+        let ds = format!("{ROOT}/{}", names::dataset_component(branch));
+        self.prop(&ds, p, v, "local")
+    }
+
+    fn snapshot(
+        &mut self,
+        branch: &str,
+        snap: &str,
+        created: i64,
+        branch_point: bool,
+    ) -> &mut Fixture {
+        let full = format!("{ROOT}/{}@{snap}", names::dataset_component(branch));
+        self.prop(&full, "creation", &created.to_string(), "-");
+        if branch_point {
+            self.prop(&full, props::KIND, props::KIND_BRANCH_POINT, "local");
+        }
+        self
+    }
+
+    fn store(&self) -> Store {
+        Store::from_entries(ROOT, &parse_get(&self.0, &[], &[]).unwrap()).unwrap()
+    }
+}
+
+fn dead(op: Op, running: bool) -> String {
+    Intent {
+        op,
+        owner: Owner {
+            pid: u32::MAX,
+            start: 1,
+        },
+        was_running: running,
+    }
+    .to_string()
+}
+
+fn live(op: Op) -> String {
+    Intent::new(op, true).to_string()
+}
+
+fn container(branch: &str, state: &str, ports: &[u16], head: bool) -> ContainerInfo {
+    ContainerInfo {
+        id: format!("id-{branch}-{state}"),
+        name: format!("c-{branch}"),
+        image: "postgres:17".into(),
+        state: state.into(),
+        status: String::new(),
+        labels: [
+            (pg::LABEL_STORE.to_string(), ROOT.to_string()),
+            (pg::LABEL_BRANCH.to_string(), branch.to_string()),
+            (pg::LABEL_HEAD.to_string(), head.to_string()),
+        ]
+        .into(),
+        host_ports: ports.to_vec(),
+    }
+}
+
+/// main (HEAD, snapshots s1 and bp, a branch point) with dev from main@s1
+/// and feat from dev@d1.
+fn tree() -> Fixture {
+    let mut f = Fixture::new();
+    f.branch("main", 6000, None, 1)
+        .snapshot("main", "s1", 10, false)
+        .snapshot("main", "bp", 20, true)
+        .branch("dev", 6001, Some("main@s1"), 11)
+        .snapshot("dev", "d1", 30, true)
+        .branch("feat", 6002, Some("dev@d1"), 31);
+    f
+}
+
+fn codes(ps: &[Problem]) -> Vec<&'static str> {
+    ps.iter().map(|p| p.code).collect()
+}
+
+fn healthy_containers() -> Vec<ContainerInfo> {
+    vec![
+        container("main", "running", &[5999, 6000], true),
+        container("dev", "running", &[6001], false),
+        container("feat", "exited", &[], false),
+    ]
+}
+
+#[test]
+fn rm_removes_children_first_and_refuses_what_it_must() {
+    let s = tree().store();
+    let p = rm_plan(&s, &["dev".into(), "feat".into()]).unwrap();
+    let order: Vec<&str> = p.order.iter().map(|b| b.name.as_str()).collect();
+    assert_eq!(order, ["feat", "dev"]);
+    let e = rm_plan(&s, &["dev".into()]).unwrap_err();
+    assert!(
+        e.error.to_string().contains("feat were created from it"),
+        "{}",
+        e.error
+    );
+    let e = rm_plan(&s, &["main".into(), "dev".into(), "feat".into()]).unwrap_err();
+    assert!(e.error.to_string().contains("it is HEAD"));
+    let mut f = tree();
+    f.local("feat", props::PROTECTED, "1");
+    let e = rm_plan(&f.store(), &["feat".into()]).unwrap_err();
+    assert!(e.error.to_string().contains("protected"));
+    let mut f = tree();
+    f.local(
+        "feat",
+        props::STATE,
+        &Intent {
+            op: Op::Stopped,
+            owner: Owner { pid: 1, start: 0 },
+            was_running: true,
+        }
+        .to_string(),
+    );
+    // pid 1 with another start time is not alive: not busy.
+    assert!(rm_plan(&f.store(), &["feat".into()]).is_ok());
+}
+
+#[test]
+fn orphaned_branch_point_only_when_unused_and_ours() {
+    let s = tree().store();
+    let feat = s.branch("feat").unwrap();
+    let gone = BTreeSet::from([feat.dataset.as_str()]);
+    assert_eq!(
+        orphaned_branch_point(&s, feat, &gone).map(|s| s.name.as_str()),
+        Some("d1")
+    );
+    // main@s1 is a user's snapshot: never dropped.
+    let dev = s.branch("dev").unwrap();
+    let gone = BTreeSet::from([dev.dataset.as_str(), feat.dataset.as_str()]);
+    assert!(orphaned_branch_point(&s, dev, &gone).is_none());
+}
+
+#[test]
+fn reset_targets() {
+    let s = tree().store();
+    // Newest own snapshot.
+    let p = reset_plan(&s, Some("main"), None).unwrap();
+    assert_eq!(p.to_ref(), "main@bp");
+    assert!(p.own && p.doomed.is_empty());
+    // Back to s1 would destroy bp (unused) but s1 has a clone: fine, s1 stays.
+    let p = reset_plan(&s, Some("main"), Some("main@s1")).unwrap();
+    assert_eq!(
+        p.doomed.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        ["bp"]
+    );
+    // No own snapshot: the branch point, by re-clone.
+    let p = reset_plan(&s, Some("feat"), None).unwrap();
+    assert_eq!(p.to_ref(), "dev@d1");
+    assert!(!p.own);
+    // Re-cloning dev would destroy d1, which feat was made from.
+    let e = reset_plan(&s, Some("dev"), Some("main@bp")).unwrap_err();
+    assert!(e.error.to_string().contains("feat"), "{}", e.error);
+    let e = reset_plan(&s, Some("dev"), Some("main")).unwrap_err();
+    assert_eq!(e.kind, crate::error::ErrorKind::Usage);
+}
+
+#[test]
+fn checkout_steps() {
+    let s = tree().store();
+    let dev = s.branch("dev").unwrap();
+    let present = BTreeSet::from(["main", "dev"]);
+    let running = BTreeSet::from(["main", "dev"]);
+    assert_eq!(
+        checkout_plan(&s, dev, &present, &running),
+        CheckoutPlan {
+            stop_old: Some(("main".into(), true)),
+            stop_target: Some(true),
+            move_head: true,
+            start_target: true,
+        }
+    );
+    let main = s.branch("main").unwrap();
+    assert_eq!(
+        checkout_plan(&s, main, &present, &BTreeSet::new()),
+        CheckoutPlan {
+            stop_old: None,
+            stop_target: None,
+            move_head: false,
+            start_target: true,
+        }
+    );
+    let feat = s.branch("feat").unwrap();
+    let p = checkout_plan(&s, feat, &BTreeSet::new(), &BTreeSet::new());
+    assert_eq!(p.stop_old, None);
+    assert_eq!(p.stop_target, None);
+}
+
+#[test]
+fn a_healthy_store_has_no_problems_but_unused_branch_points() {
+    let s = tree().store();
+    let ps = problems(&s, Some(&healthy_containers()));
+    // main@bp was taken to branch from and nothing uses it.
+    assert_eq!(codes(&ps), ["unused-branch-point"]);
+    assert_eq!(
+        ps[0].fix,
+        Some(Fix::DropSnapshot {
+            snapshot: "tank/s/main@bp".into()
+        })
+    );
+}
+
+#[test]
+fn head_stopped_or_missing() {
+    let s = tree().store();
+    let mut cs = healthy_containers();
+    cs[0].state = "exited".into();
+    let ps = problems(&s, Some(&cs));
+    assert!(ps.iter().any(|p| p.code == "head-stopped"
+        && p.fix
+            == Some(Fix::Start {
+                branch: "main".into(),
+                head: true
+            })));
+    let mut f = tree();
+    f.prop(ROOT, props::HEAD, "gone", "local");
+    let ps = problems(&f.store(), Some(&healthy_containers()));
+    let p = ps.iter().find(|p| p.code == "head-missing").unwrap();
+    // The container holding the head port says which branch was HEAD.
+    assert_eq!(
+        p.fix,
+        Some(Fix::SetHead {
+            branch: "main".into()
+        })
+    );
+}
+
+#[test]
+fn damaged_values_are_named_and_never_used() {
+    let mut f = tree();
+    f.local("dev", props::PORT, "70000")
+        .local("feat", props::PASSWORD, "x'; touch pwned; echo '")
+        .prop(ROOT, props::HEAD, "main\nevil", "local");
+    let s = f.store();
+    assert_eq!(s.branch("dev").unwrap().port, None);
+    assert_eq!(s.branch("feat").unwrap().password, None);
+    assert!(s.branch("feat").unwrap().damaged.contains(props::PASSWORD));
+    assert_eq!(s.head, None);
+    let ps = problems(&s, Some(&healthy_containers()));
+    let corrupt: Vec<&str> = ps
+        .iter()
+        .filter(|p| p.code == "corrupt-value")
+        .map(|p| p.message.as_str())
+        .collect();
+    assert_eq!(corrupt.len(), 3, "{corrupt:?}");
+    assert!(
+        corrupt
+            .iter()
+            .any(|m| m.contains("stagdb:port on tank/s/dev is \"70000\""))
+    );
+    assert!(corrupt.iter().any(|m| m.contains("main\\nevil")));
+    assert!(ps.iter().any(|p| p.fix
+        == Some(Fix::NewPort {
+            branch: "dev".into()
+        })));
+    // A damaged password has no safe fix.
+    let pw = ps
+        .iter()
+        .find(|p| p.message.contains(props::PASSWORD))
+        .unwrap();
+    assert!(pw.fix.is_none() && pw.manual.is_some());
+}
+
+#[test]
+fn duplicate_ports_move_the_younger_branch() {
+    let mut f = tree();
+    f.local("feat", props::PORT, "6001");
+    let ps = problems(&f.store(), Some(&healthy_containers()));
+    let dup: Vec<&Problem> = ps.iter().filter(|p| p.code == "duplicate-port").collect();
+    assert_eq!(dup.len(), 1);
+    assert_eq!(
+        dup[0].fix,
+        Some(Fix::NewPort {
+            branch: "feat".into()
+        })
+    );
+}
+
+#[test]
+fn leftovers_of_killed_commands() {
+    let mut f = tree();
+    f.local("feat", props::STATE, &dead(Op::Creating, false));
+    f.local("dev", props::STATE, &dead(Op::Stopped, true));
+    f.prop("tank/s/main:reset", props::BRANCH, "main", "local")
+        .prop(
+            "tank/s/main:reset",
+            props::STATE,
+            &dead(Op::Resetting, true),
+            "local",
+        );
+    let mut cs = healthy_containers();
+    cs[1].state = "exited".into();
+    let s = f.store();
+    assert!(
+        s.branch("main").is_some(),
+        "the temporary does not replace the branch"
+    );
+    let ps = problems(&s, Some(&cs));
+    let fixes: Vec<&Fix> = ps.iter().filter_map(|p| p.fix.as_ref()).collect();
+    assert!(fixes.contains(&&Fix::RemoveHalfMade {
+        branch: "feat".into()
+    }));
+    assert!(fixes.contains(&&Fix::Start {
+        branch: "dev".into(),
+        head: false
+    }));
+    assert!(fixes.contains(&&Fix::DestroyTemp {
+        dataset: "tank/s/main:reset".into()
+    }));
+
+    // The same markers with a live owner are a command at work: no problem.
+    let mut f = tree();
+    f.local("feat", props::STATE, &live(Op::Creating));
+    f.local("dev", props::STATE, &live(Op::Stopped));
+    cs[1].state = "exited".into();
+    let ps = problems(&f.store(), Some(&cs));
+    assert_eq!(codes(&ps), ["unused-branch-point"], "{ps:#?}");
+}
+
+#[test]
+fn a_reset_killed_after_destroying_the_old_data_is_finished() {
+    let mut f = Fixture::new();
+    f.branch("main", 6000, None, 1)
+        .snapshot("main", "s1", 10, false);
+    f.prop("tank/s/dev:reset", "origin", "tank/s/main@s1", "-")
+        .prop("tank/s/dev:reset", props::BRANCH, "dev", "local")
+        .prop(
+            "tank/s/dev:reset",
+            props::STATE,
+            &dead(Op::Resetting, true),
+            "local",
+        );
+    let ps = problems(&f.store(), None);
+    assert!(ps.iter().any(|p| p.fix
+        == Some(Fix::FinishReset {
+            dataset: "tank/s/dev:reset".into(),
+            branch: "dev".into()
+        })));
+}
+
+#[test]
+fn containers_orphaned_mislabelled_or_stuck() {
+    let mut f = tree();
+    // A dataset at feat's canonical name whose marker was changed.
+    f.local("feat", props::BRANCH, "renamed");
+    let mut cs = healthy_containers();
+    cs.push(container("ghost", "running", &[6005], false));
+    cs.push(container("dev", "created", &[], false));
+    let ps = problems(&f.store(), Some(&cs));
+    let orphan: Vec<&str> = ps
+        .iter()
+        .filter(|p| p.code == "orphan-container")
+        .map(|p| p.message.as_str())
+        .collect();
+    assert_eq!(orphan.len(), 2, "{orphan:?}");
+    assert!(
+        orphan
+            .iter()
+            .any(|m| m.contains("'ghost', whose dataset is gone"))
+    );
+    assert!(
+        orphan
+            .iter()
+            .any(|m| m.contains("no longer carries that branch's marker"))
+    );
+    assert!(ps.iter().any(|p| p.code == "stuck-container"));
+    assert!(ps.iter().any(|p| p.code == "misnamed-branch"));
+}
+
+#[test]
+fn wrong_head_port_is_restarted() {
+    let s = tree().store();
+    let mut cs = healthy_containers();
+    cs[1].labels.insert(pg::LABEL_HEAD.into(), "true".into());
+    cs[1].host_ports = vec![5999, 6001];
+    let ps = problems(&s, Some(&cs));
+    assert!(ps.iter().any(|p| p.code == "wrong-ports"
+        && p.fix
+            == Some(Fix::Start {
+                branch: "dev".into(),
+                head: false
+            })));
+}
+
+#[test]
+fn gc_takes_expired_leaves_first_and_keeps_what_it_must() {
+    let now = 1000;
+    let mut f = tree();
+    f.local("feat", props::EXPIRES, "900")
+        .local("dev", props::EXPIRES, "900");
+    let s = f.store();
+    let p = gc_plan(&s, now);
+    let names: Vec<&str> = p.branches.iter().map(|b| b.name.as_str()).collect();
+    assert_eq!(names, ["feat", "dev"]);
+    // main@bp is unused; main@s1 loses its last user with dev but is a user's snapshot.
+    let snaps: Vec<&str> = p.snapshots.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(snaps, ["bp"]);
+
+    // Not yet expired, protected, or with a living child: kept.
+    let mut f = tree();
+    f.local("dev", props::EXPIRES, "900")
+        .local("feat", props::EXPIRES, "2000");
+    assert!(gc_plan(&f.store(), now).branches.is_empty());
+    let mut f = tree();
+    f.local("feat", props::EXPIRES, "900")
+        .local("feat", props::PROTECTED, "1");
+    assert!(gc_plan(&f.store(), now).branches.is_empty());
+    // HEAD never goes.
+    let mut f = tree();
+    f.local("main", props::EXPIRES, "1");
+    assert!(gc_plan(&f.store(), now).branches.is_empty());
+    // A half-made branch of a dead command goes; one being made stays.
+    let mut f = tree();
+    f.local("feat", props::STATE, &dead(Op::Creating, false));
+    assert_eq!(gc_plan(&f.store(), now).half_made.len(), 1);
+    let mut f = tree();
+    f.local("feat", props::STATE, &live(Op::Creating));
+    assert!(gc_plan(&f.store(), now).half_made.is_empty());
+}
+
+#[test]
+fn a_branch_point_being_branched_from_is_not_collected() {
+    let mut f = tree();
+    f.prop("tank/s/main@bp", props::STATE, &live(Op::Creating), "local");
+    let s = f.store();
+    assert!(gc_plan(&s, 0).snapshots.is_empty());
+    assert!(!codes(&problems(&s, Some(&healthy_containers()))).contains(&"unused-branch-point"));
+}
