@@ -28,8 +28,14 @@ _stagdb() {
             stagdb,completions)
                 cmd="stagdb__subcmd__completions"
                 ;;
+            stagdb,doctor)
+                cmd="stagdb__subcmd__doctor"
+                ;;
             stagdb,env)
                 cmd="stagdb__subcmd__env"
+                ;;
+            stagdb,gc)
+                cmd="stagdb__subcmd__gc"
                 ;;
             stagdb,help)
                 cmd="stagdb__subcmd__help"
@@ -39,6 +45,9 @@ _stagdb() {
                 ;;
             stagdb,log)
                 cmd="stagdb__subcmd__log"
+                ;;
+            stagdb,protect)
+                cmd="stagdb__subcmd__protect"
                 ;;
             stagdb,psql)
                 cmd="stagdb__subcmd__psql"
@@ -64,6 +73,9 @@ _stagdb() {
             stagdb,stop)
                 cmd="stagdb__subcmd__stop"
                 ;;
+            stagdb,unprotect)
+                cmd="stagdb__subcmd__unprotect"
+                ;;
             stagdb,url)
                 cmd="stagdb__subcmd__url"
                 ;;
@@ -76,8 +88,14 @@ _stagdb() {
             stagdb__subcmd__help,completions)
                 cmd="stagdb__subcmd__help__subcmd__completions"
                 ;;
+            stagdb__subcmd__help,doctor)
+                cmd="stagdb__subcmd__help__subcmd__doctor"
+                ;;
             stagdb__subcmd__help,env)
                 cmd="stagdb__subcmd__help__subcmd__env"
+                ;;
+            stagdb__subcmd__help,gc)
+                cmd="stagdb__subcmd__help__subcmd__gc"
                 ;;
             stagdb__subcmd__help,help)
                 cmd="stagdb__subcmd__help__subcmd__help"
@@ -87,6 +105,9 @@ _stagdb() {
                 ;;
             stagdb__subcmd__help,log)
                 cmd="stagdb__subcmd__help__subcmd__log"
+                ;;
+            stagdb__subcmd__help,protect)
+                cmd="stagdb__subcmd__help__subcmd__protect"
                 ;;
             stagdb__subcmd__help,psql)
                 cmd="stagdb__subcmd__help__subcmd__psql"
@@ -112,6 +133,9 @@ _stagdb() {
             stagdb__subcmd__help,stop)
                 cmd="stagdb__subcmd__help__subcmd__stop"
                 ;;
+            stagdb__subcmd__help,unprotect)
+                cmd="stagdb__subcmd__help__subcmd__unprotect"
+                ;;
             stagdb__subcmd__help,url)
                 cmd="stagdb__subcmd__help__subcmd__url"
                 ;;
@@ -122,7 +146,7 @@ _stagdb() {
 
     case "${cmd}" in
         stagdb)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timeout --help --version init branch checkout snapshot commit log reset rm start stop restart status url env psql completions help"
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timeout --help --version init branch checkout snapshot commit log reset rm start stop restart status doctor gc protect unprotect url env psql completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -148,12 +172,20 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__branch)
-            opts="-d -q -y -v -h -V --delete --no-start --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-d -q -y -v -h -V --delete --no-start --ttl --expires-at --store --json --quiet --yes --color --verbose --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires-at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -225,6 +257,32 @@ _stagdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        stagdb__subcmd__doctor)
+            opts="-q -y -v -h -V --fix --dry-run --store --json --quiet --yes --color --verbose --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         stagdb__subcmd__env)
             opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -251,8 +309,34 @@ _stagdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        stagdb__subcmd__gc)
+            opts="-q -y -v -h -V --dry-run --store --json --quiet --yes --color --verbose --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         stagdb__subcmd__help)
-            opts="init branch checkout snapshot log reset rm start stop restart status url env psql completions help"
+            opts="init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -307,7 +391,35 @@ _stagdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        stagdb__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         stagdb__subcmd__help__subcmd__env)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__help__subcmd__gc)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -350,6 +462,20 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__help__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__help__subcmd__protect)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -475,6 +601,20 @@ _stagdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        stagdb__subcmd__help__subcmd__unprotect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         stagdb__subcmd__help__subcmd__url)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -566,6 +706,32 @@ _stagdb() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__protect)
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -785,6 +951,32 @@ _stagdb() {
             ;;
         stagdb__subcmd__stop)
             opts="-q -y -v -h -V --all --store --json --quiet --yes --color --verbose --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__unprotect)
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -44,6 +44,10 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand stop 'Stop branches'' containers'
             cand restart 'Restart branches'' containers'
             cand status 'Show the store, pool, HEAD, Docker engine and anything inconsistent'
+            cand doctor 'Check the store and its host; with --fix, repair what is safe to repair'
+            cand gc 'Remove expired branches, unused branch points and leftovers of interrupted commands'
+            cand protect 'Keep branches from gc and rm'
+            cand unprotect 'Let gc and rm remove branches again'
             cand url 'Print a branch''s connection URL'
             cand env 'Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch'
             cand psql 'Run psql connected to a branch'
@@ -76,6 +80,8 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --version 'Print version'
         }
         &'stagdb;branch'= {
+            cand --ttl 'Let `stagdb gc` remove the branch after this long, e.g. 8h, 30m, 2d, 1w'
+            cand --expires-at 'Let `stagdb gc` remove the branch after this time (RFC 3339, or local YYYY-MM-DD[ HH:MM])'
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
             cand --timeout 'Seconds to wait for a branch to accept connections'
@@ -267,6 +273,73 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'stagdb;doctor'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --fix 'Repair what is safe to repair, saying each thing done'
+            cand --dry-run 'With --fix: only say what would be done'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;gc'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --dry-run 'Only say what would be removed'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;protect'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;unprotect'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'stagdb;url'= {
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
@@ -343,6 +416,10 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand stop 'Stop branches'' containers'
             cand restart 'Restart branches'' containers'
             cand status 'Show the store, pool, HEAD, Docker engine and anything inconsistent'
+            cand doctor 'Check the store and its host; with --fix, repair what is safe to repair'
+            cand gc 'Remove expired branches, unused branch points and leftovers of interrupted commands'
+            cand protect 'Keep branches from gc and rm'
+            cand unprotect 'Let gc and rm remove branches again'
             cand url 'Print a branch''s connection URL'
             cand env 'Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch'
             cand psql 'Run psql connected to a branch'
@@ -370,6 +447,14 @@ set edit:completion:arg-completer[stagdb] = {|@words|
         &'stagdb;help;restart'= {
         }
         &'stagdb;help;status'= {
+        }
+        &'stagdb;help;doctor'= {
+        }
+        &'stagdb;help;gc'= {
+        }
+        &'stagdb;help;protect'= {
+        }
+        &'stagdb;help;unprotect'= {
         }
         &'stagdb;help;url'= {
         }
