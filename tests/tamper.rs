@@ -1,0 +1,225 @@
+//! Tampered and damaged state: each stagdb property set to values stagdb
+//! never writes, a lock held by another command, a stopped HEAD, an open
+//! store directory. Commands give clear errors naming dataset and property,
+//! nothing is destroyed that should not be, `status`/`doctor` report it and
+//! `doctor --fix` repairs what is safe.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::TestStore;
+
+fn zfs(args: &[&str]) {
+    let out = Command::new("zfs").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "zfs {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn problems(s: &TestStore) -> Vec<String> {
+    s.json(&["status"])["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn datasets(s: &TestStore) -> Vec<String> {
+    let out = Command::new("zfs")
+        .args(["list", "-H", "-r", "-t", "all", "-o", "name", &s.dataset])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn tampered_values_are_refused_reported_and_repaired() {
+    let s = TestStore::new("tamper", 43000);
+    s.init(17);
+    s.sql("main", "create table t as select generate_series(1, 100) x");
+    s.ok(&["branch", "dev", "--no-start"]);
+    s.sql("main", "insert into t select generate_series(101, 150)");
+    let dev = format!("{}/dev", s.dataset);
+    let main = format!("{}/main", s.dataset);
+    let before = datasets(&s);
+
+    // 1. A password that could break out of the shell's quotes.
+    let good_pw = s.zfs_get("stagdb:password", &dev);
+    zfs(&[
+        "set",
+        "stagdb:password=x'; touch /tmp/stagdb-pwned; echo '",
+        &dev,
+    ]);
+    for cmd in [&["env", "dev"][..], &["url", "dev"][..]] {
+        let err = s.fails(cmd, 1);
+        assert!(
+            err.contains("damaged stagdb:password") && err.contains(&dev),
+            "{cmd:?}: {err}"
+        );
+        assert!(!err.contains("pwned"), "the value is not echoed: {err}");
+    }
+    assert!(
+        problems(&s)
+            .iter()
+            .any(|p| p.contains("stagdb:password on") && p.contains("pwned")),
+        "{:?}",
+        problems(&s)
+    );
+    zfs(&["set", &format!("stagdb:password={good_pw}"), &dev]);
+    let env = s.ok(&["env", "dev"]);
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{env}\nprintf %s \"$PGPASSWORD\""))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), good_pw);
+
+    // 2. A newline in HEAD: every command still reads the store and the
+    // error or problem names dataset and property.
+    zfs(&["set", "stagdb:head=main\nevil", &s.dataset]);
+    let listed = s.json(&["branch"]);
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    let ps = problems(&s);
+    assert!(
+        ps.iter()
+            .any(|p| p.contains(&format!("stagdb:head on {} is \"main\\nevil\"", s.dataset))),
+        "{ps:?}"
+    );
+    let err = s.fails(&["url"], 1);
+    assert!(err.contains("HEAD"), "{err}");
+
+    // 3. Ports: not a number, 0, out of range, a duplicate.
+    for bad in ["abc", "0", "70000", "1"] {
+        zfs(&["set", &format!("stagdb:port={bad}"), &dev]);
+        let err = s.fails(&["url", "dev"], 1);
+        assert!(err.contains("damaged stagdb:port"), "{bad}: {err}");
+        assert!(
+            problems(&s)
+                .iter()
+                .any(|p| p.contains(&format!("stagdb:port on {dev} is \"{bad}\""))),
+            "{bad}"
+        );
+    }
+    let main_port = s.zfs_get("stagdb:port", &main);
+    zfs(&["set", &format!("stagdb:port={main_port}"), &dev]);
+    assert!(
+        problems(&s)
+            .iter()
+            .any(|p| p.contains(&format!("port {main_port}, which branch 'main' also uses"))),
+        "{:?}",
+        problems(&s)
+    );
+    let err = s.fails(&["start", "dev"], 1);
+    assert!(err.contains("shares port"), "{err}");
+
+    // 4. Garbage in the intent marker and the protection flag.
+    zfs(&["set", "stagdb:state=creating pid=1;rm -rf /", &dev]);
+    zfs(&["set", "stagdb:protected=yes", &dev]);
+
+    // Nothing was destroyed by any of it.
+    assert_eq!(datasets(&s), before);
+
+    // doctor reports, exits 1, changes nothing without --fix.
+    let out = s.run(&["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(datasets(&s), before);
+
+    // --fix: new port for dev, HEAD back to the branch holding the head
+    // port, marker cleared; what it cannot know (protected=yes) is left.
+    let out = s.run(&["--json", "doctor", "--fix"]);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let remaining: Vec<&str> = j["remaining"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(remaining, ["corrupt-value"], "{j:#}");
+    assert!(
+        j["remaining"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("stagdb:protected"),
+        "{j:#}"
+    );
+    assert_eq!(s.zfs_get("stagdb:head", &s.dataset), "main");
+    let new_port = s.zfs_get("stagdb:port", &dev);
+    assert_ne!(new_port, main_port);
+    zfs(&["inherit", "stagdb:protected", &dev]);
+    s.ok(&["doctor"]);
+    s.ok(&["start", "dev"]);
+    assert_eq!(s.sql("dev", "select count(*) from t"), "100");
+    assert_eq!(s.sql("main", "select count(*) from t"), "150");
+    assert_eq!(datasets(&s), before);
+    assert!(!std::path::Path::new("/tmp/stagdb-pwned").exists());
+}
+
+#[test]
+fn head_stopped_open_store_and_waiting_for_the_lock() {
+    let s = TestStore::new("tamper-head", 43040);
+    s.init(17);
+    s.ok(&["stop", "main"]);
+    let ps = problems(&s);
+    assert!(
+        ps.iter().any(|p| p.contains("HEAD branch 'main' is not running")),
+        "{ps:?}"
+    );
+
+    // The store's directory is root's alone; opened up, doctor says so.
+    let mp = s.zfs_get("mountpoint", &s.dataset);
+    let mode = |p: &str| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    };
+    assert_eq!(mode(&mp), 0o700);
+    std::fs::set_permissions(
+        &mp,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let err = s.fails(&["doctor"], 1);
+    assert!(err.contains("1 problem") || err.contains("problems found"), "{err}");
+    let out = s.ok(&["doctor", "--fix"]);
+    assert!(out.contains("problems:  none"), "{out}");
+    assert_eq!(mode(&mp), 0o700);
+    // HEAD runs again and serves the head port.
+    assert_eq!(s.sql_head_port("select 1"), "1");
+
+    // Ctrl-C while waiting for another command's lock exits at once.
+    let lock = std::fs::File::options()
+        .write(true)
+        .open(format!(
+            "/run/lock/stagdb/{}.lock",
+            s.dataset.replace('/', "%")
+        ))
+        .unwrap();
+    lock.lock().unwrap();
+    for sig in ["-INT", "-TERM"] {
+        let child = s
+            .cmd(&["checkout", "main"])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        let sent = Instant::now();
+        Command::new("kill")
+            .args([sig, &child.id().to_string()])
+            .status()
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let took = sent.elapsed();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(took < Duration::from_secs(1), "{sig}: took {took:?}");
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("interrupted"), "{stderr}");
+    }
+    drop(lock);
+}
