@@ -24,6 +24,12 @@ pub enum Undo {
     /// Every container of a branch this command created, found by label
     /// (also one whose create call was cut short and returned no id).
     BranchContainers { store: String, branch: String },
+    /// This process's containers of a branch (by the creator label), for a
+    /// start whose create call may be cut short before it returns an id.
+    MyContainers { store: String, branch: String },
+    /// A snapshot this process was about to take with its own intent
+    /// marker: destroyed only if it exists and the marker names this process.
+    OwnedSnapshot(String),
     /// Clear this process's intent marker on a dataset.
     ClearIntent(String),
     /// A snapshot `dataset@name`.
@@ -162,10 +168,16 @@ impl Ctx {
         let created: Vec<Undo> = self.undo.borrow_mut().drain(mark..).collect();
         if res.is_err() {
             for u in created {
-                if let Undo::Container(id) = u
-                    && let Ok(d) = self.docker().await
-                {
-                    let _ = d.remove(&id, true).await;
+                match u {
+                    Undo::Container(id) => {
+                        if let Ok(d) = self.docker().await {
+                            let _ = d.remove(&id, true).await;
+                        }
+                    }
+                    Undo::MyContainers { store, branch } => {
+                        let _ = self.remove_containers(&store, &branch, true).await;
+                    }
+                    _ => {}
                 }
             }
         }
@@ -205,12 +217,22 @@ impl Ctx {
                     }
                 }
                 Undo::Snapshot(s) => self.zfs.destroy(s, false).await,
+                Undo::OwnedSnapshot(s) => {
+                    match self.zfs.get_one(s, &[crate::props::STATE]).await {
+                        Ok(Some(e)) if owned_by_me(&e) => self.zfs.destroy(s, false).await,
+                        Ok(_) => Ok(()),
+                        Err(e) => Err(e),
+                    }
+                }
+                Undo::MyContainers { store, branch } => {
+                    self.remove_containers(store, branch, true).await
+                }
                 Undo::Container(name) => match self.docker().await {
                     Ok(d) => d.remove(name, true).await,
                     Err(e) => Err(e.error),
                 },
                 Undo::BranchContainers { store, branch } => {
-                    self.remove_branch_containers(store, branch).await
+                    self.remove_containers(store, branch, false).await
                 }
                 Undo::ClearIntent(ds) => self.clear_intent(ds).await,
                 Undo::Pool { name, file } => self.zfs.destroy_file_pool(name, file).await,
@@ -233,9 +255,24 @@ impl Ctx {
 
     /// Removes every container labelled with this store and branch.
     pub async fn remove_branch_containers(&self, store: &str, branch: &str) -> anyhow::Result<()> {
+        self.remove_containers(store, branch, false).await
+    }
+
+    /// Containers of a branch, with `mine_only` just those this process made.
+    async fn remove_containers(
+        &self,
+        store: &str,
+        branch: &str,
+        mine_only: bool,
+    ) -> anyhow::Result<()> {
         let d = self.docker().await.map_err(|e| e.error)?;
+        let me = crate::intent::Owner::me();
+        let me = format!("{}:{}", me.pid, me.start);
         for c in d.list_by_label(crate::pg::LABEL_STORE, store).await? {
-            if c.labels.get(crate::pg::LABEL_BRANCH).map(String::as_str) == Some(branch) {
+            let label = |k: &str| c.labels.get(k).map(String::as_str);
+            if label(crate::pg::LABEL_BRANCH) == Some(branch)
+                && (!mine_only || label(crate::pg::LABEL_CREATOR) == Some(me.as_str()))
+            {
                 d.remove(&c.id, true).await?;
             }
         }

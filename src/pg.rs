@@ -25,6 +25,9 @@ pub const DATABASE: &str = "postgres";
 pub const LABEL_STORE: &str = "io.stagdb.store";
 pub const LABEL_BRANCH: &str = "io.stagdb.branch";
 pub const LABEL_HEAD: &str = "io.stagdb.head";
+/// `PID:START` of the stagdb process that created the container: a rollback
+/// removes only its own containers, also one whose create call was cut short.
+pub const LABEL_CREATOR: &str = "io.stagdb.creator";
 
 /// Runs as root in the container, then drops to the image's `postgres` user.
 /// Uses only what official `postgres:N` images and plain Debian-built images
@@ -71,6 +74,8 @@ impl BranchContainer<'_> {
         let mut labels = BTreeMap::new();
         labels.insert(LABEL_STORE.to_string(), self.store.to_string());
         labels.insert(LABEL_BRANCH.to_string(), self.branch.to_string());
+        let me = crate::intent::Owner::me();
+        labels.insert(LABEL_CREATOR.to_string(), format!("{}:{}", me.pid, me.start));
         labels.insert(
             LABEL_HEAD.to_string(),
             if self.head_port.is_some() {

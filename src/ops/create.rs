@@ -102,9 +102,24 @@ pub async fn snapshot_branch(
     if let Some(i) = intent {
         sprops.push((props::STATE, i.to_string()));
     }
+    // A snapshot made with this process's marker is recorded before the zfs
+    // call (an interrupt may land during it); rollback checks the marker.
+    // Others are recorded once made.
+    let owned = intent.is_some_and(|i| i.mine());
+    let sprops = &sprops;
+    let take = |full: String| async move {
+        if owned {
+            ctx.created(Undo::OwnedSnapshot(full.clone()));
+        }
+        let res = ctx.zfs.snapshot(&full, sprops).await;
+        if res.is_ok() && !owned {
+            ctx.created(Undo::Snapshot(full));
+        }
+        res
+    };
     if let Some(n) = name {
         let full = format!("{}@{n}", branch.dataset);
-        ctx.zfs.snapshot(&full, &sprops).await.map_err(|e| {
+        take(full).await.map_err(|e| {
             if zfs::is_already_exists(&e) {
                 user_error(format!("snapshot '{}@{n}' already exists", branch.name))
                     .hint("pick another --name")
@@ -112,7 +127,6 @@ pub async fn snapshot_branch(
                 e.into()
             }
         })?;
-        ctx.created(Undo::Snapshot(full));
         return Ok(n.to_string());
     }
     let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
@@ -124,11 +138,8 @@ pub async fn snapshot_branch(
             format!("{stamp}-{i}")
         };
         let full = format!("{}@{n}", branch.dataset);
-        match ctx.zfs.snapshot(&full, &sprops).await {
-            Ok(()) => {
-                ctx.created(Undo::Snapshot(full));
-                return Ok(n);
-            }
+        match take(full).await {
+            Ok(()) => return Ok(n),
             Err(e) if zfs::is_already_exists(&e) => continue,
             Err(e) => return Err(e.into()),
         }

@@ -176,6 +176,11 @@ pub async fn start_branch(
     .spec();
     let docker = ctx.docker().await?;
     docker.remove(&name, true).await?;
+    // Recorded first: an interrupt can land while the engine creates it.
+    ctx.created(Undo::MyContainers {
+        store: store.dataset.clone(),
+        branch: branch.name.clone(),
+    });
     let id = docker.create(&spec).await.map_err(|e| {
         let conflict = crate::docker::is_conflict(&e);
         let err = CommandError::new(ErrorKind::User, e);

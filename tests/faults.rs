@@ -1,0 +1,280 @@
+//! Fault injection: commands killed at random points.
+//!
+//! With SIGKILL nothing of stagdb runs afterwards, so `doctor --fix` must
+//! bring the store back: no leftovers, no problems, HEAD running and served
+//! on the head port, other branches' data unchanged, and the same command
+//! then succeeds. With SIGINT/SIGTERM the command's own rollback must do
+//! all of that without `doctor`.
+//!
+//! Seeded: the seed is printed, and STAGDB_FAULT_SEED replays a run;
+//! STAGDB_FAULT_TRIALS sets the number of trials per signal (the soak
+//! command, scripts/soak.sh, runs hundreds).
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::TestStore;
+
+/// xorshift64*: enough randomness for picking commands and delays, and
+/// reproducible from the printed seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn seed() -> u64 {
+    match std::env::var("STAGDB_FAULT_SEED") {
+        Ok(s) => s.parse().expect("STAGDB_FAULT_SEED is a number"),
+        Err(_) => {
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap();
+            (t.as_nanos() as u64) | 1
+        }
+    }
+}
+
+fn trials() -> usize {
+    std::env::var("STAGDB_FAULT_TRIALS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8)
+}
+
+const SUM: &str = "select md5(string_agg(x::text, ',' order by x)) from t";
+
+fn branches(s: &TestStore) -> Vec<(String, String, bool)> {
+    s.json(&["branch"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["name"].as_str().unwrap().to_string(),
+                b["state"].as_str().unwrap().to_string(),
+                b["head"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn has_branch(s: &TestStore, name: &str) -> bool {
+    branches(s).iter().any(|(n, _, _)| n == name)
+}
+
+fn datasets(s: &TestStore) -> Vec<String> {
+    let out = Command::new("zfs")
+        .args(["list", "-H", "-r", "-o", "name", &s.dataset])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// What the trial ran, for the failure message.
+struct Trial<'a> {
+    seed: u64,
+    n: usize,
+    signal: &'a str,
+    args: Vec<String>,
+    delay_ms: u64,
+}
+
+impl Trial<'_> {
+    fn what(&self) -> String {
+        format!(
+            "trial {} (seed {}, replay with STAGDB_FAULT_SEED={}): stagdb {:?} killed with {} after {} ms",
+            self.n, self.seed, self.seed, self.args, self.signal, self.delay_ms
+        )
+    }
+}
+
+/// The store is as it must be after every trial.
+fn check_clean(s: &TestStore, t: &Trial, sums: &[(&str, String)]) {
+    let status = s.json(&["status"]);
+    let problems = status["problems"].as_array().unwrap();
+    assert!(problems.is_empty(), "{}: problems left: {problems:#?}", t.what());
+    let bs = branches(s);
+    let head = bs.iter().find(|(_, _, h)| *h);
+    assert!(
+        matches!(head, Some((_, state, _)) if state == "running"),
+        "{}: HEAD not running: {bs:?}",
+        t.what()
+    );
+    assert_eq!(s.sql_head_port("select 1"), "1", "{}", t.what());
+    for (b, sum) in sums {
+        assert_eq!(&s.sql(b, SUM), sum, "{}: data of '{b}' changed", t.what());
+    }
+    for ds in datasets(s) {
+        assert!(
+            !ds.contains(":reset"),
+            "{}: leftover dataset {ds}",
+            t.what()
+        );
+    }
+    let names: Vec<String> = bs.iter().map(|(n, _, _)| n.clone()).collect();
+    let ps = Command::new("docker")
+        .args([
+            "ps",
+            "-a",
+            "--format",
+            "{{.Label \"io.stagdb.branch\"}}",
+            "--filter",
+            &format!("label=io.stagdb.store={}", s.dataset),
+        ])
+        .output()
+        .unwrap();
+    for b in String::from_utf8_lossy(&ps.stdout).lines() {
+        assert!(
+            names.iter().any(|n| n == b),
+            "{}: container of a branch '{b}' that does not exist",
+            t.what()
+        );
+    }
+}
+
+fn run_trials(name: &str, base: u16, signals: &[&str], doctor: bool) {
+    let seed = seed();
+    eprintln!("fault injection {name}: seed {seed} (STAGDB_FAULT_SEED={seed} replays it)");
+    let mut rng = Rng(seed);
+    let s = TestStore::new(name, base);
+    s.init(17);
+    s.sql("main", "create table t as select generate_series(1, 2000) x");
+    s.ok(&["snapshot", "--name", "base", "main"]);
+    s.ok(&["branch", "keep", "main@base"]);
+    s.sql("keep", "insert into t values (-1)");
+    s.ok(&["branch", "victim", "main@base", "--no-start"]);
+    let sums = [("main", s.sql("main", SUM)), ("keep", s.sql("keep", SUM))];
+
+    for n in 0..trials() {
+        let signal = signals[rng.below(signals.len() as u64) as usize];
+        let op = rng.below(6);
+        let args: Vec<String> = match op {
+            0 => vec!["branch".into(), format!("f{n}")],
+            1 => vec!["branch".into(), format!("f{n}"), "--no-start".into()],
+            2 => vec!["snapshot".into(), "--name".into(), format!("s{n}"), "keep".into()],
+            3 => {
+                // Something to throw away, and running half of the time.
+                if rng.below(2) == 0 {
+                    s.ok(&["start", "victim"]);
+                }
+                vec!["-y".into(), "reset".into(), "victim".into()]
+            }
+            4 => {
+                s.ok(&["branch", &format!("r{n}"), "--no-start"]);
+                vec!["-y".into(), "rm".into(), format!("r{n}")]
+            }
+            _ => {
+                let head = branches(&s)
+                    .into_iter()
+                    .find(|(_, _, h)| *h)
+                    .map(|(n, _, _)| n)
+                    .unwrap();
+                let to = if head == "main" { "keep" } else { "main" };
+                vec!["checkout".into(), to.into()]
+            }
+        };
+        let delay_ms = rng.below(1500);
+        let t = Trial {
+            seed,
+            n,
+            signal,
+            args: args.clone(),
+            delay_ms,
+        };
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let child = s
+            .cmd(&argv)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        let started = Instant::now();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "{}: took {:?} to stop",
+            t.what(),
+            started.elapsed()
+        );
+        assert!(
+            !stderr.contains("panicked"),
+            "{}: panic:\n{stderr}",
+            t.what()
+        );
+        if doctor {
+            let d = s.run(&["doctor", "--fix"]);
+            assert!(
+                d.status.success(),
+                "{}: doctor --fix failed:\n{}\n{}",
+                t.what(),
+                String::from_utf8_lossy(&d.stdout),
+                String::from_utf8_lossy(&d.stderr)
+            );
+        } else {
+            // An interrupt past the point of no return lets the command
+            // finish; else it rolled back. Either way: exit 0 or 1.
+            assert!(
+                matches!(out.status.code(), Some(0 | 1)),
+                "{}: exit {:?}:\n{stderr}",
+                t.what(),
+                out.status.code()
+            );
+        }
+        check_clean(&s, &t, &sums);
+
+        // The same command then succeeds (unless it had completed).
+        let done = match op {
+            0 | 1 => has_branch(&s, &format!("f{n}")),
+            2 => s.ok(&["log", "keep"]).contains(&format!("keep@s{n}")),
+            4 => !has_branch(&s, &format!("r{n}")),
+            _ => false,
+        };
+        if !done {
+            let again = s.run(&argv);
+            assert!(
+                again.status.success(),
+                "{}: the same command then failed:\n{}",
+                t.what(),
+                String::from_utf8_lossy(&again.stderr)
+            );
+        }
+        check_clean(&s, &t, &sums);
+        if op <= 1 {
+            s.ok(&["-y", "rm", &format!("f{n}")]);
+        }
+        if op == 3 {
+            s.ok(&["stop", "victim"]);
+        }
+    }
+}
+
+#[test]
+fn killed_commands_are_repaired_by_doctor() {
+    run_trials("fault-kill", 43100, &["-KILL"], true);
+}
+
+#[test]
+fn interrupted_commands_roll_back_by_themselves() {
+    run_trials("fault-int", 43140, &["-INT", "-TERM"], false);
+}
