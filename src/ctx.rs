@@ -217,13 +217,11 @@ impl Ctx {
                     }
                 }
                 Undo::Snapshot(s) => self.zfs.destroy(s, false).await,
-                Undo::OwnedSnapshot(s) => {
-                    match self.zfs.get_one(s, &[crate::props::STATE]).await {
-                        Ok(Some(e)) if owned_by_me(&e) => self.zfs.destroy(s, false).await,
-                        Ok(_) => Ok(()),
-                        Err(e) => Err(e),
-                    }
-                }
+                Undo::OwnedSnapshot(s) => match self.zfs.get_one(s, &[crate::props::STATE]).await {
+                    Ok(Some(e)) if owned_by_me(&e) => self.zfs.destroy(s, false).await,
+                    Ok(_) => Ok(()),
+                    Err(e) => Err(e),
+                },
                 Undo::MyContainers { store, branch } => {
                     self.remove_containers(store, branch, true).await
                 }

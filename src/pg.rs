@@ -75,7 +75,10 @@ impl BranchContainer<'_> {
         labels.insert(LABEL_STORE.to_string(), self.store.to_string());
         labels.insert(LABEL_BRANCH.to_string(), self.branch.to_string());
         let me = crate::intent::Owner::me();
-        labels.insert(LABEL_CREATOR.to_string(), format!("{}:{}", me.pid, me.start));
+        labels.insert(
+            LABEL_CREATOR.to_string(),
+            format!("{}:{}", me.pid, me.start),
+        );
         labels.insert(
             LABEL_HEAD.to_string(),
             if self.head_port.is_some() {

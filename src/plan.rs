@@ -541,7 +541,9 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
                     continue;
                 }
                 Op::Stopped | Op::Resetting => {
-                    let should_run = i.was_running && !running.contains(b.name.as_str());
+                    // Started afresh even if it looks up: the dead command's
+                    // `docker stop` may still be taking it down.
+                    let should_run = i.was_running;
                     let p = Problem::new(
                         "interrupted-command",
                         format!(
@@ -554,7 +556,7 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
                             },
                             i.owner.pid,
                             if should_run {
-                                " and is still stopped"
+                                "; it must run again"
                             } else {
                                 ""
                             }

@@ -36,3 +36,95 @@ fn concurrent_branches_get_distinct_ports() {
         assert_eq!(s.sql(&format!("job-{i}"), "SELECT 1"), "1");
     }
 }
+
+/// 16 mixed commands at once on one store (STAGDB_CONCURRENCY raises it in
+/// the soak run): all succeed, and afterwards the store has no problems,
+/// every branch its own port, and the data of untouched branches is as it was.
+#[test]
+fn mixed_commands_at_once_leave_a_clean_store() {
+    let s = TestStore::new("concurrent-mixed", 43200);
+    s.init(17);
+    s.sql("main", "create table t as select generate_series(1, 500) x");
+    s.ok(&["snapshot", "--name", "base", "main"]);
+    for b in ["a0", "a1", "a2", "a3", "b0", "b1"] {
+        s.ok(&["branch", b, "main@base", "--no-start"]);
+    }
+    s.ok(&["start", "b0"]);
+    let sum = "select md5(string_agg(x::text, ',' order by x)) from t";
+    let main_sum = s.sql("main", sum);
+    let mut jobs: Vec<Vec<String>> = Vec::new();
+    for i in 0..6 {
+        let mut j = vec!["branch".to_string(), format!("c{i}"), "main@base".into()];
+        if i % 2 == 1 {
+            j.push("--no-start".into());
+        }
+        jobs.push(j);
+    }
+    for i in 0..4 {
+        jobs.push(vec!["-y".into(), "rm".into(), format!("a{i}")]);
+    }
+    for b in ["b0", "b1"] {
+        jobs.push(vec!["-y".into(), "reset".into(), b.into()]);
+    }
+    for i in 0..2 {
+        jobs.push(vec![
+            "snapshot".into(),
+            "--name".into(),
+            format!("s{i}"),
+            "main".into(),
+        ]);
+    }
+    jobs.push(vec!["checkout".into(), "b0".into()]);
+    jobs.push(vec!["checkout".into(), "b1".into()]);
+    assert_eq!(jobs.len(), 16);
+    let children: Vec<_> = jobs
+        .iter()
+        .map(|j| {
+            let argv: Vec<&str> = j.iter().map(String::as_str).collect();
+            s.cmd(&argv)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for (j, c) in jobs.iter().zip(children) {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "stagdb {j:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let status = s.json(&["status"]);
+    assert!(
+        status["problems"].as_array().unwrap().is_empty(),
+        "{status:#}"
+    );
+    let list = s.json(&["branch"]);
+    let mut names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["b0", "b1", "c0", "c1", "c2", "c3", "c4", "c5", "main"]
+    );
+    let mut ports: Vec<u64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["port"].as_u64().unwrap())
+        .collect();
+    ports.sort();
+    ports.dedup();
+    assert_eq!(ports.len(), 9, "ports shared: {list:#}");
+    assert_eq!(s.sql("main", sum), main_sum);
+    assert_eq!(s.sql_head_port("select 1"), "1");
+    for c in ["c0", "c2", "c4"] {
+        assert_eq!(s.sql(c, "select count(*) from t"), "500");
+    }
+}

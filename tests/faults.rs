@@ -107,7 +107,11 @@ impl Trial<'_> {
 fn check_clean(s: &TestStore, t: &Trial, sums: &[(&str, String)]) {
     let status = s.json(&["status"]);
     let problems = status["problems"].as_array().unwrap();
-    assert!(problems.is_empty(), "{}: problems left: {problems:#?}", t.what());
+    assert!(
+        problems.is_empty(),
+        "{}: problems left: {problems:#?}",
+        t.what()
+    );
     let bs = branches(s);
     let head = bs.iter().find(|(_, _, h)| *h);
     assert!(
@@ -153,7 +157,10 @@ fn run_trials(name: &str, base: u16, signals: &[&str], doctor: bool) {
     let mut rng = Rng(seed);
     let s = TestStore::new(name, base);
     s.init(17);
-    s.sql("main", "create table t as select generate_series(1, 2000) x");
+    s.sql(
+        "main",
+        "create table t as select generate_series(1, 2000) x",
+    );
     s.ok(&["snapshot", "--name", "base", "main"]);
     s.ok(&["branch", "keep", "main@base"]);
     s.sql("keep", "insert into t values (-1)");
@@ -166,7 +173,12 @@ fn run_trials(name: &str, base: u16, signals: &[&str], doctor: bool) {
         let args: Vec<String> = match op {
             0 => vec!["branch".into(), format!("f{n}")],
             1 => vec!["branch".into(), format!("f{n}"), "--no-start".into()],
-            2 => vec!["snapshot".into(), "--name".into(), format!("s{n}"), "keep".into()],
+            2 => vec![
+                "snapshot".into(),
+                "--name".into(),
+                format!("s{n}"),
+                "keep".into(),
+            ],
             3 => {
                 // Something to throw away, and running half of the time.
                 if rng.below(2) == 0 {

@@ -169,7 +169,8 @@ fn head_stopped_open_store_and_waiting_for_the_lock() {
     s.ok(&["stop", "main"]);
     let ps = problems(&s);
     assert!(
-        ps.iter().any(|p| p.contains("HEAD branch 'main' is not running")),
+        ps.iter()
+            .any(|p| p.contains("HEAD branch 'main' is not running")),
         "{ps:?}"
     );
 
@@ -180,13 +181,12 @@ fn head_stopped_open_store_and_waiting_for_the_lock() {
         std::fs::metadata(p).unwrap().permissions().mode() & 0o777
     };
     assert_eq!(mode(&mp), 0o700);
-    std::fs::set_permissions(
-        &mp,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+    std::fs::set_permissions(&mp, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let err = s.fails(&["doctor"], 1);
-    assert!(err.contains("1 problem") || err.contains("problems found"), "{err}");
+    assert!(
+        err.contains("1 problem") || err.contains("problems found"),
+        "{err}"
+    );
     let out = s.ok(&["doctor", "--fix"]);
     assert!(out.contains("problems:  none"), "{out}");
     assert_eq!(mode(&mp), 0o700);

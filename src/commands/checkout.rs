@@ -136,6 +136,12 @@ async fn mark_stopped(
     b: &crate::store::Branch,
     head: bool,
 ) -> CmdResult {
+    // The undo step first: an interrupt may land while zfs sets the marker.
+    ctx.created(Undo::Start {
+        store: store.dataset.clone(),
+        branch: b.name.clone(),
+        head,
+    });
     ctx.zfs
         .set(
             &b.dataset,
@@ -143,10 +149,5 @@ async fn mark_stopped(
             &Intent::new(Op::Stopped, true).to_string(),
         )
         .await?;
-    ctx.created(Undo::Start {
-        store: store.dataset.clone(),
-        branch: b.name.clone(),
-        head,
-    });
     Ok(())
 }

@@ -36,6 +36,10 @@ pub async fn run(ctx: &Ctx, args: GcArgs) -> CmdResult {
         dry_run: args.dry_run,
         ..Output::default()
     };
+    if !args.dry_run {
+        // Removal is not undone: an interrupt from here on lets it finish.
+        ctx.commit();
+    }
     let mut gone: BTreeSet<&str> = BTreeSet::new();
     for b in plan.half_made.iter().chain(&plan.branches) {
         let half = plan.half_made.iter().any(|h| h.name == b.name);

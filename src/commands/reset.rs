@@ -74,6 +74,11 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
     if running {
         // Marked before it goes down: if this process dies from here on,
         // `doctor` knows to start it again; a rollback does so itself.
+        ctx.created(Undo::Start {
+            store: store.dataset.clone(),
+            branch: branch.name.clone(),
+            head: ops::is_head(&store, branch),
+        });
         ctx.zfs
             .set(
                 &branch.dataset,
@@ -81,11 +86,6 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
                 &Intent::new(Op::Stopped, true).to_string(),
             )
             .await?;
-        ctx.created(Undo::Start {
-            store: store.dataset.clone(),
-            branch: branch.name.clone(),
-            head: ops::is_head(&store, branch),
-        });
     }
     // Any container (also paused or restarting) goes down before the data changes.
     if containers.contains_key(&branch.name) {

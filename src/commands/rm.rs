@@ -46,6 +46,10 @@ pub async fn run(ctx: &Ctx, names: &[String]) -> CmdResult {
         .hint("run the command again"));
     }
 
+    // Removal is not undone: an interrupt from here on lets it finish
+    // (a destroy cut off between zfs-fuse's "busy" retries would leave a
+    // branch unmounted).
+    ctx.commit();
     let mut removed = Vec::new();
     let mut dropped = Vec::new();
     let mut gone: BTreeSet<&str> = BTreeSet::new();
