@@ -41,6 +41,17 @@ fn ci_example_script() {
     assert_eq!(s.sql("main", "SELECT count(*) FROM runs"), "0");
     let rows = s.json(&["branch"]);
     assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
+    // The branch expires (in 6 h by default), so `stagdb gc` collects it if
+    // the job is killed before it can remove it.
+    let out = run("stagdb --json branch");
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ci = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"].as_str().unwrap().starts_with("ci/"))
+        .unwrap();
+    assert!(ci["expires"].is_string(), "{ci}");
     // A failing test run still removes its branch, and its exit code survives.
     let out = run("exit 7");
     assert_eq!(out.status.code(), Some(7));
