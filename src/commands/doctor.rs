@@ -131,12 +131,12 @@ async fn host_checks(ctx: &Ctx, checks: &mut Vec<Check>) {
     let dir = crate::lock::lock_dir();
     match crate::lock::check_lock_dir(&dir) {
         Ok(()) => checks.push(Check {
-            name: "lock directory",
+            name: "locks",
             ok: true,
             detail: format!("{} (private)", dir.display()),
         }),
         Err(e) => checks.push(Check {
-            name: "lock directory",
+            name: "locks",
             ok: false,
             detail: format!("{e:#}"),
         }),

@@ -1,0 +1,144 @@
+//! Snapshots (insta) of every `--json` shape and of human output, so that
+//! "fields are only ever added" is checked: a renamed or removed field, or a
+//! changed type, shows up as a snapshot diff. Values that vary from run to
+//! run (ports, times, sizes, versions, ids) are reduced to their types in
+//! the shapes and filtered out of the human output.
+//! Update with: INSTA_UPDATE=always cargo test --test shapes
+
+mod common;
+
+use std::process::Output;
+
+use common::TestStore;
+use serde_json::Value;
+
+/// A JSON value's shape: objects keep their keys, everything else becomes
+/// its type; an array shows the union of its elements' shapes once.
+fn shape(v: &Value) -> Value {
+    match v {
+        Value::Null => Value::String("null".into()),
+        Value::Bool(_) => Value::String("bool".into()),
+        Value::Number(_) => Value::String("number".into()),
+        Value::String(_) => Value::String("string".into()),
+        Value::Array(a) => {
+            let mut merged = serde_json::Map::new();
+            let mut scalar: Option<Value> = None;
+            for e in a {
+                match shape(e) {
+                    Value::Object(o) => {
+                        for (k, v) in o {
+                            // A field that is null in one element and set in
+                            // another is "T|null".
+                            match merged.get(&k) {
+                                Some(old) if old != &v => {
+                                    let mut parts = vec![old.to_string(), v.to_string()];
+                                    parts.sort();
+                                    parts.dedup();
+                                    merged
+                                        .insert(k, Value::String(parts.join("|").replace('"', "")));
+                                }
+                                _ => {
+                                    merged.insert(k, v);
+                                }
+                            }
+                        }
+                    }
+                    other => scalar = Some(other),
+                }
+            }
+            match scalar {
+                _ if !merged.is_empty() => Value::Array(vec![Value::Object(merged)]),
+                Some(s) => Value::Array(vec![s]),
+                None => Value::Array(vec![]),
+            }
+        }
+        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
+    }
+}
+
+fn json_shape(s: &TestStore, args: &[&str]) -> String {
+    serde_json::to_string_pretty(&shape(&s.json(args))).unwrap()
+}
+
+/// Exit code, stdout and stderr of a run, as jj's tests show them.
+fn transcript(out: &Output) -> String {
+    format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn filtered<F: FnOnce()>(s: &TestStore, f: F) {
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(&regex_escape(&s.dataset), "[STORE]");
+    settings.add_filter(r"\b\d{4,5}\b", "[PORT]");
+    settings.add_filter(r"\d+(\.\d+)? (B|KiB|MiB|GiB|TiB)", "[SIZE]");
+    settings.add_filter(r"engine \S+, API \S+", "engine [VERSION]");
+    settings.add_filter(r"zfs: +ok .*", "zfs:       ok [VERSION]");
+    settings.add_filter(r"pid \d+", "pid [PID]");
+    settings.add_filter(r"\d{8}-\d{6}(-\d+)?", "[TIME]");
+    settings.add_filter(r"/run/lock/stagdb|/tmp/stagdb-locks-\d+", "[LOCKDIR]");
+    settings.bind(f);
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c.to_string()
+            } else {
+                format!("\\{c}")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn json_shapes_and_human_output() {
+    let s = TestStore::new("shapes", 43280);
+    s.init(17);
+    s.sql("main", "create table t(x int)");
+
+    insta::assert_snapshot!(
+        "branch_create",
+        json_shape(&s, &["branch", "dev", "--ttl", "8h"])
+    );
+    insta::assert_snapshot!("branch_list", json_shape(&s, &["branch"]));
+    insta::assert_snapshot!(
+        "snapshot",
+        json_shape(&s, &["snapshot", "dev", "-m", "msg"])
+    );
+    insta::assert_snapshot!("log", json_shape(&s, &["log", "dev"]));
+    insta::assert_snapshot!("url", json_shape(&s, &["url", "dev"]));
+    insta::assert_snapshot!("env", json_shape(&s, &["env", "dev"]));
+    insta::assert_snapshot!("status", json_shape(&s, &["status"]));
+    insta::assert_snapshot!("protect", json_shape(&s, &["protect", "dev"]));
+    s.ok(&["unprotect", "dev"]);
+    insta::assert_snapshot!("checkout", json_shape(&s, &["checkout", "dev"]));
+    insta::assert_snapshot!("checkout_back", json_shape(&s, &["checkout", "main"]));
+    insta::assert_snapshot!("stop", json_shape(&s, &["stop", "dev"]));
+    insta::assert_snapshot!("start", json_shape(&s, &["start", "dev"]));
+    insta::assert_snapshot!("reset", json_shape(&s, &["-y", "reset", "dev"]));
+    insta::assert_snapshot!("gc", json_shape(&s, &["gc", "--dry-run"]));
+    insta::assert_snapshot!("doctor", json_shape(&s, &["doctor"]));
+
+    // A problem with a fix, in status and doctor, human and JSON.
+    s.ok(&["stop", "main"]);
+    insta::assert_snapshot!("status_with_problem", json_shape(&s, &["status"]));
+    let doctor = s.run(&["--json", "doctor"]);
+    let v: Value = serde_json::from_slice(&doctor.stdout).unwrap();
+    insta::assert_snapshot!(
+        "doctor_with_problem",
+        serde_json::to_string_pretty(&shape(&v)).unwrap()
+    );
+    filtered(&s, || {
+        insta::assert_snapshot!("status_human", transcript(&s.run(&["status"])));
+        insta::assert_snapshot!("doctor_human", transcript(&s.run(&["doctor"])));
+        insta::assert_snapshot!("doctor_fix_human", transcript(&s.run(&["doctor", "--fix"])));
+        insta::assert_snapshot!("rm_head_refused", transcript(&s.run(&["-y", "rm", "main"])));
+        insta::assert_snapshot!("branch_typo", transcript(&s.run(&["url", "dvv"])));
+    });
+    insta::assert_snapshot!("rm", json_shape(&s, &["-y", "rm", "dev"]));
+}
