@@ -223,3 +223,104 @@ fn head_stopped_open_store_and_waiting_for_the_lock() {
     }
     drop(lock);
 }
+
+/// Every other stagdb property set to a value stagdb never writes: the
+/// store still reads (or, for a store setting it cannot work without, every
+/// command says which property on which dataset is damaged), `status`
+/// names it, and nothing is destroyed.
+#[test]
+fn every_property_tampered() {
+    let s = TestStore::new("tamper-all", 43320);
+    s.init(17);
+    s.ok(&["branch", "dev", "--no-start"]);
+    s.ok(&["snapshot", "--name", "s1", "-m", "hello", "dev"]);
+    let dev = format!("{}/dev", s.dataset);
+    let snap = format!("{dev}@s1");
+    let before = datasets(&s);
+    let branch_props = [
+        "stagdb:pg_version",
+        "stagdb:created",
+        "stagdb:expires",
+        "stagdb:state",
+        "stagdb:protected",
+    ];
+    for prop in branch_props {
+        for bad in ["x\ny", "-1", "'; rm -rf / #"] {
+            let old = s.zfs_get(prop, &dev);
+            zfs(&["set", &format!("{prop}={bad}"), &dev]);
+            let rows = s.json(&["branch"]);
+            assert_eq!(rows.as_array().unwrap().len(), 2, "{prop}={bad:?}");
+            let ps = problems(&s);
+            assert!(
+                ps.iter().any(|p| p.contains(&format!("{prop} on {dev}"))),
+                "{prop}={bad:?}: {ps:?}"
+            );
+            if old == "-" {
+                zfs(&["inherit", prop, &dev]);
+            } else {
+                zfs(&["set", &format!("{prop}={old}"), &dev]);
+            }
+        }
+    }
+    // Snapshot properties: the log still shows the snapshot.
+    for prop in ["stagdb:message", "stagdb:author", "stagdb:kind"] {
+        zfs(&["set", &format!("{prop}=a\nb"), &snap]);
+        let log = s.json(&["log", "dev"]);
+        assert!(
+            log.as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["snapshot"] == "s1"),
+            "{prop}: {log}"
+        );
+        assert!(
+            problems(&s)
+                .iter()
+                .any(|p| p.contains(&format!("{prop} on {snap}"))),
+            "{prop}"
+        );
+        zfs(&["inherit", prop, &snap]);
+    }
+    // The branch marker: a newline makes it no branch at all; a name that
+    // does not match the dataset makes it a misnamed branch. Left alone.
+    for bad in ["dev\nx", "other"] {
+        zfs(&["set", &format!("stagdb:branch={bad}"), &dev]);
+        let rows = s.json(&["branch"]);
+        assert_eq!(rows.as_array().unwrap().len(), 1, "{bad:?}");
+        let ps = problems(&s);
+        assert!(ps.iter().any(|p| p.contains(&dev)), "{bad:?}: {ps:?}");
+        let fix = s.run(&["doctor", "--fix"]);
+        assert!(!fix.status.success(), "nothing to fix safely");
+        assert_eq!(datasets(&s), before);
+        zfs(&["set", "stagdb:branch=dev", &dev]);
+    }
+    // Store settings: commands name the damaged property and change nothing.
+    for (prop, bad) in [
+        ("stagdb:ports", "1-2"),
+        ("stagdb:ports", "abc"),
+        ("stagdb:head_port", "99999"),
+        ("stagdb:head_port", "\n"),
+        ("stagdb:listen", "localhost; rm"),
+        ("stagdb:image", "x\ny"),
+    ] {
+        let old = s.zfs_get(prop, &s.dataset);
+        zfs(&["set", &format!("{prop}={bad}"), &s.dataset]);
+        for cmd in [
+            &["branch"][..],
+            &["status"][..],
+            &["url", "dev"][..],
+            &["doctor"][..],
+        ] {
+            let err = s.fails(cmd, 1);
+            assert!(
+                err.contains(&format!("{prop} on {}", s.dataset)),
+                "{prop}={bad:?} {cmd:?}: {err}"
+            );
+        }
+        let err = s.fails(&["-y", "rm", "dev"], 1);
+        assert!(err.contains(prop), "{err}");
+        zfs(&["set", &format!("{prop}={old}"), &s.dataset]);
+    }
+    assert_eq!(datasets(&s), before);
+    s.ok(&["doctor"]);
+}
