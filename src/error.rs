@@ -123,14 +123,3 @@ pub fn usage_error(msg: impl fmt::Display) -> CommandError {
 pub fn internal_error(msg: impl fmt::Display) -> CommandError {
     CommandError::new(ErrorKind::Internal, anyhow::anyhow!("{msg}"))
 }
-
-/// `?`-friendly conversion of any error into a kind, keeping its cause chain.
-pub trait ResultExt<T> {
-    fn kind(self, kind: ErrorKind) -> CmdResult<T>;
-}
-
-impl<T, E: Into<anyhow::Error>> ResultExt<T> for Result<T, E> {
-    fn kind(self, kind: ErrorKind) -> CmdResult<T> {
-        self.map_err(|e| CommandError::new(kind, e))
-    }
-}

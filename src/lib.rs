@@ -1,25 +1,26 @@
 //! stagdb: Git for PostgreSQL databases on ZFS. The binary is a thin shell
-//! around [`run`]; the modules are public for the integration tests.
+//! around [`run`]. Modules are crate-private (so the compiler finds dead
+//! code) except the two the integration tests use.
 
-pub mod cli;
-pub mod commands;
-pub mod ctx;
+pub(crate) mod cli;
+pub(crate) mod commands;
+pub(crate) mod ctx;
 pub mod docker;
 pub mod docs;
-pub mod error;
-pub mod intent;
-pub mod lock;
-pub mod names;
-pub mod ops;
-pub mod pg;
-pub mod plan;
-pub mod ports;
-pub mod props;
-pub mod secret;
-pub mod settings;
-pub mod store;
-pub mod ui;
-pub mod zfs;
+pub(crate) mod error;
+pub(crate) mod intent;
+pub(crate) mod lock;
+pub(crate) mod names;
+pub(crate) mod ops;
+pub(crate) mod pg;
+pub(crate) mod plan;
+pub(crate) mod ports;
+pub(crate) mod props;
+pub(crate) mod secret;
+pub(crate) mod settings;
+pub(crate) mod store;
+pub(crate) mod ui;
+pub(crate) mod zfs;
 
 use std::process::ExitCode;
 
@@ -69,7 +70,7 @@ pub fn run() -> ExitCode {
             Err(e) => {
                 // The cause first, then what is being undone.
                 e.print(color);
-                ctx.rollback().await;
+                ops::undo::rollback(&ctx).await;
                 e.exit_code()
             }
         }

@@ -35,12 +35,14 @@ impl PortRange {
     }
 
     /// How many ports the range holds (empty if `low > high`).
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         (self.low..=self.high).count()
     }
 
     /// True if the range holds no ports (only possible when built by hand
     /// with `low > high`).
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.low > self.high
     }

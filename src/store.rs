@@ -468,13 +468,6 @@ impl Store {
         })
     }
 
-    /// What is wrong with one of a branch's values, if anything.
-    pub fn corrupt_of(&self, branch: &Branch, prop: &str) -> Option<&Corrupt> {
-        self.corrupt
-            .iter()
-            .find(|c| c.dataset == branch.dataset && c.property == prop)
-    }
-
     /// Branches sharing a port with another branch (or the head port).
     pub fn duplicate_ports(&self) -> BTreeMap<u16, Vec<&str>> {
         let mut by_port: BTreeMap<u16, Vec<&str>> = BTreeMap::new();

@@ -13,7 +13,6 @@ use crate::settings::Settings;
 #[derive(Debug, Clone)]
 pub struct Printer {
     pub quiet: bool,
-    pub json: bool,
     pub color_out: bool,
     pub color_err: bool,
 }
@@ -22,7 +21,6 @@ impl Printer {
     pub fn new(s: &Settings) -> Printer {
         Printer {
             quiet: s.quiet,
-            json: s.json,
             color_out: s.color_out,
             color_err: s.color_err,
         }

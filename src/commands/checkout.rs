@@ -1,10 +1,11 @@
 use std::collections::BTreeSet;
 
 use crate::cli::CheckoutArgs;
-use crate::ctx::{Ctx, Undo};
+use crate::ctx::Ctx;
 use crate::error::CmdResult;
 use crate::intent::{Intent, Op};
 use crate::ops;
+use crate::ops::Undo;
 use crate::plan;
 use crate::props;
 
@@ -96,13 +97,13 @@ pub async fn run(ctx: &Ctx, args: CheckoutArgs) -> CmdResult {
     // The new HEAD serves: the checkout stands.
     ctx.keep();
     ctx.commit();
-    ctx.clear_intent(&target.dataset).await?;
+    ops::clear_intent(ctx, &target.dataset).await?;
     if let Some(old) = old_running {
         // The old HEAD comes back on its own port only.
         match ops::start_branch(ctx, &store, old, false).await {
             Ok(_) => {
                 ctx.keep();
-                ctx.clear_intent(&old.dataset).await?;
+                ops::clear_intent(ctx, &old.dataset).await?;
             }
             Err(e) => {
                 ctx.keep();

@@ -44,8 +44,7 @@ pub async fn run(ctx: &Ctx, args: GcArgs) -> CmdResult {
     for b in plan.half_made.iter().chain(&plan.branches) {
         let half = plan.half_made.iter().any(|h| h.name == b.name);
         if !args.dry_run {
-            ctx.remove_branch_containers(&store.dataset, &b.name)
-                .await?;
+            ops::remove_branch_containers(ctx, &store.dataset, &b.name).await?;
             ctx.zfs.destroy(&b.dataset, true).await?;
         }
         gone.insert(&b.dataset);

@@ -1,10 +1,11 @@
 use std::net::IpAddr;
 
 use crate::cli::InitArgs;
-use crate::ctx::{Ctx, Undo};
+use crate::ctx::Ctx;
 use crate::error::{CmdResult, CommandError, ErrorKind, usage_error, user_error};
 use crate::names;
 use crate::ops;
+use crate::ops::Undo;
 use crate::pg;
 use crate::ports::{self, PortRange};
 use crate::props;

@@ -1,8 +1,9 @@
 use crate::cli::ResetArgs;
-use crate::ctx::{Ctx, Undo};
+use crate::ctx::Ctx;
 use crate::error::{CmdResult, CommandError, user_error};
 use crate::intent::{Intent, Op};
 use crate::ops;
+use crate::ops::Undo;
 use crate::plan;
 use crate::props;
 use crate::ui;
@@ -178,7 +179,7 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
             .map_err(|e| stopped_hint(e, running))?;
     }
     ctx.keep();
-    ctx.clear_intent(&branch.dataset).await?;
+    ops::clear_intent(ctx, &branch.dataset).await?;
     ctx.printer.status(format!(
         "branch '{}' reset to {to_ref}{}",
         branch.name,

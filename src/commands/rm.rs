@@ -54,8 +54,7 @@ pub async fn run(ctx: &Ctx, names: &[String]) -> CmdResult {
     let mut dropped = Vec::new();
     let mut gone: BTreeSet<&str> = BTreeSet::new();
     for b in plan.order {
-        ctx.remove_branch_containers(&store.dataset, &b.name)
-            .await?;
+        ops::remove_branch_containers(ctx, &store.dataset, &b.name).await?;
         ctx.zfs.destroy(&b.dataset, true).await?;
         gone.insert(b.dataset.as_str());
         ctx.printer.status(format!("removed branch '{}'", b.name));

@@ -2,7 +2,8 @@
 
 use std::net::IpAddr;
 
-use crate::ctx::{Ctx, Undo};
+use super::Undo;
+use crate::ctx::Ctx;
 use crate::error::{CmdResult, CommandError, ErrorKind, internal_error, usage_error, user_error};
 use crate::names;
 use crate::pg;

@@ -5,7 +5,9 @@
 mod create;
 mod resolve;
 mod run;
+pub mod undo;
 
 pub use create::*;
 pub use resolve::*;
 pub use run::*;
+pub use undo::{Undo, clear_intent, remove_branch_containers};

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::ctx::{Ctx, Undo};
+use super::Undo;
+use crate::ctx::Ctx;
 use crate::docker::ContainerInfo;
 use crate::error::{CmdResult, CommandError, ErrorKind, internal_error, user_error};
 use crate::names;
@@ -263,8 +264,7 @@ pub async fn destroy_branch(
     branch: &Branch,
 ) -> CmdResult<Option<String>> {
     check_no_foreign_children(store, branch)?;
-    ctx.remove_branch_containers(&store.dataset, &branch.name)
-        .await?;
+    super::remove_branch_containers(ctx, &store.dataset, &branch.name).await?;
     ctx.zfs.destroy(&branch.dataset, true).await?;
     let gone = std::collections::BTreeSet::from([branch.dataset.as_str()]);
     Ok(drop_branch_point(ctx, store, branch, &gone).await)

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-pub use parse::{Entry, Source};
+pub use parse::Entry;
 
 /// Properties read for a whole store in one `zfs get -r`. Only ones that
 /// both OpenZFS and the zfs-fuse (0.7-era) CLI know.
