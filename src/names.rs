@@ -327,14 +327,17 @@ fn is_container_char(c: char) -> bool {
 /// character of the branch becomes `-`. When that changed anything, `-` and 8
 /// hex digits of a stable hash of the original branch name are appended, so
 /// `feature/x` (`…-feature-x-1a2b3c4d`) and `feature-x` (`…-feature-x`) get
-/// different containers. `prefix` is expected to be valid already (see
+/// different containers. The hash is also appended when the branch itself
+/// looks like such a name (see [`looks_hashed`]), so a branch named
+/// `feature-x-1a2b3c4d` cannot take the container of `feature/x`.
+/// `prefix` is expected to be valid already (see
 /// [`container_prefix_for_store`]).
 pub fn container_name(prefix: &str, branch: &str) -> String {
     let sanitized: String = branch
         .chars()
         .map(|c| if is_container_char(c) { c } else { '-' })
         .collect();
-    if sanitized == branch {
+    if sanitized == branch && !looks_hashed(branch) {
         format!("{prefix}-{sanitized}")
     } else {
         let hash = fnv1a64(branch.as_bytes());
@@ -342,6 +345,18 @@ pub fn container_name(prefix: &str, branch: &str) -> String {
         let short = ((hash >> 32) ^ hash) as u32;
         format!("{prefix}-{sanitized}-{short:08x}")
     }
+}
+
+/// Whether `name` has the shape [`container_name`] gives hashed names:
+/// `REST-HHHHHHHH` with 8 lowercase hex digits and a `-` somewhere in `REST`
+/// (a sanitized name always has one where a character was replaced).
+/// `release-20240101` does not; `ci-run-20240101` does.
+fn looks_hashed(name: &str) -> bool {
+    name.rsplit_once('-').is_some_and(|(rest, hash)| {
+        rest.contains('-')
+            && hash.len() == 8
+            && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
 }
 
 /// The container-name prefix for a store rooted at ZFS dataset
@@ -791,6 +806,20 @@ mod tests {
         );
         // Stable: the same input always gives the same name.
         assert_eq!(slashed, container_name("stagdb-tank", "feature/x"));
+        // A branch spelled like another's hashed name gets a hash too, so it
+        // cannot take (and on start, force-remove) that branch's container.
+        let hashed = container_name("p", "a/_");
+        assert_eq!(hashed, "p-a-_-e2482c0b");
+        let lookalike = container_name("p", "a-_-e2482c0b");
+        assert_ne!(lookalike, hashed);
+        assert!(lookalike.starts_with("p-a-_-e2482c0b-"), "{lookalike}");
+        // Names that merely end in digits keep their plain container name.
+        assert_eq!(
+            container_name("p", "release-20240101"),
+            "p-release-20240101"
+        );
+        assert_eq!(container_name("p", "ci-20240101-x"), "p-ci-20240101-x");
+        assert_ne!(container_name("p", "ci-run-20240101"), "p-ci-run-20240101");
         // Non-ASCII maps one character to one '-'.
         let accented = container_name("p", "é");
         assert!(accented.starts_with("p---"), "{accented}");
@@ -1234,6 +1263,24 @@ mod property {
             prop_assume!(a != b);
             let prefix = container_prefix_for_store("tank/stagdb");
             prop_assert_ne!(container_name(&prefix, &a), container_name(&prefix, &b));
+        }
+
+        /// A branch named like another branch's hashed container name (its
+        /// sanitized name, '-', 8 hex digits) must not get that container.
+        #[test]
+        fn container_names_cannot_be_spoofed(b in valid_branch()) {
+            let prefix = container_prefix_for_store("tank/stagdb");
+            let taken = container_name(&prefix, &b);
+            let lookalike = taken[prefix.len() + 1..].to_string();
+            if lookalike != b && validate_branch_name(&lookalike).is_ok() {
+                prop_assert_ne!(
+                    container_name(&prefix, &lookalike),
+                    taken,
+                    "{:?} vs {:?}",
+                    lookalike,
+                    b
+                );
+            }
         }
 
         #[test]
