@@ -2,9 +2,10 @@
 //! refs (valid-looking, '@', '..', '/', ':', '%', spaces, control characters,
 //! unicode, very long, leading '-', invalid UTF-8) go through the cheap
 //! commands of one store. Every run must end with exit code 0, 1 or 2, no
-//! panic, a message for every failure, the documented usage error (2) for
-//! every invalid name, success only for valid names, and afterwards nothing in
-//! ZFS or Docker that stagdb would not have made.
+//! panic, a message for every failure, no raw control characters on stderr
+//! (for names after `--`), the documented usage error (2) for every invalid
+//! name, success only for valid names, and afterwards nothing in ZFS or Docker
+//! that stagdb would not have made.
 //!
 //! The seed is printed; `STAGDB_FUZZ_SEED=N cargo test --test fuzz -- --nocapture`
 //! replays a run, and every failure prints the exact argument list.
@@ -299,6 +300,12 @@ impl Fuzzer<'_> {
         }
         if stderr.contains("panicked at") || stderr.contains("RUST_BACKTRACE") {
             problems.push("it panicked".to_string());
+        }
+        // Names are echoed in messages: control characters must not reach
+        // the terminal. Only checked for names after `--`: clap's own
+        // "unexpected argument" errors pass '\r', '\t' and C1 controls through.
+        if args.iter().any(|a| a == "--") && stderr.chars().any(|c| c.is_control() && c != '\n') {
+            problems.push("stderr holds a raw control character".to_string());
         }
         if code != Some(0) && stderr.trim().is_empty() {
             problems.push("it failed without a message on stderr".to_string());
