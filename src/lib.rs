@@ -1,6 +1,6 @@
 //! stagdb: Git for PostgreSQL databases on ZFS. The binary is a thin shell
 //! around [`run`]. Modules are crate-private (so the compiler finds dead
-//! code) except the two the integration tests use.
+//! code) except those the integration tests use.
 
 pub(crate) mod cli;
 pub(crate) mod commands;
@@ -10,7 +10,7 @@ pub mod docs;
 pub(crate) mod error;
 pub(crate) mod intent;
 pub(crate) mod lock;
-pub(crate) mod names;
+pub mod names;
 pub(crate) mod ops;
 pub(crate) mod pg;
 pub(crate) mod plan;

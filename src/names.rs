@@ -327,14 +327,17 @@ fn is_container_char(c: char) -> bool {
 /// character of the branch becomes `-`. When that changed anything, `-` and 8
 /// hex digits of a stable hash of the original branch name are appended, so
 /// `feature/x` (`…-feature-x-1a2b3c4d`) and `feature-x` (`…-feature-x`) get
-/// different containers. `prefix` is expected to be valid already (see
+/// different containers. The hash is also appended when the branch itself
+/// looks like such a name (see [`looks_hashed`]), so a branch named
+/// `feature-x-1a2b3c4d` cannot take the container of `feature/x`.
+/// `prefix` is expected to be valid already (see
 /// [`container_prefix_for_store`]).
 pub fn container_name(prefix: &str, branch: &str) -> String {
     let sanitized: String = branch
         .chars()
         .map(|c| if is_container_char(c) { c } else { '-' })
         .collect();
-    if sanitized == branch {
+    if sanitized == branch && !looks_hashed(branch) {
         format!("{prefix}-{sanitized}")
     } else {
         let hash = fnv1a64(branch.as_bytes());
@@ -342,6 +345,18 @@ pub fn container_name(prefix: &str, branch: &str) -> String {
         let short = ((hash >> 32) ^ hash) as u32;
         format!("{prefix}-{sanitized}-{short:08x}")
     }
+}
+
+/// Whether `name` has the shape [`container_name`] gives hashed names:
+/// `REST-HHHHHHHH` with 8 lowercase hex digits and a `-` somewhere in `REST`
+/// (a sanitized name always has one where a character was replaced).
+/// `release-20240101` does not; `ci-run-20240101` does.
+fn looks_hashed(name: &str) -> bool {
+    name.rsplit_once('-').is_some_and(|(rest, hash)| {
+        rest.contains('-')
+            && hash.len() == 8
+            && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
 }
 
 /// The container-name prefix for a store rooted at ZFS dataset
@@ -791,6 +806,20 @@ mod tests {
         );
         // Stable: the same input always gives the same name.
         assert_eq!(slashed, container_name("stagdb-tank", "feature/x"));
+        // A branch spelled like another's hashed name gets a hash too, so it
+        // cannot take (and on start, force-remove) that branch's container.
+        let hashed = container_name("p", "a/_");
+        assert_eq!(hashed, "p-a-_-e2482c0b");
+        let lookalike = container_name("p", "a-_-e2482c0b");
+        assert_ne!(lookalike, hashed);
+        assert!(lookalike.starts_with("p-a-_-e2482c0b-"), "{lookalike}");
+        // Names that merely end in digits keep their plain container name.
+        assert_eq!(
+            container_name("p", "release-20240101"),
+            "p-release-20240101"
+        );
+        assert_eq!(container_name("p", "ci-20240101-x"), "p-ci-20240101-x");
+        assert_ne!(container_name("p", "ci-run-20240101"), "p-ci-run-20240101");
         // Non-ASCII maps one character to one '-'.
         let accented = container_name("p", "é");
         assert!(accented.starts_with("p---"), "{accented}");
@@ -961,5 +990,307 @@ mod tests {
             did_you_mean("mainn", owned.iter().map(String::as_str)),
             Some("main")
         );
+    }
+}
+
+/// Property-based tests: proptest generates the inputs, shrinks a failure to
+/// a minimal one and stores its seed in `proptest-regressions/` so it is
+/// replayed on every later run. `PROPTEST_CASES=100000 cargo test --lib names`
+/// searches harder.
+#[cfg(test)]
+mod property {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+    use std::process::Command;
+
+    /// Pieces that hit every rule of branch names and refs: ordinary
+    /// letters, the separators, each forbidden character, controls (C0, DEL,
+    /// C1), non-ASCII, and the multi-character patterns the rules look for.
+    const PIECES: &[&str] = &[
+        "a", "b", "Z", "0", "9", "_", "-", ".", "/", "@", "{", "}", "~", "^", ":", "?", "*", "[",
+        "]", "\\", " ", "\t", "\n", "\u{0}", "\u{1b}", "\u{7f}", "\u{85}", "\u{a0}", "\u{200b}",
+        "é", "日", "🚀", "%", "'", "\"", "$", "`", "!", "#", "+", "=", ",", ";", "&", "|", "<",
+        ">", "(", ")", "..", "//", ".lock", "lock", "HEAD", "main", "feature/", "@{", "-1", "+0",
+    ];
+
+    fn tricky() -> impl Strategy<Value = String> {
+        prop::collection::vec(select(PIECES), 0..12).prop_map(|v| v.concat())
+    }
+
+    /// Any string at all: arbitrary chars (NUL, controls, any plane),
+    /// tricky pieces, and huge inputs (up to 100,000 characters).
+    fn arbitrary() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => small_arbitrary(),
+            4 => tricky(),
+            1 => (any::<char>(), 190..100_000usize).prop_map(|(c, n)| c.to_string().repeat(n)),
+            1 => prop::collection::vec(any::<char>(), 1_000..20_000).prop_map(String::from_iter),
+        ]
+    }
+
+    fn small_arbitrary() -> impl Strategy<Value = String> {
+        prop::collection::vec(any::<char>(), 0..64).prop_map(String::from_iter)
+    }
+
+    /// One path component of a (likely) valid branch name: any character
+    /// but the forbidden ones, not starting with '.'.
+    fn component() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => "[A-Za-z0-9_][A-Za-z0-9_.-]{0,12}",
+            2 => concat!(
+                r"[^\x00-\x20\x7f-\x9f@~^:?*\[\\./]",
+                r"[^\x00-\x20\x7f-\x9f@~^:?*\[\\/]{0,12}"
+            ),
+        ]
+    }
+
+    /// Valid branch names, ASCII and otherwise, up to the length limit.
+    fn valid_branch() -> impl Strategy<Value = String> {
+        prop::collection::vec(component(), 1..5)
+            .prop_map(|parts| parts.join("/"))
+            .prop_filter("not a valid branch name", |n| {
+                validate_branch_name(n).is_ok()
+            })
+    }
+
+    fn valid_snapshot() -> impl Strategy<Value = String> {
+        "[A-Za-z0-9_:][A-Za-z0-9_.:-]{0,40}"
+    }
+
+    /// stagdb's rules on top of Git's (which `git check-ref-format --branch`
+    /// answers for; see `branch_names_follow_git`).
+    fn stagdb_only_rules_allow(name: &str) -> bool {
+        !name.contains('@') && !name.chars().any(char::is_control) && name.len() <= MAX_NAME_BYTES
+    }
+
+    fn git_accepts_branch(name: &str) -> bool {
+        let out = Command::new("git")
+            .args(["check-ref-format", "--branch", name])
+            .current_dir(std::env::temp_dir())
+            .env("GIT_CEILING_DIRECTORIES", std::env::temp_dir())
+            .output()
+            .expect("git is needed for this test (git check-ref-format)");
+        out.status.success()
+    }
+
+    fn is_valid_docker_name(s: &str) -> bool {
+        // Docker: [a-zA-Z0-9][a-zA-Z0-9_.-]+
+        s.len() >= 2
+            && s.as_bytes()[0].is_ascii_alphanumeric()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+    }
+
+    fn no_terminal_controls(msg: &str) -> bool {
+        !msg.chars().any(char::is_control)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Nothing in this module panics, whatever the input, and every
+        /// error message is printable (no raw controls) and short.
+        #[test]
+        fn nothing_panics_and_errors_stay_printable(
+            s in arbitrary(),
+            t in prop_oneof![tricky(), small_arbitrary()],
+        ) {
+            for e in [
+                validate_branch_name(&s).err(),
+                validate_snapshot_name(&s).err(),
+                parse_ref(&s).err(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let msg = e.to_string();
+                prop_assert!(no_terminal_controls(&msg), "{msg:?}");
+                prop_assert!(
+                    msg.len() <= 1_000,
+                    "{} bytes: {:?}",
+                    msg.len(),
+                    msg.chars().take(200).collect::<String>()
+                );
+            }
+            let c = dataset_component(&s);
+            prop_assert!(c.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b)));
+            let _ = branch_from_component(&s);
+            let _ = branch_from_component(&c);
+            let prefix = container_prefix_for_store(&s);
+            prop_assert!(is_valid_docker_name(&prefix), "{:?}", prefix);
+            prop_assert!(is_valid_docker_name(&container_name(&prefix, &t)));
+            let _ = did_you_mean(&s, [t.as_str(), "main"]);
+        }
+
+        /// stagdb accepts exactly the names Git accepts as branch names,
+        /// minus those with '@', control characters or over 200 bytes.
+        #[test]
+        fn branch_names_follow_git(name in tricky()) {
+            prop_assume!(!name.contains('\0'), "no NUL in a command-line argument");
+            let expected = git_accepts_branch(&name) && stagdb_only_rules_allow(&name);
+            prop_assert_eq!(
+                validate_branch_name(&name).is_ok(),
+                expected,
+                "{:?}: {:?}",
+                name,
+                validate_branch_name(&name)
+            );
+        }
+
+        #[test]
+        fn branch_length_limit_is_exact(c in "[a-zé日🚀]", n in 1..120usize) {
+            let name = c.repeat(n);
+            prop_assert_eq!(validate_branch_name(&name).is_ok(), name.len() <= MAX_NAME_BYTES);
+        }
+
+        /// Snapshot names are exactly `[A-Za-z0-9_:][A-Za-z0-9_.:-]*`, 1-200 bytes.
+        #[test]
+        fn snapshot_names_are_a_small_alphabet(
+            s in prop_oneof![arbitrary(), tricky(), valid_snapshot()],
+        ) {
+            let b = s.as_bytes();
+            let expected = !b.is_empty()
+                && b.len() <= MAX_NAME_BYTES
+                && (b[0].is_ascii_alphanumeric() || b[0] == b'_' || b[0] == b':')
+                && b.iter().all(|&x| x.is_ascii_alphanumeric() || b"_.:-".contains(&x));
+            prop_assert_eq!(validate_snapshot_name(&s).is_ok(), expected, "{:?}", s);
+        }
+
+        #[test]
+        fn generated_snapshot_names_are_valid(s in valid_snapshot()) {
+            prop_assert_eq!(validate_snapshot_name(&s), Ok(()));
+        }
+
+        /// Valid parts always parse back into the ref they make.
+        #[test]
+        fn refs_of_valid_parts_parse(b in valid_branch(), s in valid_snapshot()) {
+            prop_assert_eq!(parse_ref(&b), Ok(Ref::Branch(b.clone())));
+            let r = Ref::Snapshot { branch: Some(b.clone()), snapshot: s.clone() };
+            prop_assert_eq!(parse_ref(&format!("{b}@{s}")), Ok(r.clone()));
+            prop_assert_eq!(parse_ref(&r.to_string()), Ok(r));
+            prop_assert_eq!(
+                parse_ref(&format!("HEAD@{s}")),
+                Ok(Ref::Snapshot { branch: None, snapshot: s.clone() })
+            );
+            // Broken forms are errors, never something else.
+            for broken in [format!("@{s}"), format!("{b}@"), format!("{b}@{s}@{s}")] {
+                let parsed = parse_ref(&broken);
+                prop_assert!(parsed.is_err(), "{:?} -> {:?}", broken, parsed);
+            }
+        }
+
+        /// Whatever parses prints back as itself (`@` alone is HEAD), and
+        /// its parts are valid names.
+        #[test]
+        fn parsed_refs_are_canonical(s in prop_oneof![tricky(), arbitrary()]) {
+            match parse_ref(&s) {
+                Ok(r) => {
+                    if s == "@" {
+                        prop_assert_eq!(r.clone(), Ref::Head);
+                    } else {
+                        prop_assert_eq!(r.to_string(), s.clone());
+                    }
+                    match &r {
+                        Ref::Head => {}
+                        Ref::Branch(b) => prop_assert_eq!(validate_branch_name(b), Ok(())),
+                        Ref::Snapshot { branch, snapshot } => {
+                            prop_assert_eq!(validate_snapshot_name(snapshot), Ok(()));
+                            if let Some(b) = branch {
+                                prop_assert_eq!(validate_branch_name(b), Ok(()));
+                            }
+                        }
+                    }
+                }
+                Err(e) => prop_assert!(!e.reason().is_empty()),
+            }
+        }
+
+        /// Every valid branch name round-trips through its dataset component,
+        /// which uses only characters ZFS accepts in a name.
+        #[test]
+        fn dataset_component_round_trips(b in valid_branch()) {
+            let c = dataset_component(&b);
+            prop_assert!(!c.is_empty());
+            let zfs_safe = c.bytes().all(|x| x.is_ascii_alphanumeric() || b"_.:-".contains(&x));
+            prop_assert!(zfs_safe, "{:?}", c);
+            prop_assert_eq!(branch_from_component(&c), Some(b));
+        }
+
+        #[test]
+        fn dataset_components_are_distinct(a in valid_branch(), b in valid_branch()) {
+            prop_assume!(a != b);
+            prop_assert_ne!(dataset_component(&a), dataset_component(&b));
+        }
+
+        /// Decoding accepts only the one canonical encoding: anything it
+        /// decodes re-encodes to exactly the same component.
+        #[test]
+        fn branch_from_component_is_canonical(
+            parts in prop::collection::vec(
+                prop_oneof![
+                    "[A-Za-z0-9_.:-]",
+                    ":[0-9A-Fa-f]{2}",
+                    select(&[":2F", ":40", ":C3:A9", ":E6:97:A5", "..", ".lock", "HEAD"][..])
+                        .prop_map(str::to_owned),
+                ],
+                0..16,
+            )
+        ) {
+            let c = parts.concat();
+            if let Some(b) = branch_from_component(&c) {
+                prop_assert_eq!(validate_branch_name(&b), Ok(()));
+                prop_assert_eq!(dataset_component(&b), c);
+            }
+        }
+
+        /// Container names are valid Docker names for every store and branch.
+        #[test]
+        fn container_names_are_valid_docker_names(
+            store in prop_oneof![arbitrary(), "[a-z]{1,8}(/[a-z0-9_.:-]{1,8}){0,3}"],
+            b in prop_oneof![valid_branch(), arbitrary()],
+        ) {
+            let prefix = container_prefix_for_store(&store);
+            let name = container_name(&prefix, &b);
+            prop_assert!(is_valid_docker_name(&name), "{:?} {:?} -> {:?}", store, b, name);
+            let starts_with_prefix = name.starts_with(&format!("{prefix}-"));
+            prop_assert!(starts_with_prefix);
+            prop_assert_eq!(container_name(&prefix, &b), name);
+        }
+
+        #[test]
+        fn container_names_are_distinct(a in valid_branch(), b in valid_branch()) {
+            prop_assume!(a != b);
+            let prefix = container_prefix_for_store("tank/stagdb");
+            prop_assert_ne!(container_name(&prefix, &a), container_name(&prefix, &b));
+        }
+
+        /// A branch named like another branch's hashed container name (its
+        /// sanitized name, '-', 8 hex digits) must not get that container.
+        #[test]
+        fn container_names_cannot_be_spoofed(b in valid_branch()) {
+            let prefix = container_prefix_for_store("tank/stagdb");
+            let taken = container_name(&prefix, &b);
+            let lookalike = taken[prefix.len() + 1..].to_string();
+            if lookalike != b && validate_branch_name(&lookalike).is_ok() {
+                prop_assert_ne!(
+                    container_name(&prefix, &lookalike),
+                    taken,
+                    "{:?} vs {:?}",
+                    lookalike,
+                    b
+                );
+            }
+        }
+
+        #[test]
+        fn suggestions_come_from_the_candidates(
+            s in tricky(),
+            c in prop::collection::vec(tricky(), 0..5),
+        ) {
+            if let Some(hit) = did_you_mean(&s, c.iter().map(String::as_str)) {
+                prop_assert!(c.iter().any(|x| x == hit));
+            }
+        }
     }
 }

@@ -262,29 +262,58 @@ pub async fn checkpoint(host: IpAddr, port: u16, password: &str) -> Result<()> {
     Ok(())
 }
 
-fn host_for_url(host: IpAddr) -> String {
-    match host {
-        IpAddr::V6(v6) => format!("[{v6}]"),
-        IpAddr::V4(v4) => v4.to_string(),
+/// A host for the authority part of a URL: IPv6 addresses (anything with a
+/// `:`) go in brackets unless they already are, with a zone's `%` written as
+/// `%25` (RFC 6874); names and IPv4 addresses are used as they are.
+fn host_for_url(host: &str) -> String {
+    if host.starts_with('[') || !host.contains(':') {
+        host.to_string()
+    } else {
+        format!("[{}]", host.replace('%', "%25"))
     }
+}
+
+/// Percent-encodes everything outside RFC 3986's unreserved characters
+/// (`A-Z a-z 0-9 - . _ ~`), byte by byte in UTF-8, so the result is safe as
+/// the user or password of a URL's userinfo and as a path segment.
+pub fn percent_encode(s: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0x0f)]));
+        }
+    }
+    out
+}
+
+fn connection_url(host: impl std::fmt::Display, port: u16, password: Option<&str>) -> String {
+    let password = password
+        .map(|p| format!(":{}", percent_encode(p)))
+        .unwrap_or_default();
+    format!(
+        "postgresql://{}{password}@{}:{port}/{}",
+        percent_encode(USER),
+        host_for_url(&host.to_string()),
+        percent_encode(DATABASE)
+    )
 }
 
 /// `postgresql://postgres@HOST:PORT/postgres`: what commands other than
 /// `url`, `env` and `psql` print, so passwords stay out of logs.
-pub fn public_url(host: IpAddr, port: u16) -> String {
-    format!(
-        "postgresql://{USER}@{}:{port}/{DATABASE}",
-        host_for_url(host)
-    )
+pub fn public_url(host: impl std::fmt::Display, port: u16) -> String {
+    connection_url(host, port, None)
 }
 
-/// `postgresql://postgres:PASSWORD@HOST:PORT/postgres`. Passwords are
-/// alphanumeric, so they need no percent-encoding.
-pub fn url(host: IpAddr, port: u16, password: &str) -> String {
-    format!(
-        "postgresql://{USER}:{password}@{}:{port}/{DATABASE}",
-        host_for_url(host)
-    )
+/// `postgresql://postgres:PASSWORD@HOST:PORT/postgres`, with the user and
+/// password percent-encoded (stagdb's own passwords are alphanumeric, but a
+/// password set by hand on the dataset need not be).
+pub fn url(host: impl std::fmt::Display, port: u16, password: &str) -> String {
+    connection_url(host, port, Some(password))
 }
 
 #[cfg(test)]
@@ -307,6 +336,92 @@ mod tests {
             public_url(v4, 5),
             "postgresql://postgres@127.0.0.1:5/postgres"
         );
+        assert_eq!(public_url(v6, 5), "postgresql://postgres@[::1]:5/postgres");
+        // Hosts given as text: bracketed once, zones encoded (RFC 6874).
+        assert_eq!(
+            public_url("::1", 5),
+            "postgresql://postgres@[::1]:5/postgres"
+        );
+        assert_eq!(
+            public_url("[::1]", 5),
+            "postgresql://postgres@[::1]:5/postgres"
+        );
+        assert_eq!(
+            public_url("fe80::1%eth0", 5),
+            "postgresql://postgres@[fe80::1%25eth0]:5/postgres"
+        );
+        assert_eq!(
+            public_url("db.example.com", 5),
+            "postgresql://postgres@db.example.com:5/postgres"
+        );
+    }
+
+    #[test]
+    fn percent_encoding_keeps_only_unreserved() {
+        assert_eq!(percent_encode("aZ09-._~"), "aZ09-._~");
+        assert_eq!(percent_encode(""), "");
+        assert_eq!(percent_encode("p@ss:w/rd"), "p%40ss%3Aw%2Frd");
+        assert_eq!(percent_encode("100%"), "100%25");
+        assert_eq!(percent_encode("a b+c"), "a%20b%2Bc");
+        assert_eq!(percent_encode("é"), "%C3%A9");
+        assert_eq!(percent_encode("\n\0"), "%0A%00");
+        assert_eq!(
+            percent_encode("?#[]!$&'()*,;="),
+            "%3F%23%5B%5D%21%24%26%27%28%29%2A%2C%3B%3D"
+        );
+        for b in 0..=255u8 {
+            let c = char::from(b);
+            let enc = percent_encode(&c.to_string());
+            if c.is_ascii_alphanumeric() || "-._~".contains(c) {
+                assert_eq!(enc, c.to_string());
+            } else {
+                assert!(enc.starts_with('%'), "{c:?} -> {enc}");
+                assert!(
+                    enc.bytes()
+                        .all(|x| x == b'%' || x.is_ascii_digit() || x.is_ascii_uppercase()),
+                    "{c:?} -> {enc}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn hostile_passwords_survive_a_real_url_parser() {
+        // tokio-postgres parses libpq-style URLs and percent-decodes userinfo.
+        let v4: IpAddr = "127.0.0.1".parse().unwrap();
+        let v6: IpAddr = "2001:db8::7".parse().unwrap();
+        for pw in [
+            "plain",
+            "p@ss",
+            "a:b",
+            "a/b?c#d",
+            "[x]",
+            "100%",
+            "%41",
+            "sp ace",
+            "é功🚀",
+            "'\"`$\\",
+            "@:/?#[]!$&'()*+,;=%",
+        ] {
+            for host in [v4, v6] {
+                let u = url(host, 6000, pw);
+                let rest = u.strip_prefix("postgresql://").unwrap();
+                let (userinfo, after) = rest.rsplit_once('@').unwrap();
+                assert!(!userinfo.contains(['@', '/', '?', '#', '[', ']']), "{u}");
+                assert_eq!(userinfo.matches(':').count(), 1, "{u}");
+                assert!(after.ends_with(":6000/postgres"), "{u}");
+                let c: tokio_postgres::Config = u.parse().unwrap_or_else(|e| panic!("{u}: {e}"));
+                assert_eq!(c.get_password(), Some(pw.as_bytes()), "{u}");
+                assert_eq!(c.get_user(), Some(USER), "{u}");
+                assert_eq!(c.get_ports(), [6000], "{u}");
+                assert_eq!(c.get_dbname(), Some(DATABASE), "{u}");
+                assert_eq!(
+                    c.get_hosts(),
+                    [tokio_postgres::config::Host::Tcp(host.to_string())],
+                    "{u}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -45,11 +45,38 @@ pub async fn env(ctx: &Ctx, args: RefArgs) -> CmdResult {
         return ctx.printer.json(&m);
     }
     for (k, v) in vars {
-        // Values are URLs, addresses, numbers and alphanumerics: single
-        // quotes are enough for every POSIX shell.
-        ctx.printer.line(format!("export {k}='{v}'"))?;
+        ctx.printer
+            .line(format!("export {k}={}", shell_quote(&v)))?;
     }
     Ok(())
+}
+
+/// Quotes `value` as one word for any POSIX shell (`sh`, `dash`, `bash`,
+/// `zsh`, `ksh`), so `eval "$(stagdb env)"` assigns it verbatim and never
+/// runs any part of it.
+///
+/// Values made only of characters no shell treats specially (ASCII letters,
+/// digits and `_@%+=:,./-`) are printed as they are, so ordinary values stay
+/// readable; `~` is left out on purpose, since shells expand it after `=` and
+/// `:` in assignments. Everything else goes inside single quotes, where no
+/// character is special except `'` itself, which becomes `'\''` (end the
+/// quoted part, an escaped quote, start a new quoted part).
+pub(crate) fn shell_quote(value: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    if !value.is_empty() && value.chars().all(plain) {
+        return value.to_owned();
+    }
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if c == '\'' {
+            out.push_str(r"'\''");
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\'');
+    out
 }
 
 pub async fn psql(ctx: &Ctx, args: PsqlArgs) -> CmdResult {
@@ -102,4 +129,130 @@ fn which(program: &str) -> bool {
             })
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_quote;
+    use std::process::Command;
+
+    #[test]
+    fn plain_values_stay_readable() {
+        for v in [
+            "postgres",
+            "5432",
+            "127.0.0.1",
+            "::1",
+            "postgresql://postgres:pw@127.0.0.1:5432/postgres",
+            "a%2Fb",
+            "x=y,z+w",
+        ] {
+            assert_eq!(shell_quote(v), v);
+        }
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("~/x"), "'~/x'");
+        assert_eq!(shell_quote("é"), "'é'");
+        assert_eq!(
+            shell_quote("postgresql://postgres@[::1]:5/postgres"),
+            "'postgresql://postgres@[::1]:5/postgres'"
+        );
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote("'"), r"''\'''");
+    }
+
+    /// Values that would run commands, expand, split or glob if quoted badly.
+    const HOSTILE: &[&str] = &[
+        "x'; touch pwned; echo '",
+        "'",
+        "''",
+        r"'\''",
+        "a\nb",
+        "\n",
+        "trailing newline\n",
+        "\n\nleading newlines",
+        "$HOME",
+        "${PATH}",
+        "$",
+        "$(touch pwned-subst)",
+        "`touch pwned-backtick`",
+        "\\",
+        r"back\slash\",
+        r"\'",
+        r"\n\t\\",
+        "\"double\" quotes \"",
+        "tab\there",
+        "*",
+        "[a-z]*",
+        "~",
+        "~/x:~/y",
+        "!!",
+        "-n",
+        r"-e \n",
+        "a;b|c&d>e<f",
+        "#comment",
+        "{a,b}",
+        "ünïcödé 功能 🚀",
+        "\u{1b}[31mred",
+        " leading and trailing spaces ",
+        "",
+    ];
+
+    /// Evaluates `export VAR=<quoted>` in `shell` (in `dir`) the way
+    /// `eval "$(stagdb env)"` would, and returns what `$VAR` holds afterwards.
+    fn round_trip(shell: &str, dir: &std::path::Path, value: &str) -> String {
+        let line = format!("export VAR={}", shell_quote(value));
+        let out = Command::new(shell)
+            .arg("-c")
+            .arg(r#"eval "$1"; printf %s "$VAR""#)
+            .arg(shell)
+            .arg(&line)
+            .current_dir(dir)
+            .env_remove("VAR")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {shell}: {e}"));
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{shell} failed on {line:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 output")
+    }
+
+    #[test]
+    fn shells_read_back_exactly_what_was_quoted() {
+        let dir = std::env::temp_dir().join(format!("stagdb-shq-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        // `sh` always; other shells users eval in, where installed.
+        let mut shells = vec!["sh"];
+        for extra in ["bash", "dash", "zsh", "ksh", "mksh"] {
+            let found = Command::new(extra)
+                .args(["-c", "true"])
+                .output()
+                .is_ok_and(|o| o.status.success());
+            if found {
+                shells.push(extra);
+            }
+        }
+        let files_in = |dir: &std::path::Path| -> Vec<_> {
+            std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect()
+        };
+        for shell in &shells {
+            for value in HOSTILE {
+                let got = round_trip(shell, &dir, value);
+                let made = files_in(&dir);
+                assert!(
+                    made.is_empty(),
+                    "{shell}: {:?} ran a command (it made {made:?})",
+                    shell_quote(value)
+                );
+                assert_eq!(got, *value, "{shell}: {:?}", shell_quote(value));
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
