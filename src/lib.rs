@@ -34,8 +34,23 @@ pub fn run() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            // clap prints help/version to stdout (exit 0) and errors to stderr (exit 2).
-            let _ = e.print();
+            // clap prints help/version to stdout (exit 0) and errors to stderr
+            // (exit 2). Errors quote what was typed: never echo raw control
+            // characters (a carriage return, C1 codes) to the terminal.
+            if e.use_stderr() {
+                let text = e.render().to_string();
+                let shown: String = text
+                    .chars()
+                    .map(|c| match c {
+                        '\n' => "\n".to_string(),
+                        c if c.is_control() => c.escape_default().to_string(),
+                        c => c.to_string(),
+                    })
+                    .collect();
+                eprint!("{shown}");
+            } else {
+                let _ = e.print();
+            }
             // 0 for --help/--version, 2 for usage errors (also a missing subcommand).
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }

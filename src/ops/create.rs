@@ -82,6 +82,19 @@ pub async fn snapshot_branch(
     } = meta;
     if let Some(n) = name {
         names::validate_snapshot_name(n).map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
+        // ZFS limits a full snapshot name to 255 bytes.
+        let len = branch.dataset.len() + 1 + n.len();
+        if len > 255 {
+            return Err(usage_error(format!(
+                "snapshot name is too long for ZFS: '{}@NAME' would be {len} bytes (at most 255)",
+                branch.name
+            ))
+            .hint(format!(
+                "use at most {} bytes for a snapshot of '{}'",
+                255usize.saturating_sub(branch.dataset.len() + 1),
+                branch.name
+            )));
+        }
     }
     if running
         && let (Some(port), Some(pw)) = (branch.port, branch.password.as_deref())

@@ -359,4 +359,59 @@ tank/s\tstagdb:branch\t-\t-
             assert_eq!(head, v, "{v:?}");
         }
     }
+
+    mod prop {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        const PROPS: &[&str] = &["type", "stagdb:branch", "stagdb:port", "stagdb:head"];
+
+        /// `zfs get -H` output for datasets under tank/s with the given
+        /// values (one per dataset and property, in order), raw as zfs prints them.
+        fn output(values: &[Vec<String>]) -> String {
+            let mut o = String::new();
+            for (i, vals) in values.iter().enumerate() {
+                let name = if i == 0 {
+                    "tank/s".to_string()
+                } else {
+                    format!("tank/s/b{i}")
+                };
+                for (p, v) in PROPS.iter().zip(vals) {
+                    o.push_str(&format!("{name}\t{p}\t{v}\tlocal\n"));
+                }
+            }
+            o
+        }
+
+        fn value() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "[a-z0-9]{0,8}",
+                any::<String>(),
+                // Lines that look like zfs's own records.
+                "(tank/s(/b[0-9])?\t(type|stagdb:port)\t[a-z0-9]{0,3}\t(local|-)\n?){1,3}",
+                prop::collection::vec(prop_oneof![Just('\n'), Just('\t'), any::<char>()], 0..20)
+                    .prop_map(|v| v.into_iter().collect()),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn any_bytes_in_values(values in prop::collection::vec(prop::collection::vec(value(), 4), 1..4)) {
+                let out = output(&values);
+                let parsed = parse_get(&out, PROPS, &["tank/s"]).expect("never fails");
+                let newline = values.iter().flatten().any(|v| v.contains('\n'));
+                if newline {
+                    // Whatever a newline forged, it is visible in some value.
+                    prop_assert!(parsed.iter().flat_map(|e| e.props.values()).any(|(v, _)| v.contains('\n')));
+                } else {
+                    prop_assert_eq!(parsed.len(), values.len());
+                    for (e, vals) in parsed.iter().zip(&values) {
+                        for (p, v) in PROPS.iter().zip(vals) {
+                            prop_assert_eq!(e.local(p), Some(v.as_str()));
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
