@@ -146,7 +146,7 @@ _stagdb() {
 
     case "${cmd}" in
         stagdb)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timeout --help --version init branch checkout snapshot commit log reset rm start stop restart status doctor gc protect unprotect url env psql completions help"
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version init branch checkout snapshot commit log reset rm start stop restart status doctor gc protect unprotect url env psql completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -172,7 +172,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__branch)
-            opts="-d -q -y -v -h -V --delete --no-start --ttl --expires-at --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-d -q -y -v -h -V --delete --no-start --ttl --expires-at --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -206,7 +206,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__checkout)
-            opts="-b -q -y -v -h -V --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-b -q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -232,7 +232,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__completions)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timeout --help --version bash elvish fish powershell zsh"
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -258,7 +258,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__doctor)
-            opts="-q -y -v -h -V --fix --dry-run --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-q -y -v -h -V --fix --dry-run --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -284,7 +284,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__env)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -310,7 +310,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__gc)
-            opts="-q -y -v -h -V --dry-run --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-q -y -v -h -V --dry-run --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -630,7 +630,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__init)
-            opts="-q -y -v -h -V --pool --pool-file --size --dataset --pg-version --image --ports --head-port --listen --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-q -y -v -h -V --pool --pool-file --size --dataset --pg-version --image --ports --head-port --listen --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -692,7 +692,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__log)
-            opts="-n -q -y -v -h -V --max-count --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-n -q -y -v -h -V --max-count --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -726,7 +726,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__protect)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -752,7 +752,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__psql)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -778,7 +778,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__reset)
-            opts="-q -y -v -h -V --to --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-q -y -v -h -V --to --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -808,7 +808,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__restart)
-            opts="-q -y -v -h -V --all --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-q -y -v -h -V --all --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -834,7 +834,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__rm)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -860,7 +860,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__snapshot)
-            opts="-m -q -y -v -h -V --message --name --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-m -q -y -v -h -V --message --name --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -898,7 +898,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__start)
-            opts="-q -y -v -h -V --all --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-q -y -v -h -V --all --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -924,7 +924,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__status)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -950,7 +950,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__stop)
-            opts="-q -y -v -h -V --all --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-q -y -v -h -V --all --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -976,7 +976,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__unprotect)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1002,7 +1002,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__url)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timeout --help --version"
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_stagdb_global_optspecs
-    string join \n store= json q/quiet y/yes color= v/verbose timeout= h/help V/version
+    string join \n store= json q/quiet y/yes color= v/verbose timings timeout= h/help V/version
 end
 
 function __fish_stagdb_needs_command
@@ -33,6 +33,7 @@ complete -c stagdb -n "__fish_stagdb_needs_command" -l json -d 'Print machine-re
 complete -c stagdb -n "__fish_stagdb_needs_command" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_needs_command" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_needs_command" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_needs_command" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c stagdb -n "__fish_stagdb_needs_command" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "init" -d 'Create a store and its first branch, main'
@@ -74,6 +75,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l json -d 'Print ma
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l ttl -d 'Let `stagdb gc` remove the branch after this long, e.g. 8h, 30m, 2d, 1w' -r
@@ -89,6 +91,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l json -d 'Print 
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
@@ -101,6 +104,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -l json -d 'Prin
 complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -s m -l message -d 'Message kept with the snapshot' -r
@@ -114,6 +118,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -l json -d 'Prin
 complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -s m -l message -d 'Message kept with the snapshot' -r
@@ -127,6 +132,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -l json -d 'Print 
 complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand log" -s n -l max-count -d 'Show at most N entries' -r
@@ -139,6 +145,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand log" -l json -d 'Print mac
 complete -c stagdb -n "__fish_stagdb_using_subcommand log" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand log" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand log" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand log" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand log" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand log" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -l to -d 'Snapshot to go back to [default: the branch\'s newest snapshot, else its branch point]' -r
@@ -151,6 +158,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -l json -d 'Print m
 complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
@@ -162,6 +170,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -l json -d 'Print mach
 complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand start" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
@@ -174,6 +183,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand start" -l json -d 'Print m
 complete -c stagdb -n "__fish_stagdb_using_subcommand start" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand start" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand start" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand start" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand start" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand start" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
@@ -186,6 +196,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -l json -d 'Print ma
 complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
@@ -198,6 +209,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -l json -d 'Print
 complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand status" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
@@ -209,6 +221,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand status" -l json -d 'Print 
 complete -c stagdb -n "__fish_stagdb_using_subcommand status" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand status" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand status" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand status" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand status" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand status" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand doctor" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
@@ -222,6 +235,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand doctor" -l json -d 'Print 
 complete -c stagdb -n "__fish_stagdb_using_subcommand doctor" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand doctor" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand doctor" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand doctor" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand doctor" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand gc" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
@@ -234,6 +248,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand gc" -l json -d 'Print mach
 complete -c stagdb -n "__fish_stagdb_using_subcommand gc" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand gc" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand gc" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand gc" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand gc" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand gc" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand protect" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
@@ -245,6 +260,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand protect" -l json -d 'Print
 complete -c stagdb -n "__fish_stagdb_using_subcommand protect" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand protect" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand protect" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand protect" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand protect" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand protect" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand unprotect" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
@@ -256,6 +272,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand unprotect" -l json -d 'Pri
 complete -c stagdb -n "__fish_stagdb_using_subcommand unprotect" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand unprotect" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand unprotect" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand unprotect" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand unprotect" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand unprotect" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand url" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
@@ -267,6 +284,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand url" -l json -d 'Print mac
 complete -c stagdb -n "__fish_stagdb_using_subcommand url" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand url" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand url" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand url" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand url" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand url" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
@@ -278,6 +296,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l json -d 'Print mac
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
@@ -289,6 +308,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -l json -d 'Print ma
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
@@ -300,6 +320,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -l json -d 'P
 complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "init" -d 'Create a store and its first branch, main'

@@ -64,6 +64,10 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true)]
     pub verbose: bool,
 
+    /// Print how long each phase took (read store, snapshot, clone, container start, ready, ...)
+    #[arg(long, global = true)]
+    pub timings: bool,
+
     /// Seconds to wait for a branch to accept connections
     #[arg(long, global = true, env = "STAGDB_TIMEOUT", value_name = "SECONDS")]
     pub timeout: Option<u64>,

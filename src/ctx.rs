@@ -19,6 +19,8 @@ pub struct Ctx {
     pub zfs: Zfs,
     docker: OnceCell<Docker>,
     undo: RefCell<Vec<Undo>>,
+    /// Phases and how long they took, for --timings.
+    timings: RefCell<Vec<(&'static str, std::time::Duration)>>,
     /// Past the point of no return: an interrupt lets the command finish.
     committed: Cell<bool>,
     /// Store locks held until the command, and its rollback, are over.
@@ -34,6 +36,7 @@ impl Ctx {
             docker: OnceCell::new(),
             undo: RefCell::new(Vec::new()),
             committed: Cell::new(false),
+            timings: RefCell::new(Vec::new()),
             locks: RefCell::new(Vec::new()),
         }
     }
@@ -90,6 +93,37 @@ impl Ctx {
             Err(_) => {}
         }
         res
+    }
+
+    /// Runs one phase of the command, noting how long it took.
+    pub async fn timed<T>(
+        &self,
+        phase: &'static str,
+        f: impl std::future::Future<Output = T>,
+    ) -> T {
+        let start = std::time::Instant::now();
+        let out = f.await;
+        self.timings.borrow_mut().push((phase, start.elapsed()));
+        out
+    }
+
+    /// With --timings: one line on stderr, phases in order, then the total.
+    pub fn print_timings(&self, total: std::time::Duration) {
+        if !self.settings.timings {
+            return;
+        }
+        let phases: Vec<String> = self
+            .timings
+            .borrow()
+            .iter()
+            .map(|(p, d)| format!("{p} {:.0} ms", d.as_secs_f64() * 1000.0))
+            .collect();
+        eprintln!(
+            "timings: {}{}total {:.0} ms",
+            phases.join(", "),
+            if phases.is_empty() { "" } else { "; " },
+            total.as_secs_f64() * 1000.0
+        );
     }
 
     /// Marks the point of no return: from here on an interrupt does not

@@ -78,7 +78,9 @@ pub fn run() -> ExitCode {
         }
     };
     rt.block_on(async {
+        let started = std::time::Instant::now();
         let res = run_interruptible(&ctx, cli.command).await;
+        ctx.print_timings(started.elapsed());
         match res {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,

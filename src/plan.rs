@@ -525,6 +525,22 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
         let is_head = head.is_some_and(|h| h.name == b.name);
         if let Some(i) = b.intent.filter(|i| !i.owner.alive()) {
             match i.op {
+                Op::Creating if running.contains(b.name.as_str()) => {
+                    // Killed after its server came up: the branch is
+                    // complete (and may be in use); only the marker is left.
+                    out.push(
+                        Problem::new(
+                            "half-made-branch",
+                            format!(
+                                "branch '{}' is complete but the command creating it (pid {}) was killed before it said so",
+                                b.name, i.owner.pid
+                            ),
+                        )
+                        .fix(Fix::ClearIntent {
+                            dataset: b.dataset.clone(),
+                        }),
+                    );
+                }
                 Op::Creating => {
                     out.push(
                         Problem::new(

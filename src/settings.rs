@@ -29,6 +29,8 @@ pub struct Settings {
     pub quiet: bool,
     pub yes: bool,
     pub verbose: bool,
+    /// Print how long each phase of the command took (stderr).
+    pub timings: bool,
     /// Colors on stdout / stderr.
     pub color_out: bool,
     pub color_err: bool,
@@ -79,6 +81,7 @@ impl Settings {
             quiet: args.quiet,
             yes: args.yes,
             verbose: args.verbose,
+            timings: args.timings,
             color_out: color_for(color, std::io::stdout().is_terminal()),
             color_err: color_for(color, std::io::stderr().is_terminal()),
             timeout: Duration::from_secs(
@@ -120,6 +123,7 @@ mod tests {
             yes: false,
             color: Some(ColorChoice::Never),
             verbose: false,
+            timings: false,
             timeout: None,
         };
         let s = Settings::resolve(

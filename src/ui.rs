@@ -135,6 +135,21 @@ pub fn human_bytes(n: u64) -> String {
 }
 
 /// `3 minutes ago`, from unix seconds.
+/// `in 7 hours`, `expired`: when a branch's lifetime ends.
+pub fn until(when: i64, now: i64) -> String {
+    if when <= now {
+        return "expired".to_string();
+    }
+    let d = when - now;
+    let (n, unit) = match d {
+        0..=59 => (d, "second"),
+        60..=3599 => (d / 60, "minute"),
+        3600..=86_399 => (d / 3600, "hour"),
+        _ => (d / 86_400, "day"),
+    };
+    format!("in {n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
 pub fn age(then: i64, now: i64) -> String {
     let d = (now - then).max(0);
     let (n, unit) = match d {
@@ -224,6 +239,14 @@ pub fn parse_time(s: &str) -> Result<i64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn until_expiry() {
+        assert_eq!(until(100, 100), "expired");
+        assert_eq!(until(100 + 7 * 3600 + 5, 100), "in 7 hours");
+        assert_eq!(until(160, 100), "in 1 minute");
+        assert_eq!(until(100 + 2 * 86_400, 100), "in 2 days");
+    }
 
     #[test]
     fn durations() {

@@ -48,7 +48,11 @@ pub async fn run(ctx: &Ctx, args: BranchArgs) -> CmdResult {
 }
 
 async fn create(ctx: &Ctx, name: &str, start: &str, opts: ops::BranchOptions) -> CmdResult {
-    let store = ops::open_store(ctx).await?;
+    // Only the store's settings and the start branch: creating a branch
+    // costs the same however many branches the store has.
+    let store = ctx
+        .timed("read store", ops::open_store_for(ctx, Some(start), false))
+        .await?;
     let created = ops::create_branch(ctx, &store, name, start, opts).await?;
     ctx.keep();
     print_created(ctx, &created)
@@ -149,12 +153,17 @@ async fn list(ctx: &Ctx) -> CmdResult {
                 Cell::new(r.parent.as_deref().unwrap_or("-")),
                 Cell::new(ui::human_bytes(r.used_bytes)),
                 Cell::new(ui::age(b.created, now)),
+                Cell::new(match (b.protected, b.expires) {
+                    (true, _) => "protected".to_string(),
+                    (false, Some(t)) => ui::until(t, now),
+                    (false, None) => "-".to_string(),
+                }),
             ]
         })
         .collect();
     ctx.printer.table(
         &[
-            "", "NAME", "STATE", "PORT", "PG", "PARENT", "USED", "CREATED",
+            "", "NAME", "STATE", "PORT", "PG", "PARENT", "USED", "CREATED", "EXPIRES",
         ],
         table_rows,
     )?;

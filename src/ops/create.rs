@@ -225,13 +225,42 @@ pub async fn create_branch(
     }
     let target = resolve_ref(store, start)?;
     let parent = target.branch;
+    // The caller may have read only the start branch: is the name taken?
+    // (Read at once with the containers; settled for good under the lock.)
+    let (exists, cs) = ctx
+        .timed("check name", async {
+            tokio::join!(ctx.zfs.exists(&dataset), async {
+                match target.snapshot {
+                    Some(_) => Ok(Default::default()),
+                    None => containers(ctx, store).await,
+                }
+            })
+        })
+        .await;
+    if exists? {
+        let full = load_store(ctx, &store.dataset).await?;
+        match full.branch(name) {
+            Some(b) if half_made(b) => {}
+            Some(_) => {
+                return Err(
+                    user_error(format!("branch '{name}' already exists")).hint(format!(
+                        "pick another name, or remove it with `stagdb rm {name}`"
+                    )),
+                );
+            }
+            None => {
+                return Err(user_error(format!(
+                    "dataset {dataset} already exists and is not a branch; refusing to touch it"
+                ))
+                .hint("`stagdb doctor` says what it is"));
+            }
+        }
+    }
+    let cs = cs?;
     let snap_name = match target.snapshot {
         Some(s) => s.name.clone(),
         None => {
-            let running = {
-                let cs = containers(ctx, store).await?;
-                state_of(cs.get(&parent.name)) == "running"
-            };
+            let running = state_of(cs.get(&parent.name)) == "running";
             let msg = format!("branch point of {name}");
             snapshot_branch(
                 ctx,
@@ -252,34 +281,50 @@ pub async fn create_branch(
     let origin = format!("{}@{snap_name}", parent.dataset);
     let parent_ref = format!("{}@{snap_name}", parent.name);
 
-    // Port choice and clone under the store lock, against a fresh read of the
-    // store, so concurrent branch commands never pick the same port.
+    // Port choice and clone under the store lock, against a fresh read of
+    // every port in the store (one narrow `zfs list`, not the whole store),
+    // so concurrent branch commands never pick the same port.
     let port = {
-        let _lock = ctx.lock(&store.dataset).await?;
-        let mut fresh = load_store(ctx, &store.dataset).await?;
-        if let Some(b) = fresh.branch(name) {
-            if !half_made(b) {
-                return Err(user_error(format!("branch '{name}' already exists")));
+        let _lock = ctx.timed("lock", ctx.lock(&store.dataset)).await?;
+        let (taken, existing) = ctx
+            .timed("read ports", async {
+                tokio::join!(
+                    ctx.zfs.list_values(&store.dataset, props::PORT),
+                    ctx.zfs.exists(&dataset)
+                )
+            })
+            .await;
+        let mut taken: std::collections::BTreeSet<u16> =
+            taken?.iter().filter_map(|v| v.parse().ok()).collect();
+        if existing? {
+            let fresh = load_store(ctx, &store.dataset).await?;
+            match fresh.branch(name) {
+                Some(b) if half_made(b) => {
+                    // A `branch` command that died left it: finish its job
+                    // by clearing it, then make the branch anew.
+                    ctx.printer.status(format!(
+                        "removing the half-made branch '{name}' left by an interrupted command"
+                    ));
+                    destroy_branch(ctx, &fresh, b).await?;
+                    taken.remove(&b.port.unwrap_or(0));
+                }
+                Some(_) => return Err(user_error(format!("branch '{name}' already exists"))),
+                None => {
+                    return Err(user_error(format!(
+                        "dataset {dataset} already exists and is not a branch; refusing to touch it"
+                    ))
+                    .hint("`stagdb doctor` says what it is"));
+                }
             }
-            // A `branch` command that died left it: finish its job by
-            // clearing it, then make the branch anew.
-            ctx.printer.status(format!(
-                "removing the half-made branch '{name}' left by an interrupted command"
-            ));
-            destroy_branch(ctx, &fresh, b).await?;
-            fresh = load_store(ctx, &store.dataset).await?;
         }
-        let listen: IpAddr = fresh.settings.listen;
-        let port = ports::choose_port(fresh.settings.ports, &fresh.taken_ports(), |p| {
-            ports::port_is_free(listen, p)
-        })
-        .ok_or_else(|| {
-            user_error(format!(
-                "no free port left in the store's range {}",
-                fresh.settings.ports
-            ))
-            .hint("remove branches you no longer need with `stagdb rm`")
-        })?;
+        taken.insert(store.settings.head_port);
+        let listen: IpAddr = store.settings.listen;
+        let range = store.settings.ports;
+        let port = ports::choose_port(range, &taken, |p| ports::port_is_free(listen, p))
+            .ok_or_else(|| {
+                user_error(format!("no free port left in the store's range {range}"))
+                    .hint("remove branches you no longer need with `stagdb rm`")
+            })?;
         let mut bprops: Vec<(&str, String)> = vec![
             (props::BRANCH, name.to_string()),
             (props::PORT, port.to_string()),
@@ -299,8 +344,7 @@ pub async fn create_branch(
         }
         // Recorded first: an interrupt may land while zfs is still cloning.
         ctx.created(Undo::OwnedDataset(dataset.clone()));
-        ctx.zfs
-            .clone_snapshot(&origin, &dataset, &bprops)
+        ctx.timed("clone", ctx.zfs.clone_snapshot(&origin, &dataset, &bprops))
             .await
             .map_err(|e| {
                 if zfs::is_already_exists(&e) {
@@ -314,20 +358,50 @@ pub async fn create_branch(
         port
     };
 
-    // Only the root and the new branch: the rest was read under the lock.
-    let (root_ds, new_ds) = ([store.dataset.as_str()], [dataset.as_str()]);
-    let (root, new) = tokio::join!(
-        ctx.zfs.get_props(&root_ds, false),
-        ctx.zfs.get_props(&new_ds, true)
-    );
-    let entries = [root?, new?].concat();
-    let fresh = Store::from_entries(&store.dataset, &entries)
-        .map_err(|e| internal_error(format!("reading the new branch: {e:?}")))?;
-    let branch = fresh.branch(name).ok_or_else(|| {
-        internal_error(format!(
-            "branch '{name}' vanished right after it was created"
-        ))
-    })?;
+    // The new branch is what was just set on it: no need to read it back,
+    // unless its mountpoint is not simply below the store's.
+    let mountpoint = store
+        .mountpoint
+        .as_ref()
+        .map(|m| m.join(names::dataset_component(name)));
+    let branch = match mountpoint {
+        Some(mp) => Branch {
+            name: name.to_string(),
+            dataset: dataset.clone(),
+            port: Some(port),
+            password: parent.password.clone(),
+            pg_version: parent.pg_version,
+            created: crate::ui::now(),
+            origin: Some(origin.clone()),
+            used: 0,
+            referenced: 0,
+            mountpoint: Some(mp),
+            // `zfs clone` mounts it, or fails ("created, but not mounted").
+            mounted: true,
+            snapshots: Vec::new(),
+            intent: None,
+            expires: opts.expires,
+            protected: false,
+            damaged: Default::default(),
+        },
+        None => {
+            let (root_ds, new_ds) = ([store.dataset.as_str()], [dataset.as_str()]);
+            let entries = [
+                ctx.zfs.get_props(&root_ds, false).await?,
+                ctx.zfs.get_props(&new_ds, true).await?,
+            ]
+            .concat();
+            let fresh = Store::from_entries(&store.dataset, &entries)
+                .map_err(|e| internal_error(format!("reading the new branch: {e:?}")))?;
+            fresh.branch(name).cloned().ok_or_else(|| {
+                internal_error(format!(
+                    "branch '{name}' vanished right after it was created"
+                ))
+            })?
+        }
+    };
+    let branch = &branch;
+    let fresh = store;
     let mut ready_ms = None;
     ctx.created(Undo::BranchContainers {
         store: store.dataset.clone(),
@@ -338,7 +412,8 @@ pub async fn create_branch(
         ready_ms = Some(took.as_millis());
     }
     // Complete: from here on it is a branch like any other.
-    ctx.zfs.inherit(&dataset, props::STATE).await?;
+    ctx.timed("clear marker", ctx.zfs.inherit(&dataset, props::STATE))
+        .await?;
     let no_start = opts.no_start;
     Ok(Created {
         name: name.to_string(),

@@ -176,37 +176,47 @@ pub async fn start_branch(
     }
     .spec();
     let docker = ctx.docker().await?;
-    docker.remove(&name, true).await?;
+    ctx.timed("remove old container", docker.remove(&name, true))
+        .await?;
     // Recorded first: an interrupt can land while the engine creates it.
     ctx.created(Undo::MyContainers {
         store: store.dataset.clone(),
         branch: branch.name.clone(),
     });
-    let id = docker.create(&spec).await.map_err(|e| {
-        let conflict = crate::docker::is_conflict(&e);
-        let err = CommandError::new(ErrorKind::User, e);
-        if conflict {
-            err.hint("another stagdb command is starting this branch; try again")
-        } else {
-            err
-        }
-    })?;
+    let id = ctx
+        .timed("create container", docker.create(&spec))
+        .await
+        .map_err(|e| {
+            let conflict = crate::docker::is_conflict(&e);
+            let err = CommandError::new(ErrorKind::User, e);
+            if conflict {
+                err.hint("another stagdb command is starting this branch; try again")
+            } else {
+                err
+            }
+        })?;
     // By id: a name may by then belong to another invocation's container.
     ctx.created(Undo::Container(id.clone()));
-    docker.start(&id).await.map_err(|e| {
-        CommandError::new(ErrorKind::User, e).hint(format!(
-            "is port {port} (or the head port) in use by another program?"
-        ))
-    })?;
-    let took = pg::wait_ready(
-        docker,
-        &name,
-        store.settings.connect_host(),
-        port,
-        password(branch)?,
-        ctx.settings.timeout,
-    )
-    .await?;
+    ctx.timed("start container", docker.start(&id))
+        .await
+        .map_err(|e| {
+            CommandError::new(ErrorKind::User, e).hint(format!(
+                "is port {port} (or the head port) in use by another program?"
+            ))
+        })?;
+    let took = ctx
+        .timed(
+            "ready",
+            pg::wait_ready(
+                docker,
+                &name,
+                store.settings.connect_host(),
+                port,
+                password(branch)?,
+                ctx.settings.timeout,
+            ),
+        )
+        .await?;
     Ok(took)
 }
 

@@ -359,6 +359,19 @@ fn leftovers_of_killed_commands() {
         dataset: "tank/s/main:reset".into()
     }));
 
+    // Killed after its server came up: complete, only the marker goes.
+    let mut f = tree();
+    f.local("dev", props::STATE, &dead(Op::Creating, false));
+    let ps = problems(&f.store(), Some(&healthy_containers()));
+    assert!(ps.iter().any(|p| p.fix
+        == Some(Fix::ClearIntent {
+            dataset: "tank/s/dev".into()
+        })));
+    assert!(
+        !ps.iter()
+            .any(|p| matches!(p.fix, Some(Fix::RemoveHalfMade { .. })))
+    );
+
     // The same markers with a live owner are a command at work: no problem.
     let mut f = tree();
     f.local("feat", props::STATE, &live(Op::Creating));

@@ -326,6 +326,28 @@ impl Zfs {
             .collect())
     }
 
+    /// One property's values on every filesystem under `root` (snapshots
+    /// excluded), inherited ones too: `zfs list -H -r -o PROP`, the cheapest
+    /// read that sees every dataset. `-` (unset) values are left out.
+    pub async fn list_values(&self, root: &str, prop: &str) -> Result<Vec<String>> {
+        let out = self.zfs(["list", "-H", "-r", "-o", prop, root]).await?;
+        Ok(out
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && *l != "-")
+            .map(str::to_string)
+            .collect())
+    }
+
+    /// Whether a dataset (or snapshot) exists.
+    pub async fn exists(&self, name: &str) -> Result<bool> {
+        match self.zfs(["list", "-H", "-o", "name", name]).await {
+            Ok(_) => Ok(true),
+            Err(e) if is_missing(&e) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn create(&self, name: &str, props: &[(&str, String)]) -> Result<()> {
         let mut args = vec!["create".to_string()];
         args.extend(prop_args(props));
