@@ -401,14 +401,13 @@ pub async fn create_branch(
         }
     };
     let branch = &branch;
-    let fresh = store;
     let mut ready_ms = None;
     ctx.created(Undo::BranchContainers {
         store: store.dataset.clone(),
         branch: name.to_string(),
     });
     if !opts.no_start {
-        let took = start_branch(ctx, &fresh, branch, is_head(&fresh, branch)).await?;
+        let took = start_branch(ctx, store, branch, is_head(store, branch)).await?;
         ready_ms = Some(took.as_millis());
     }
     // Complete: from here on it is a branch like any other.
@@ -422,6 +421,6 @@ pub async fn create_branch(
         parent: parent_ref,
         started: !no_start,
         ready_ms,
-        url: pg::public_url(fresh.settings.connect_host(), port),
+        url: pg::public_url(store.settings.connect_host(), port),
     })
 }
