@@ -32,7 +32,14 @@ fn stopped_hint(e: CommandError, was_running: bool) -> CommandError {
 /// finished by `doctor --fix`; a failed or interrupted one is rolled back.
 pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
     let dataset = ops::store_dataset(ctx).await?;
-    let first = ops::load_store(ctx, &dataset).await?;
+    // Without a prompt to wait for, lock first and read the store once.
+    let prompts = !ctx.settings.yes && ctx.settings.interactive;
+    if !prompts {
+        ctx.hold_lock(&dataset).await?;
+    }
+    let first = ctx
+        .timed("read store", ops::load_store(ctx, &dataset))
+        .await?;
     let (question, first_key) = {
         let p = plan::reset_plan(&first, args.branch.as_deref(), args.to.as_deref())?;
         let mut q = format!(
@@ -55,7 +62,12 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
 
     // Held through the rollback: two resets of one branch must not meet.
     ctx.hold_lock(&dataset).await?;
-    let store = ops::load_store(ctx, &dataset).await?;
+    let store = if prompts {
+        ctx.timed("read store", ops::load_store(ctx, &dataset))
+            .await?
+    } else {
+        first.clone()
+    };
     let p = plan::reset_plan(&store, Some(&first_key.0), args.to.as_deref())?;
     let to_ref = p.to_ref();
     let doomed: Vec<String> = p
@@ -70,7 +82,9 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         );
     }
     let branch = p.branch;
-    let containers = ops::containers(ctx, &store).await?;
+    let containers = ctx
+        .timed("list containers", ops::containers(ctx, &store))
+        .await?;
     let running = ops::state_of(containers.get(&branch.name)) == "running";
     if running {
         // Marked before it goes down: if this process dies from here on,
@@ -80,23 +94,25 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
             branch: branch.name.clone(),
             head: ops::is_head(&store, branch),
         });
-        ctx.zfs
-            .set(
-                &branch.dataset,
-                props::STATE,
-                &Intent::new(Op::Stopped, true).to_string(),
-            )
+        let marker = Intent::new(Op::Stopped, true).to_string();
+        ctx.timed("mark", ctx.zfs.set(&branch.dataset, props::STATE, &marker))
             .await?;
     }
-    // Any container (also paused or restarting) goes down before the data changes.
+    // Any container (also paused or restarting) goes down before the data
+    // changes. Its state is being thrown away, so no clean shutdown: killed
+    // at once (were the reset then to fail, PostgreSQL recovers from the
+    // kill like from a crash, losing nothing committed).
     if containers.contains_key(&branch.name) {
-        ops::stop_branch(ctx, &store, branch).await?;
+        ctx.timed("stop", ops::kill_branch(ctx, &store, branch))
+            .await?;
     }
     if p.own {
-        ctx.zfs
-            .rollback(&p.target.full, !p.doomed.is_empty())
-            .await
-            .map_err(|e| stopped_hint(e.into(), running))?;
+        ctx.timed(
+            "rollback",
+            ctx.zfs.rollback(&p.target.full, !p.doomed.is_empty()),
+        )
+        .await
+        .map_err(|e| stopped_hint(e.into(), running))?;
         ctx.commit();
     } else {
         // Clone the target beside the branch, then swap: the branch is never
@@ -149,20 +165,20 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
             bprops.push((props::PROTECTED, "1".to_string()));
         }
         ctx.created(Undo::OwnedDataset(tmp.clone()));
-        ctx.zfs
-            .clone_snapshot(&p.target.full, &tmp, &bprops)
-            .await?;
+        ctx.timed(
+            "clone",
+            ctx.zfs.clone_snapshot(&p.target.full, &tmp, &bprops),
+        )
+        .await?;
         // The point of no return: from here on the clone is the branch, and
         // an interrupt lets the command finish.
         ctx.commit();
-        ctx.zfs
-            .destroy(&branch.dataset, true)
+        ctx.timed("destroy old", ctx.zfs.destroy(&branch.dataset, true))
             .await
             .map_err(|e| stopped_hint(e.into(), running))?;
         // The old data is gone: nothing may undo the clone now.
         ctx.keep();
-        ctx.zfs
-            .rename(&tmp, &branch.dataset)
+        ctx.timed("rename", ctx.zfs.rename(&tmp, &branch.dataset))
             .await
             .map_err(|e| stopped_hint(e.into(), running))?;
         // The old branch point may have lost its last user.
@@ -172,14 +188,19 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         }
     }
     if running {
-        let fresh = ops::load_store(ctx, &store.dataset).await?;
-        let b = ops::find_branch(&fresh, &branch.name)?;
-        ops::start_branch(ctx, &fresh, b, ops::is_head(&fresh, b))
+        // The same branch at the same place: its name, port, password and
+        // mountpoint are unchanged, and it is mounted (rollback keeps it so,
+        // rename mounts it).
+        let mut b = branch.clone();
+        b.mounted = true;
+        let b = &b;
+        ops::start_branch(ctx, &store, b, ops::is_head(&store, b))
             .await
             .map_err(|e| stopped_hint(e, running))?;
     }
     ctx.keep();
-    ops::clear_intent(ctx, &branch.dataset).await?;
+    ctx.timed("clear marker", ops::clear_intent(ctx, &branch.dataset))
+        .await?;
     ctx.printer.status(format!(
         "branch '{}' reset to {to_ref}{}",
         branch.name,

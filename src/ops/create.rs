@@ -98,7 +98,12 @@ pub async fn snapshot_branch(
     }
     if running
         && let (Some(port), Some(pw)) = (branch.port, branch.password.as_deref())
-        && let Err(e) = pg::checkpoint(store.settings.connect_host(), port, pw).await
+        && let Err(e) = ctx
+            .timed(
+                "checkpoint",
+                pg::checkpoint(store.settings.connect_host(), port, pw),
+            )
+            .await
     {
         ctx.printer.warn(format!(
             "CHECKPOINT on '{}' failed ({e:#}); the snapshot is still crash-consistent",
@@ -125,7 +130,7 @@ pub async fn snapshot_branch(
         if owned {
             ctx.created(Undo::OwnedSnapshot(full.clone()));
         }
-        let res = ctx.zfs.snapshot(&full, sprops).await;
+        let res = ctx.timed("snapshot", ctx.zfs.snapshot(&full, sprops)).await;
         if res.is_ok() && !owned {
             ctx.created(Undo::Snapshot(full));
         }

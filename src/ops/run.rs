@@ -173,6 +173,7 @@ pub async fn start_branch(
         listen: store.settings.listen,
         port,
         head_port: head.then_some(store.settings.head_port),
+        major,
     }
     .spec();
     let docker = ctx.docker().await?;
@@ -257,6 +258,14 @@ pub async fn drop_branch_point(
 
 pub fn is_head(store: &Store, branch: &Branch) -> bool {
     store.head.as_deref() == Some(branch.name.as_str())
+}
+
+/// Stops the branch's container at once (no clean shutdown): only for a
+/// branch whose current data is about to be thrown away.
+pub async fn kill_branch(ctx: &Ctx, store: &Store, branch: &Branch) -> CmdResult {
+    let name = container_name(store, &branch.name);
+    ctx.docker().await?.stop(&name, 0).await?;
+    Ok(())
 }
 
 pub async fn stop_branch(ctx: &Ctx, store: &Store, branch: &Branch) -> CmdResult {
