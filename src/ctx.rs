@@ -63,6 +63,11 @@ impl Ctx {
         Ok(())
     }
 
+    /// Whether this command holds the store's lock (see [`Ctx::hold_lock`]).
+    pub fn holds_lock(&self, store: &str) -> bool {
+        self.locks.borrow().iter().any(|(s, _)| s == store)
+    }
+
     /// The Docker engine, connected on first use.
     pub async fn docker(&self) -> CmdResult<&Docker> {
         self.docker

@@ -291,6 +291,8 @@ pub enum Fix {
     SetHead {
         branch: String,
     },
+    /// Write the port index anew from the branches' ports.
+    RebuildPortIndex,
     /// Make the store's mountpoint root's alone (0700).
     MakePrivate {
         path: String,
@@ -343,7 +345,7 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
 
     // Damaged values first: they explain what follows.
     for c in &store.corrupt {
-        let fixable = c.property == props::STATE;
+        let fixable = c.property == props::STATE || c.property == props::TAKEN;
         let mut p = Problem::new(
             "corrupt-value",
             format!(
@@ -351,7 +353,9 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
                 c.property, c.dataset, c.value, c.why
             ),
         );
-        if fixable {
+        if c.property == props::TAKEN {
+            p = p.fix(Fix::RebuildPortIndex);
+        } else if fixable {
             p = p.fix(Fix::ClearIntent {
                 dataset: c.dataset.clone(),
             });
@@ -427,6 +431,32 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
             )
             .manual(format!("zfs rename {s} ELSEWHERE   # or leave it")),
         );
+    }
+
+    // The port index must hold every port a branch has (else a new branch
+    // could be given one in use); extra ports only wait for a rebuild.
+    if let Some(index) = &store.port_index {
+        let missing: Vec<String> = store
+            .branches
+            .iter()
+            .filter_map(|b| b.port)
+            .filter(|p| !index.contains(p))
+            .map(|p| p.to_string())
+            .collect();
+        if !missing.is_empty() {
+            out.push(
+                Problem::new(
+                    "port-index",
+                    format!(
+                        "the store's port index ({}) lacks port{} {} that branches hold",
+                        props::TAKEN,
+                        if missing.len() == 1 { "" } else { "s" },
+                        missing.join(", ")
+                    ),
+                )
+                .fix(Fix::RebuildPortIndex),
+            );
+        }
     }
 
     // HEAD.

@@ -136,6 +136,48 @@ pub fn choose_port(
     (range.low..=range.high).find(|port| !taken.contains(port) && is_free(*port))
 }
 
+/// Ports as compact text, `55433-55440,55500`: the store's port index.
+pub fn format_set(ports: &BTreeSet<u16>) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut it = ports.iter().copied().peekable();
+    while let Some(start) = it.next() {
+        let mut end = start;
+        while it.peek() == Some(&(end.wrapping_add(1))) && end < u16::MAX {
+            end = it.next().unwrap_or(end);
+        }
+        out.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+    }
+    out.join(",")
+}
+
+/// Inverse of [`format_set`]; `None` for anything it would not write.
+pub fn parse_set(s: &str) -> Option<BTreeSet<u16>> {
+    let mut set = BTreeSet::new();
+    if s.is_empty() {
+        return Some(set);
+    }
+    let port = |s: &str| parse_port(s).ok().filter(|p| *p != 0);
+    for part in s.split(',') {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (port(a)?, port(b)?);
+                if a > b {
+                    return None;
+                }
+                set.extend(a..=b);
+            }
+            None => {
+                set.insert(port(part)?);
+            }
+        }
+    }
+    Some(set)
+}
+
 /// Probes whether `port` can be bound on `addr` right now, by binding (and
 /// immediately releasing) a TCP listener there.
 ///
@@ -151,6 +193,25 @@ pub fn port_is_free(addr: IpAddr, port: u16) -> bool {
 mod tests {
     use super::*;
     use std::net::Ipv4Addr;
+
+    #[test]
+    fn port_sets_round_trip() {
+        for ports in [
+            vec![],
+            vec![5],
+            vec![1, 2, 3, 7, 9, 10],
+            vec![65534, 65535],
+            (55433..=55999).collect::<Vec<u16>>(),
+        ] {
+            let set: BTreeSet<u16> = ports.into_iter().collect();
+            let text = format_set(&set);
+            assert_eq!(parse_set(&text), Some(set), "{text}");
+        }
+        assert_eq!(format_set(&[1, 2, 3, 7].into()), "1-3,7");
+        for bad in ["x", "1-", "3-1", "0", "1,,2", "70000", " 1", "1\n2"] {
+            assert_eq!(parse_set(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn parses_and_displays() {

@@ -26,6 +26,11 @@ pub const PORTS: &str = "stagdb:ports";
 pub const HEAD_PORT: &str = "stagdb:head_port";
 pub const LISTEN: &str = "stagdb:listen";
 pub const HEAD: &str = "stagdb:head";
+/// On the store root: every port a branch holds (a superset: written before
+/// a branch gets its port, pruned after it is gone), as `A-B,C`. Lets a new
+/// branch get a port without listing every branch; rebuilt from the
+/// branches whenever it is missing or damaged.
+pub const TAKEN: &str = "stagdb:taken";
 /// Intent marker of an unfinished command (see `intent.rs`).
 pub const STATE: &str = "stagdb:state";
 /// Unix seconds after which `gc` may remove the branch.

@@ -159,6 +159,8 @@ pub struct Store {
     pub temps: Vec<Temp>,
     /// Values that fail validation, with where they are.
     pub corrupt: Vec<Corrupt>,
+    /// The port index (`stagdb:taken`), when present and well-formed.
+    pub port_index: Option<BTreeSet<u16>>,
 }
 
 /// One line of `stagdb log`.
@@ -444,6 +446,16 @@ impl Store {
                 b.snapshots = s;
             }
         }
+        let port_index = match ck.text(root_entry, props::TAKEN) {
+            Some(v) => match crate::ports::parse_set(v) {
+                Some(s) => Some(s),
+                None => {
+                    ck.flag(root_entry, props::TAKEN, "is not a list of ports");
+                    None
+                }
+            },
+            None => None,
+        };
         let head = match ck.text(root_entry, props::HEAD) {
             Some(h) if names::validate_branch_name(h).is_ok() => Some(h.to_string()),
             Some(_) => {
@@ -465,6 +477,7 @@ impl Store {
             strays,
             temps,
             corrupt: ck.corrupt,
+            port_index,
         })
     }
 

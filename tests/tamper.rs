@@ -324,3 +324,55 @@ fn every_property_tampered() {
     assert_eq!(datasets(&s), before);
     s.ok(&["doctor"]);
 }
+
+/// The port index (`stagdb:taken`) damaged, stale or missing: a new branch
+/// never gets a port another branch holds, `status` says what is wrong and
+/// `doctor --fix` rebuilds it.
+#[test]
+fn port_index_damaged_stale_or_missing() {
+    let s = TestStore::new("tamper-index", 43360);
+    s.init(17);
+    for b in ["a", "b"] {
+        s.ok(&["branch", b, "--no-start"]);
+    }
+    let ports = |s: &TestStore| -> Vec<u64> {
+        let mut v: Vec<u64> = s
+            .json(&["branch"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["port"].as_u64().unwrap())
+            .collect();
+        v.sort();
+        v
+    };
+    let index = s.zfs_get("stagdb:taken", &s.dataset);
+    let held = ports(&s);
+    assert_eq!(index, format!("{}-{}", held[0], held[2]), "{held:?}");
+
+    // Stale: it lacks a port in use. A reported problem; fixed by doctor.
+    zfs(&["set", &format!("stagdb:taken={}", held[0]), &s.dataset]);
+    assert!(
+        problems(&s).iter().any(|p| p.contains("port index")),
+        "{:?}",
+        problems(&s)
+    );
+    s.ok(&["doctor", "--fix"]);
+    assert_eq!(s.zfs_get("stagdb:taken", &s.dataset), index);
+
+    // Damaged or missing: the next branch counts the ports itself.
+    for bad in [Some("55-x"), None] {
+        match bad {
+            Some(v) => zfs(&["set", &format!("stagdb:taken={v}"), &s.dataset]),
+            None => zfs(&["inherit", "stagdb:taken", &s.dataset]),
+        }
+        s.ok(&["branch", "c", "--no-start"]);
+        let now = ports(&s);
+        let mut uniq = now.clone();
+        uniq.dedup();
+        assert_eq!(uniq.len(), 4, "{now:?}");
+        s.ok(&["-y", "rm", "c"]);
+        assert_eq!(s.zfs_get("stagdb:taken", &s.dataset), index, "{bad:?}");
+    }
+    assert!(problems(&s).is_empty(), "{:?}", problems(&s));
+}

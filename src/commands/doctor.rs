@@ -287,6 +287,7 @@ fn describe(f: &Fix) -> String {
         Fix::NewPort { branch } => format!("give branch '{branch}' a free port"),
         Fix::SetHead { branch } => format!("make '{branch}' the HEAD"),
         Fix::MakePrivate { path } => format!("make {path} private (0700)"),
+        Fix::RebuildPortIndex => "rebuild the port index from the branches".to_string(),
     }
 }
 
@@ -315,6 +316,7 @@ async fn apply(ctx: &Ctx, store: &Store, f: &Fix) -> CmdResult {
         Fix::RemoveHalfMade { branch } => {
             let b = ops::find_branch(store, branch)?;
             ops::destroy_branch(ctx, store, b).await?;
+            ops::index::release(ctx, &store.dataset, &b.port.into_iter().collect::<Vec<_>>()).await;
         }
         Fix::Mount { branch } => {
             let b = ops::find_branch(store, branch)?;
@@ -349,6 +351,11 @@ async fn apply(ctx: &Ctx, store: &Store, f: &Fix) -> CmdResult {
                 crate::ports::port_is_free(listen, p)
             })
             .ok_or_else(|| user_error("no free port left in the store's range"))?;
+            // Into the index first: it never misses a port in use.
+            if let Some(mut index) = ops::index::read(ctx, &store.dataset).await? {
+                index.insert(port);
+                ops::index::write(ctx, &store.dataset, &index).await?;
+            }
             ctx.zfs
                 .set(&b.dataset, props::PORT, &port.to_string())
                 .await?;
@@ -362,6 +369,10 @@ async fn apply(ctx: &Ctx, store: &Store, f: &Fix) -> CmdResult {
         }
         Fix::SetHead { branch } => ctx.zfs.set(&store.dataset, props::HEAD, branch).await?,
         Fix::MakePrivate { path } => ops::make_private(std::path::Path::new(path))?,
+        Fix::RebuildPortIndex => {
+            let taken = ops::index::from_branches(ctx, &store.dataset).await?;
+            ops::index::write(ctx, &store.dataset, &taken).await?;
+        }
     }
     Ok(())
 }

@@ -68,6 +68,15 @@ pub async fn run(ctx: &Ctx, args: GcArgs) -> CmdResult {
             out.removed_branches.push(b.name.clone());
         }
     }
+    if !args.dry_run {
+        let freed: Vec<u16> = store
+            .branches
+            .iter()
+            .filter(|b| gone.contains(b.dataset.as_str()))
+            .filter_map(|b| b.port)
+            .collect();
+        ops::index::release(ctx, &store.dataset, &freed).await;
+    }
     for t in &plan.temporaries {
         if !args.dry_run {
             ctx.zfs.destroy(t, true).await?;

@@ -199,6 +199,7 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
             ],
         )
         .await?;
+    ops::index::write(ctx, &dataset, &[port].into()).await?;
     ops::make_private(&store_mountpoint(ctx, &dataset).await?)?;
     let store = ops::load_store(ctx, &dataset).await?;
     let main = ops::find_branch(&store, "main")?;

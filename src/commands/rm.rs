@@ -61,6 +61,13 @@ pub async fn run(ctx: &Ctx, names: &[String]) -> CmdResult {
         removed.push(b.name.clone());
         dropped.extend(ops::drop_branch_point(ctx, &store, b, &gone).await);
     }
+    let freed: Vec<u16> = store
+        .branches
+        .iter()
+        .filter(|b| gone.contains(b.dataset.as_str()))
+        .filter_map(|b| b.port)
+        .collect();
+    ops::index::release(ctx, &store.dataset, &freed).await;
     if ctx.settings.json {
         ctx.printer.json(&Output {
             removed,

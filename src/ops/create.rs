@@ -193,6 +193,11 @@ pub struct BranchOptions {
     pub expires: Option<i64>,
 }
 
+fn no_free_port(range: ports::PortRange) -> CommandError {
+    user_error(format!("no free port left in the store's range {range}"))
+        .hint("remove branches you no longer need with `stagdb rm`")
+}
+
 /// Whether a branch is the half-made leftover of a `branch` command that
 /// died (its creating marker names a process that is gone).
 pub fn half_made(b: &Branch) -> bool {
@@ -291,16 +296,26 @@ pub async fn create_branch(
     // so concurrent branch commands never pick the same port.
     let port = {
         let _lock = ctx.timed("lock", ctx.lock(&store.dataset)).await?;
-        let (taken, existing) = ctx
+        let (index, existing) = ctx
             .timed("read ports", async {
                 tokio::join!(
-                    ctx.zfs.list_values(&store.dataset, props::PORT),
+                    super::index::read(ctx, &store.dataset),
                     ctx.zfs.exists(&dataset)
                 )
             })
             .await;
-        let mut taken: std::collections::BTreeSet<u16> =
-            taken?.iter().filter_map(|v| v.parse().ok()).collect();
+        let (mut taken, indexed) = match index? {
+            Some(t) => (t, true),
+            // Missing (a store from before the index) or damaged: rebuilt.
+            None => (
+                ctx.timed(
+                    "list ports",
+                    super::index::from_branches(ctx, &store.dataset),
+                )
+                .await?,
+                false,
+            ),
+        };
         if existing? {
             let fresh = load_store(ctx, &store.dataset).await?;
             match fresh.branch(name) {
@@ -322,14 +337,40 @@ pub async fn create_branch(
                 }
             }
         }
-        taken.insert(store.settings.head_port);
         let listen: IpAddr = store.settings.listen;
         let range = store.settings.ports;
-        let port = ports::choose_port(range, &taken, |p| ports::port_is_free(listen, p))
-            .ok_or_else(|| {
-                user_error(format!("no free port left in the store's range {range}"))
-                    .hint("remove branches you no longer need with `stagdb rm`")
-            })?;
+        let head_port = store.settings.head_port;
+        let choose = |taken: &std::collections::BTreeSet<u16>| {
+            ports::choose_port(range, taken, |p| {
+                p != head_port && ports::port_is_free(listen, p)
+            })
+        };
+        let port = match choose(&taken) {
+            Some(p) => p,
+            // The index may hold ports of branches that are gone (a command
+            // killed before it pruned them): count again before giving up.
+            None if indexed => {
+                taken = ctx
+                    .timed(
+                        "list ports",
+                        super::index::from_branches(ctx, &store.dataset),
+                    )
+                    .await?;
+                choose(&taken).ok_or_else(|| no_free_port(range))?
+            }
+            None => return Err(no_free_port(range)),
+        };
+        taken.insert(port);
+        // Recorded first: the index never misses a port a branch holds.
+        ctx.created(Undo::ReleasePort {
+            store: store.dataset.clone(),
+            port,
+        });
+        ctx.timed(
+            "index port",
+            super::index::write(ctx, &store.dataset, &taken),
+        )
+        .await?;
         let mut bprops: Vec<(&str, String)> = vec![
             (props::BRANCH, name.to_string()),
             (props::PORT, port.to_string()),

@@ -3,6 +3,7 @@
 //! and branches (`create`).
 
 mod create;
+pub mod index;
 mod resolve;
 mod run;
 pub mod undo;

@@ -30,6 +30,8 @@ pub enum Undo {
     Snapshot(String),
     /// A container, by id.
     Container(String),
+    /// A port this command added to the store's port index.
+    ReleasePort { store: String, port: u16 },
     /// A pool made on a sparse file by `init --pool-file`.
     Pool {
         name: String,
@@ -86,6 +88,16 @@ async fn undo(ctx: &Ctx, step: &Undo) -> anyhow::Result<()> {
         }
         Undo::BranchContainers { store, branch } => {
             remove_containers(ctx, store, branch, false).await
+        }
+        Undo::ReleasePort { store, port } => {
+            // The index only changes under the store lock.
+            let _lock = if ctx.holds_lock(store) {
+                None
+            } else {
+                Some(ctx.lock(store).await.map_err(|e| e.error)?)
+            };
+            super::index::release(ctx, store, &[*port]).await;
+            Ok(())
         }
         Undo::Pool { name, file } => ctx.zfs.destroy_file_pool(name, file).await,
         Undo::Head { store, head } => match head {

@@ -313,6 +313,30 @@ fn damaged_values_are_named_and_never_used() {
 }
 
 #[test]
+fn the_port_index_must_hold_every_port_in_use() {
+    let mut f = tree();
+    f.prop(ROOT, props::TAKEN, "6000-6002,6005", "local");
+    assert!(
+        problems(&f.store(), Some(&healthy_containers()))
+            .iter()
+            .all(|p| p.code != "port-index")
+    );
+    let mut f = tree();
+    f.prop(ROOT, props::TAKEN, "6000,6002", "local");
+    let ps = problems(&f.store(), Some(&healthy_containers()));
+    let p = ps.iter().find(|p| p.code == "port-index").unwrap();
+    assert!(p.message.contains("lacks port 6001"), "{}", p.message);
+    assert_eq!(p.fix, Some(Fix::RebuildPortIndex));
+    let mut f = tree();
+    f.prop(ROOT, props::TAKEN, "6000-", "local");
+    let ps = problems(&f.store(), Some(&healthy_containers()));
+    assert!(
+        ps.iter()
+            .any(|p| p.code == "corrupt-value" && p.fix == Some(Fix::RebuildPortIndex))
+    );
+}
+
+#[test]
 fn duplicate_ports_move_the_younger_branch() {
     let mut f = tree();
     f.local("feat", props::PORT, "6001");

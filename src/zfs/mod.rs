@@ -13,9 +13,11 @@ use anyhow::{Context, Result, bail};
 pub use parse::Entry;
 
 /// Properties read for a whole store in one `zfs get -r`. Only ones that
-/// both OpenZFS and the zfs-fuse (0.7-era) CLI know.
+/// both OpenZFS and the zfs-fuse (0.7-era) CLI know. zfs prints them in this
+/// order for every object, and the last one is native (`type`), so a line
+/// forged inside a user property's value is always followed by a real line
+/// of the same object, which gives it away (see `parse::parse_get`).
 pub const TREE_PROPS: &[&str] = &[
-    "type",
     "origin",
     "used",
     "referenced",
@@ -40,6 +42,8 @@ pub const TREE_PROPS: &[&str] = &[
     crate::props::STATE,
     crate::props::EXPIRES,
     crate::props::PROTECTED,
+    crate::props::TAKEN,
+    "type",
 ];
 
 /// Runs `zfs`/`zpool` off the async runtime (signals and Docker I/O go on

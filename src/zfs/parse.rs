@@ -364,10 +364,12 @@ tank/s\tstagdb:branch\t-\t-
         use super::super::*;
         use proptest::prelude::*;
 
-        const PROPS: &[&str] = &["type", "stagdb:branch", "stagdb:port", "stagdb:head"];
+        /// As `TREE_PROPS`: user properties, then a native one last.
+        const PROPS: &[&str] = &["stagdb:branch", "stagdb:port", "stagdb:head", "type"];
 
-        /// `zfs get -H` output for datasets under tank/s with the given
-        /// values (one per dataset and property, in order), raw as zfs prints them.
+        /// `zfs get -H` output for datasets under tank/s with the given user
+        /// property values (raw, as zfs prints them), each block ending with
+        /// the native `type`, which no user can set.
         fn output(values: &[Vec<String>]) -> String {
             let mut o = String::new();
             for (i, vals) in values.iter().enumerate() {
@@ -379,6 +381,7 @@ tank/s\tstagdb:branch\t-\t-
                 for (p, v) in PROPS.iter().zip(vals) {
                     o.push_str(&format!("{name}\t{p}\t{v}\tlocal\n"));
                 }
+                o.push_str(&format!("{name}\ttype\tfilesystem\t-\n"));
             }
             o
         }
@@ -396,7 +399,7 @@ tank/s\tstagdb:branch\t-\t-
 
         proptest! {
             #[test]
-            fn any_bytes_in_values(values in prop::collection::vec(prop::collection::vec(value(), 4), 1..4)) {
+            fn any_bytes_in_values(values in prop::collection::vec(prop::collection::vec(value(), 3), 1..4)) {
                 let out = output(&values);
                 let parsed = parse_get(&out, PROPS, &["tank/s"]).expect("never fails");
                 let newline = values.iter().flatten().any(|v| v.contains('\n'));
@@ -409,6 +412,7 @@ tank/s\tstagdb:branch\t-\t-
                         for (p, v) in PROPS.iter().zip(vals) {
                             prop_assert_eq!(e.local(p), Some(v.as_str()));
                         }
+                        prop_assert_eq!(e.native("type"), Some("filesystem"));
                     }
                 }
             }
