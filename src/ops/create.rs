@@ -421,9 +421,10 @@ pub async fn create_branch(
             origin: Some(origin.clone()),
             used: 0,
             referenced: 0,
+            // `zfs clone` mounts it, or fails ("created, but not mounted");
+            // but zfs-fuse near 1,000 mounts silently leaves it unmounted.
+            mounted: mp.join("pgdata").is_dir(),
             mountpoint: Some(mp),
-            // `zfs clone` mounts it, or fails ("created, but not mounted").
-            mounted: true,
             snapshots: Vec::new(),
             intent: None,
             expires: opts.expires,
