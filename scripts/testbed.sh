@@ -251,8 +251,30 @@ zfs_destroy() {
     return 1
 }
 
+# zfs-fuse can answer `zpool list` (its control socket) while its FUSE side is wedged: every file
+# access under its mounts then hangs for good (seen after concurrent `zfs create`s following a
+# forced restart). A directory listing of its mounts needs the FUSE side (attributes may come from
+# the kernel's cache, a listing does not).
+zfs_fuse_wedged() {
+    local src mnt fstype rest
+    while read -r src mnt fstype rest; do
+        [[ $fstype == fuse.zfs ]] || continue
+        mnt=$(printf '%b' "$mnt")
+        timeout 10 ls -a "$mnt" >/dev/null 2>&1 || return 0
+    done </proc/mounts
+    return 1
+}
+
 ensure_zfs_fuse() {
     local pid i
+    if zfs_answers && pid=$(zfs_fuse_pid) && [[ -n $pid ]] && zfs_fuse_wedged; then
+        log "zfs-fuse: process $pid answers but its mounts hang; restarting it"
+        kill -9 "$pid" 2>/dev/null || true
+        for i in $(seq 1 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.2
+        done
+    fi
     if zfs_answers; then
         if pid=$(zfs_fuse_pid) && [[ -n $pid ]]; then
             log "zfs-fuse: running (pid $pid)"
