@@ -22,11 +22,20 @@ fi
 cargo build --locked --tests --quiet
 start=$(date +%s)
 echo "==> fault injection: $trials killed (SIGKILL + doctor --fix), $trials interrupted (SIGINT/SIGTERM)" >&2
-STAGDB_FAULT_TRIALS="$trials" cargo test --locked --quiet --test faults -- --nocapture 2>&1 | grep -E 'seed|test result|panicked|trial' >&2
+log=$(mktemp /tmp/stagdb-soak.XXXXXX.log)
+echo "    (full output: $log)" >&2
+if ! STAGDB_FAULT_TRIALS="$trials" cargo test --locked --quiet --test faults -- --nocapture >"$log" 2>&1; then
+    grep -E -A12 'panicked|seed' "$log" >&2
+    exit 1
+fi
+grep -E 'seed|test result' "$log" >&2
 mid=$(date +%s)
 echo "==> concurrency: $rounds rounds of 32 mixed commands" >&2
 for r in $(seq 1 "$rounds"); do
-    STAGDB_CONCURRENCY=32 cargo test --locked --quiet --test concurrency mixed 2>&1 | grep -E 'test result|panicked' >&2
+    if ! STAGDB_CONCURRENCY=32 cargo test --locked --quiet --test concurrency mixed >"$log" 2>&1; then
+        grep -E -A12 'panicked' "$log" >&2
+        exit 1
+    fi
     echo "round $r ok" >&2
 done
 end=$(date +%s)

@@ -69,13 +69,7 @@ pub async fn run(ctx: &Ctx, args: GcArgs) -> CmdResult {
         }
     }
     if !args.dry_run {
-        let freed: Vec<u16> = store
-            .branches
-            .iter()
-            .filter(|b| gone.contains(b.dataset.as_str()))
-            .filter_map(|b| b.port)
-            .collect();
-        ops::index::release(ctx, &store.dataset, &freed).await;
+        ops::index::release_removed(ctx, &store, &gone).await;
     }
     for t in &plan.temporaries {
         if !args.dry_run {

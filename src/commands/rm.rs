@@ -61,13 +61,7 @@ pub async fn run(ctx: &Ctx, names: &[String]) -> CmdResult {
         removed.push(b.name.clone());
         dropped.extend(ops::drop_branch_point(ctx, &store, b, &gone).await);
     }
-    let freed: Vec<u16> = store
-        .branches
-        .iter()
-        .filter(|b| gone.contains(b.dataset.as_str()))
-        .filter_map(|b| b.port)
-        .collect();
-    ops::index::release(ctx, &store.dataset, &freed).await;
+    ops::index::release_removed(ctx, &store, &gone).await;
     if ctx.settings.json {
         ctx.printer.json(&Output {
             removed,

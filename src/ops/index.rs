@@ -11,6 +11,7 @@ use crate::ctx::Ctx;
 use crate::error::CmdResult;
 use crate::ports;
 use crate::props;
+use crate::store::Store;
 
 /// ZFS user property values are limited to 8 KiB; past that the index is
 /// dropped and ports are read from the branches.
@@ -46,6 +47,17 @@ pub async fn write(ctx: &Ctx, store: &str, taken: &BTreeSet<u16>) -> CmdResult {
         ctx.zfs.set(store, props::TAKEN, &text).await?;
     }
     Ok(())
+}
+
+/// Takes the ports of removed branches (by dataset) out of the index.
+pub async fn release_removed(ctx: &Ctx, store: &Store, gone: &BTreeSet<&str>) {
+    let freed: Vec<u16> = store
+        .branches
+        .iter()
+        .filter(|b| gone.contains(b.dataset.as_str()))
+        .filter_map(|b| b.port)
+        .collect();
+    release(ctx, &store.dataset, &freed).await;
 }
 
 /// Takes ports out of the index once their branches are gone. The caller
