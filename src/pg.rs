@@ -53,7 +53,7 @@ fi
 # A clone of a running branch carries its parent's lock file.
 rm -f "$D/postmaster.pid"
 exec setpriv --reuid="$u" --regid="$g" --init-groups \
-  postgres -D "$D" -c listen_addresses='*' -c port=5432 "$@"
+  postgres -D "$D" -c listen_addresses='*' -c port=5432
 "#;
 
 /// What a branch's container looks like; built fresh on every start.
@@ -67,25 +67,9 @@ pub struct BranchContainer<'a> {
     pub port: u16,
     /// The store's head port, when this branch is HEAD.
     pub head_port: Option<u16>,
-    /// PostgreSQL major version of the data directory.
-    pub major: u32,
 }
 
 impl BranchContainer<'_> {
-    /// Extra `postgres` settings. A clone of a running branch starts with
-    /// crash recovery, which first fsyncs every file of the data directory
-    /// one by one (a quarter of a second on zfs-fuse even for an empty
-    /// cluster). Its files come from a ZFS snapshot, already on disk, so
-    /// one `syncfs` of the file system (PostgreSQL 14+) gives the same
-    /// guarantee at once.
-    fn server_args(&self) -> Vec<String> {
-        if self.major >= 14 {
-            vec!["-c".into(), "recovery_init_sync_method=syncfs".into()]
-        } else {
-            Vec::new()
-        }
-    }
-
     pub fn spec(&self) -> ContainerSpec {
         let mut labels = BTreeMap::new();
         labels.insert(LABEL_STORE.to_string(), self.store.to_string());
@@ -121,11 +105,7 @@ impl BranchContainer<'_> {
             image: self.image.clone(),
             labels,
             env: vec![format!("PGDATA={PGDATA}")],
-            cmd: {
-                let mut cmd = vec!["sh".into(), "-c".into(), START_SCRIPT.into(), "sh".into()];
-                cmd.extend(self.server_args());
-                cmd
-            },
+            cmd: vec!["sh".into(), "-c".into(), START_SCRIPT.into()],
             user: Some("root".into()),
             binds: vec![Bind {
                 host: self.mountpoint.display().to_string(),
@@ -457,14 +437,9 @@ mod tests {
             listen: "127.0.0.1".parse().unwrap(),
             port: 6000,
             head_port: None,
-            major: 17,
         };
         let s = c.spec();
         assert_eq!(s.ports.len(), 1);
-        assert_eq!(s.cmd[4..], ["-c", "recovery_init_sync_method=syncfs"]);
-        c.major = 13;
-        assert_eq!(c.spec().cmd.len(), 4, "PostgreSQL 13 has no syncfs setting");
-        c.major = 17;
         assert_eq!(s.labels[LABEL_HEAD], "false");
         assert_eq!(s.binds[0].host, "/tank/s/main");
         assert_eq!(s.binds[0].container, MOUNT);

@@ -173,7 +173,6 @@ pub async fn start_branch(
         listen: store.settings.listen,
         port,
         head_port: head.then_some(store.settings.head_port),
-        major,
     }
     .spec();
     let docker = ctx.docker().await?;
