@@ -12,6 +12,9 @@ use crate::props;
 use crate::secret;
 use crate::zfs;
 
+/// Host-wide lock name for `init` (store names always contain a `/`).
+const INIT_LOCK: &str = "init";
+
 #[derive(serde::Serialize)]
 struct Output {
     store: String,
@@ -135,6 +138,10 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
         });
     }
 
+    // One init at a time on this host: zfs-fuse can deadlock (every access
+    // to the pool hangs) when two `zfs create`s mount new datasets at once,
+    // and the port-overlap check above is only sound without a rival init.
+    ctx.hold_lock(INIT_LOCK).await?;
     check_ports_free_of_other_stores(ctx, range, args.head_port).await?;
 
     if let (Some(file), Some(size)) = (&args.pool_file, size) {
