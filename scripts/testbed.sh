@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Brings up (idempotently) the testbed stagdb's tests run against, on a Debian 12 machine where we are
 # root but nothing is running: a real ZFS pool (zfs-fuse on a sparse file), a real Docker engine
-# (Debian's docker.io) and PostgreSQL images built from Debian packages (no registry needed).
+# (Debian's docker.io) and PostgreSQL images built from Debian packages (no registry needed):
+# stagdb-test/postgres:13 (bullseye), :15 (bookworm), :17 (trixie) and :18 (forky), each built only
+# when it is missing or its recipe changed (a label on the image holds the recipe's hash), so a run
+# on a machine that has them up to date builds nothing.
 # See shared/TESTBED.md. Works on a fresh machine, on a machine where the testbed is partly or fully up,
 # and after a restart (daemons gone, pool file still there). Any failure exits non-zero: in CI a
 # missing testbed is a failure, never a skip.
@@ -10,11 +13,13 @@
 #   STAGDB_TEST_POOL      pool name                       (default: stagdbtest)
 #   STAGDB_TESTBED_DIR    pool file, image cache, logs     (default: /var/lib/stagdb-testbed)
 #   STAGDB_TESTBED_POOL_SIZE  size of the sparse pool file (default: 8G)
-#   STAGDB_TESTBED_SERIAL=1   build the two images one after the other instead of in parallel
+#   STAGDB_TESTBED_JOBS       how many image rootfs builds run at once (default: 2; a build is mostly
+#                             dpkg unpacking, and these machines have 2 CPUs)
+#   STAGDB_TESTBED_SERIAL=1   build the images one after the other (same as STAGDB_TESTBED_JOBS=1)
 #   STAGDB_TESTBED_SKIP_VERIFY=1  skip the final end-to-end checks (not for CI)
 #   STAGDB_TESTBED_NO_POOL=1  only the daemons and images: no test pool, no end-to-end checks
 #                             (scripts/demo.sh uses this to get ZFS and Docker running)
-#   STAGDB_TESTBED_IMAGES     PostgreSQL majors to build (default: "15 17"; "0" or "none": none)
+#   STAGDB_TESTBED_IMAGES     PostgreSQL majors to build (default: "13 15 17 18"; "0" or "none": none)
 # A working ZFS (kernel module) or Docker engine that is already there is used as it is: zfs-fuse,
 # docker.io and their dependencies are only installed when they are needed.
 set -euo pipefail
@@ -33,7 +38,7 @@ ZFS_PIDFILE=/run/zfs-fuse.pid
 DOCKER_SOCK=/var/run/docker.sock
 IMAGE_REPO="stagdb-test/postgres"
 # major:suite
-IMAGES=("15:bookworm" "17:trixie")
+IMAGES=("13:bullseye" "15:bookworm" "17:trixie" "18:forky")
 NO_POOL="${STAGDB_TESTBED_NO_POOL:-0}"
 # Bump when the image recipe changes in a way the hash below does not see.
 RECIPE_VERSION=2
@@ -510,8 +515,23 @@ ensure_images() {
     done
     [[ ${#todo[@]} -gt 0 ]] || return 0
 
-    # Build the missing tarballs (in parallel unless STAGDB_TESTBED_SERIAL=1).
-    local pids=() names=() logs=() i
+    # Build the missing tarballs, at most $jobs at a time (one at a time with STAGDB_TESTBED_SERIAL=1).
+    local jobs=${STAGDB_TESTBED_JOBS:-2}
+    [[ ${STAGDB_TESTBED_SERIAL:-0} != 1 ]] || jobs=1
+    [[ $jobs =~ ^[1-9][0-9]*$ ]] || die "STAGDB_TESTBED_JOBS must be a positive number, not '$jobs'"
+    local pids=() names=() logs=() starts=() reaped=0 failed=0
+    # Waits for the oldest build still running (builds take about the same time).
+    reap_build() {
+        local i=$reaped
+        reaped=$((reaped + 1))
+        if wait "${pids[$i]}"; then
+            log "image $IMAGE_REPO:${names[$i]}: rootfs built in $((SECONDS - starts[i])) s"
+        else
+            show_log "${logs[$i]}"
+            log "mmdebstrap for postgresql-${names[$i]} failed"
+            failed=1
+        fi
+    }
     for spec in "${todo[@]}"; do
         major=${spec%%:*} suite=${spec#*:}
         tar="$IMAGE_DIR/postgres-$major-$suite-$(rootfs_hash "$major" "$suite").tar"
@@ -521,31 +541,18 @@ ensure_images() {
         fi
         # Older recipes' tarballs for this major are useless now.
         rm -f "$IMAGE_DIR/postgres-$major-"*.tar
+        while [[ $((${#pids[@]} - reaped)) -ge $jobs ]]; do reap_build; done
+        # One failed build fails the run: start no more (serial mode stops at the first failure).
+        [[ $failed -eq 0 ]] || break
         local blog="$LOG_DIR/mmdebstrap-$major.log"
         log "image $IMAGE_REPO:$major: building rootfs with mmdebstrap ($suite, postgresql-$major; log $blog)"
-        if [[ ${STAGDB_TESTBED_SERIAL:-0} == 1 ]]; then
-            if ! build_tarball "$major" "$suite" "$tar" >"$blog" 2>&1; then
-                show_log "$blog"
-                die "mmdebstrap for postgresql-$major ($suite) failed"
-            fi
-            log "image $IMAGE_REPO:$major: rootfs built"
-        else
-            build_tarball "$major" "$suite" "$tar" >"$blog" 2>&1 &
-            pids+=($!)
-            names+=("$major")
-            logs+=("$blog")
-        fi
+        build_tarball "$major" "$suite" "$tar" >"$blog" 2>&1 &
+        pids+=($!)
+        names+=("$major")
+        logs+=("$blog")
+        starts+=("$SECONDS")
     done
-    local failed=0
-    for i in "${!pids[@]}"; do
-        if wait "${pids[$i]}"; then
-            log "image $IMAGE_REPO:${names[$i]}: rootfs built"
-        else
-            show_log "${logs[$i]}"
-            log "mmdebstrap for postgresql-${names[$i]} failed"
-            failed=1
-        fi
-    done
+    while [[ $reaped -lt ${#pids[@]} ]]; do reap_build; done
     [[ $failed -eq 0 ]] || die "building the PostgreSQL image rootfs failed"
 
     local out old_id

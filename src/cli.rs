@@ -120,8 +120,127 @@ pub enum Command {
     Env(RefArgs),
     /// Run psql connected to a branch
     Psql(PsqlArgs),
+    /// Make a new root branch from a live server or a dump
+    Import(ImportArgs),
+    /// Load a root branch's source again; branches of the old data keep it
+    Refresh(RefreshArgs),
+    /// Dump a branch or snapshot to a file or stdout
+    Export(ExportArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+}
+
+/// How to load data, shared by `import` and `refresh`.
+#[derive(Debug, Clone, Args)]
+pub struct LoadArgs {
+    /// Parallel jobs for dump and restore [default: the number of CPUs]
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Leave out this table's rows (pg_dump pattern; repeatable; live sources)
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude_table_data: Vec<String>,
+
+    /// Only the schema, no rows
+    #[arg(long)]
+    pub schema_only: bool,
+
+    /// SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)
+    #[arg(long, value_name = "FILE.sql")]
+    pub scrub: Vec<PathBuf>,
+
+    /// Import even when the extensions the source uses are missing in the image
+    #[arg(long)]
+    pub skip_missing_extensions: bool,
+
+    /// Try even when the preflight says the data will not fit in the pool
+    #[arg(long)]
+    pub force: bool,
+
+    /// Only run the preflight and say what would be done
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+SOURCE is a live server (postgres:// URL or libpq keyword string; the password comes from the URL,
+PGPASSWORD or ~/.pgpass), a dump (custom, directory, tar, or plain SQL, also .gz/.zst), or - for a
+dump on stdin. Addresses mean what they mean on this host.
+
+Examples:
+  stagdb import postgresql://app@db.internal/app              live server, parallel dump/restore
+  stagdb import 'host=127.0.0.1 port=5433 dbname=shop' shop    keyword string
+  stagdb import nightly.dump app --scrub mask.sql              custom-format dump, scrubbed
+  ssh prod pg_dump -Fc app | stagdb import - app               dump streamed on stdin")]
+pub struct ImportArgs {
+    /// Where the data comes from
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+
+    /// Name of the new root branch [default: the source database's name]
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// PostgreSQL major of the new branch [default: the source's]; a newer one upgrades
+    #[arg(long, value_name = "N")]
+    pub pg_version: Option<u32>,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    /// Root branch to refresh [default: HEAD's root]
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Load from here instead of the recorded source
+    #[arg(long, value_name = "SOURCE")]
+    pub source: Option<String>,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// pg_dump -Fc: compressed, restorable in parallel, selectively
+    Custom,
+    /// Plain SQL for psql
+    Plain,
+    /// pg_dump -Fd: a directory, dumped in parallel
+    Directory,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  stagdb export main -o main.dump                   custom format file
+  stagdb export main@import-20261123-101500 | gzip  a snapshot, streamed
+  stagdb export feature | ssh other stagdb import - feature")]
+pub struct ExportArgs {
+    /// Branch or BRANCH@SNAPSHOT [default: HEAD]
+    #[arg(value_name = "REF")]
+    pub reference: Option<String>,
+
+    /// Write here instead of stdout (required for --format directory)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Dump format
+    #[arg(long, value_enum, default_value = "custom")]
+    pub format: ExportFormat,
+
+    /// Parallel jobs (directory format only) [default: the number of CPUs]
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Database to dump [default: the branch's default database]
+    #[arg(long, value_name = "NAME")]
+    pub db: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -303,6 +422,10 @@ pub struct RefArgs {
     /// Branch [default: HEAD]
     #[arg(value_name = "BRANCH")]
     pub reference: Option<String>,
+
+    /// Database [default: the branch's default database: an imported one's own, else postgres]
+    #[arg(long, value_name = "NAME")]
+    pub db: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -310,6 +433,10 @@ pub struct PsqlArgs {
     /// Branch [default: HEAD]
     #[arg(value_name = "BRANCH")]
     pub reference: Option<String>,
+
+    /// Database [default: the branch's default database]
+    #[arg(long, value_name = "NAME")]
+    pub db: Option<String>,
 
     /// Arguments passed to psql (after --)
     #[arg(last = true, value_name = "ARGS")]

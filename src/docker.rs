@@ -11,8 +11,9 @@ use bollard::models::{
     ContainerCreateBody, HostConfig, Mount, MountType, PortBinding as ApiPortBinding,
 };
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, ListContainersOptionsBuilder,
-    LogsOptionsBuilder, RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
+    AttachContainerOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
+    ListContainersOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
+    StopContainerOptionsBuilder,
 };
 use futures_util::StreamExt;
 
@@ -21,6 +22,10 @@ pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 
 /// bollard's per-request timeout (it bounds the wait for response headers, not streamed bodies).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Request timeout for calls that last as long as a job (attach, wait):
+/// a restore of a large database takes hours, never days.
+const LONG_JOB: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// How long connecting (the version negotiation round trip) may take before the engine counts as unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -70,6 +75,11 @@ pub struct ContainerSpec {
     pub stop_timeout_secs: Option<i64>,
     /// Size of /dev/shm in bytes.
     pub shm_size_bytes: Option<i64>,
+    /// Use the host's network stack: addresses mean what they mean on the
+    /// host (`127.0.0.1:5433` is a server on the host).
+    pub host_network: bool,
+    /// Keep stdin open for [`Docker::run_attached`] to feed.
+    pub stdin: bool,
 }
 
 // Hand-written so that env values (passwords) never end up in debug output or logs.
@@ -92,6 +102,8 @@ impl fmt::Debug for ContainerSpec {
             .field("stop_signal", &self.stop_signal)
             .field("stop_timeout_secs", &self.stop_timeout_secs)
             .field("shm_size_bytes", &self.shm_size_bytes)
+            .field("host_network", &self.host_network)
+            .field("stdin", &self.stdin)
             .finish()
     }
 }
@@ -438,6 +450,104 @@ impl Docker {
         Ok(result)
     }
 
+    /// Starts a created container attached to it: `input` (if any) is fed
+    /// to its stdin and closed at its end, its stdout goes to `output` (or,
+    /// without one, is kept with stderr), and the exit code is returned with
+    /// the end of stderr. Output is streamed, never held whole in memory.
+    pub async fn run_attached(
+        &self,
+        id: &str,
+        input: Option<&mut (dyn tokio::io::AsyncRead + Unpin + Send)>,
+        mut output: Option<&mut (dyn tokio::io::AsyncWrite + Unpin + Send)>,
+    ) -> Result<(i64, String)> {
+        use bollard::container::LogOutput;
+        use tokio::io::AsyncWriteExt;
+        self.log(format_args!("attach container {id}"));
+        let opts = AttachContainerOptionsBuilder::default()
+            .stdin(input.is_some())
+            .stdout(true)
+            .stderr(true)
+            .stream(true)
+            .build();
+        // No request timeout: a dump or restore runs as long as it needs.
+        let api = self.api.clone().with_timeout(LONG_JOB);
+        let bollard::container::AttachContainerResults {
+            output: mut out,
+            input: mut cin,
+        } = api
+            .attach_container(id, Some(opts))
+            .await
+            .map_err(|e| self.err(format!("attaching to container '{id}'"), e))?;
+        self.start(id).await?;
+        let feed = async {
+            if let Some(r) = input {
+                tokio::io::copy(r, &mut cin).await?;
+                cin.shutdown().await?;
+            }
+            std::io::Result::Ok(())
+        };
+        let drain = async {
+            let mut tail = Tail::default();
+            while let Some(item) = out.next().await {
+                match item.map_err(|e| self.err(format!("reading from container '{id}'"), e))? {
+                    LogOutput::StdOut { message } => match output.as_mut() {
+                        Some(w) => w.write_all(&message).await.map_err(|e| {
+                            anyhow::Error::new(e).context("writing the container's output")
+                        })?,
+                        None => tail.push(&message),
+                    },
+                    LogOutput::StdErr { message } | LogOutput::Console { message } => {
+                        tail.push(&message)
+                    }
+                    LogOutput::StdIn { .. } => {}
+                }
+            }
+            if let Some(w) = output.as_mut() {
+                w.flush()
+                    .await
+                    .map_err(|e| anyhow::Error::new(e).context("writing the container's output"))?;
+            }
+            Result::<Tail>::Ok(tail)
+        };
+        tokio::pin!(feed, drain);
+        // The output ends when the container exits; feeding stops then too
+        // (a job that failed early must not wait for the rest of stdin).
+        let mut fed = false;
+        let mut feed_err = None;
+        let tail = loop {
+            tokio::select! {
+                r = &mut feed, if !fed => {
+                    fed = true;
+                    if let Err(e) = r {
+                        feed_err = Some(e);
+                    }
+                }
+                r = &mut drain => break r?,
+            }
+        };
+        let code = self.wait_exit(id).await?;
+        if code == 0
+            && let Some(e) = feed_err
+        {
+            return Err(anyhow::Error::new(e).context(format!("feeding container '{id}'")));
+        }
+        Ok((code, tail.text()))
+    }
+
+    /// Waits for a started container to exit and returns its exit code.
+    async fn wait_exit(&self, id: &str) -> Result<i64> {
+        let api = self.api.clone().with_timeout(LONG_JOB);
+        let mut waiting = api.wait_container(id, None);
+        match waiting.next().await {
+            Some(Ok(resp)) => Ok(resp.status_code),
+            Some(Err(ApiError::DockerContainerWaitError { code, .. })) => Ok(code),
+            Some(Err(e)) => Err(self.err(format!("waiting for container '{id}'"), e)),
+            None => Err(anyhow::anyhow!(
+                "docker: waiting for container '{id}' failed: the engine closed the stream without an exit status"
+            )),
+        }
+    }
+
     async fn start_and_wait(&self, id: &str, timeout: Duration) -> Result<i64> {
         self.start(id).await?;
         self.log(format_args!("wait container {id}"));
@@ -484,6 +594,26 @@ impl Docker {
 
     fn err(&self, what: impl fmt::Display, e: ApiError) -> anyhow::Error {
         api_error(&self.host, what, e)
+    }
+}
+
+/// The last 64 KiB of a job's stderr: enough to say why it failed, never
+/// unbounded (a restore can print a warning per object).
+#[derive(Default)]
+struct Tail(std::collections::VecDeque<u8>);
+
+impl Tail {
+    const MAX: usize = 64 << 10;
+
+    fn push(&mut self, b: &[u8]) {
+        self.0.extend(b);
+        let extra = self.0.len().saturating_sub(Self::MAX);
+        self.0.drain(..extra);
+    }
+
+    fn text(&self) -> String {
+        let (a, b) = self.0.as_slices();
+        String::from_utf8_lossy(&[a, b].concat()).into_owned()
     }
 }
 
@@ -584,6 +714,9 @@ fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
         exposed_ports: (!exposed.is_empty()).then_some(exposed),
         stop_signal: spec.stop_signal.clone(),
         stop_timeout: spec.stop_timeout_secs,
+        open_stdin: spec.stdin.then_some(true),
+        stdin_once: spec.stdin.then_some(true),
+        attach_stdin: spec.stdin.then_some(true),
         host_config: Some(HostConfig {
             mounts: (!spec.binds.is_empty()).then(|| {
                 spec.binds
@@ -599,6 +732,7 @@ fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
             }),
             port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
             shm_size: spec.shm_size_bytes,
+            network_mode: spec.host_network.then(|| "host".to_string()),
             ..Default::default()
         }),
         ..Default::default()

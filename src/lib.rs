@@ -18,6 +18,7 @@ pub(crate) mod ports;
 pub(crate) mod props;
 pub(crate) mod secret;
 pub(crate) mod settings;
+pub(crate) mod source;
 pub(crate) mod store;
 pub(crate) mod ui;
 pub(crate) mod zfs;
@@ -77,7 +78,7 @@ pub fn run() -> ExitCode {
             return err.exit_code();
         }
     };
-    rt.block_on(async {
+    let code = rt.block_on(async {
         let started = std::time::Instant::now();
         let res = run_interruptible(&ctx, cli.command).await;
         ctx.print_timings(started.elapsed());
@@ -91,7 +92,11 @@ pub fn run() -> ExitCode {
                 e.exit_code()
             }
         }
-    })
+    });
+    // A thread blocked reading stdin (an import whose restore failed) must
+    // not keep the process alive; zfs calls were awaited by then.
+    rt.shutdown_background();
+    code
 }
 
 /// Runs the command until it ends or SIGINT/SIGTERM arrives. Before its

@@ -53,8 +53,25 @@ fi
 # A clone of a running branch carries its parent's lock file.
 rm -f "$D/postmaster.pid"
 exec setpriv --reuid="$u" --regid="$g" --init-groups \
-  postgres -D "$D" -c listen_addresses='*' -c port=5432
+  postgres -D "$D" -c listen_addresses='*' -c port=5432 "$@"
 "#;
+
+/// Server settings for bulk loading into a new branch (import): nothing
+/// survives a crash of the host anyway (the import is redone), so no
+/// fsync, no full pages or archive-grade WAL, no autovacuum racing the
+/// load. Never used for a branch that holds finished data.
+pub const IMPORT_SETTINGS: &[(&str, &str)] = &[
+    ("fsync", "off"),
+    ("synchronous_commit", "off"),
+    ("full_page_writes", "off"),
+    ("wal_level", "minimal"),
+    ("max_wal_senders", "0"),
+    ("archive_mode", "off"),
+    ("autovacuum", "off"),
+    ("max_wal_size", "8GB"),
+    ("checkpoint_timeout", "30min"),
+    ("maintenance_work_mem", "512MB"),
+];
 
 /// What a branch's container looks like; built fresh on every start.
 pub struct BranchContainer<'a> {
@@ -67,6 +84,8 @@ pub struct BranchContainer<'a> {
     pub port: u16,
     /// The store's head port, when this branch is HEAD.
     pub head_port: Option<u16>,
+    /// Extra server settings (`-c NAME=VALUE`), e.g. [`IMPORT_SETTINGS`].
+    pub settings: &'a [(&'a str, &'a str)],
 }
 
 impl BranchContainer<'_> {
@@ -105,7 +124,15 @@ impl BranchContainer<'_> {
             image: self.image.clone(),
             labels,
             env: vec![format!("PGDATA={PGDATA}")],
-            cmd: vec!["sh".into(), "-c".into(), START_SCRIPT.into()],
+            cmd: ["sh", "-c", START_SCRIPT, "stagdb-start"]
+                .into_iter()
+                .map(String::from)
+                .chain(
+                    self.settings
+                        .iter()
+                        .flat_map(|(k, v)| ["-c".to_string(), format!("{k}={v}")]),
+                )
+                .collect(),
             user: Some("root".into()),
             binds: vec![Bind {
                 host: self.mountpoint.display().to_string(),
@@ -118,6 +145,8 @@ impl BranchContainer<'_> {
             stop_signal: Some("SIGINT".into()),
             stop_timeout_secs: Some(60),
             shm_size_bytes: Some(256 << 20),
+            host_network: false,
+            stdin: false,
         }
     }
 }
@@ -251,6 +280,41 @@ fn log_block(logs: &str) -> String {
     }
 }
 
+/// Runs SQL on a branch's database and returns the first column of every
+/// row (simple query protocol: several statements may be given).
+pub async fn query_column(
+    host: IpAddr,
+    port: u16,
+    password: &str,
+    db: &str,
+    sql: &str,
+) -> Result<Vec<Option<String>>> {
+    let (client, conn) = pg_config(host, port, password, Duration::from_secs(10))
+        .dbname(db)
+        .connect(tokio_postgres::NoTls)
+        .await
+        .with_context(|| format!("connecting to database {db:?} on port {port}"))?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    let msgs = client
+        .simple_query(sql)
+        .await
+        .with_context(|| format!("running {sql:?}"))?;
+    Ok(msgs
+        .iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => Some(r.get(0).map(str::to_string)),
+            _ => None,
+        })
+        .collect())
+}
+
+/// `"name"`: an SQL identifier, quoted.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 /// Asks a running branch to flush dirty pages so a snapshot of it recovers fast.
 pub async fn checkpoint(host: IpAddr, port: u16, password: &str) -> Result<()> {
     let client = connect(host, port, password, Duration::from_secs(5))
@@ -292,7 +356,12 @@ pub fn percent_encode(s: &str) -> String {
     out
 }
 
-fn connection_url(host: impl std::fmt::Display, port: u16, password: Option<&str>) -> String {
+fn connection_url(
+    host: impl std::fmt::Display,
+    port: u16,
+    password: Option<&str>,
+    db: &str,
+) -> String {
     let password = password
         .map(|p| format!(":{}", percent_encode(p)))
         .unwrap_or_default();
@@ -300,21 +369,21 @@ fn connection_url(host: impl std::fmt::Display, port: u16, password: Option<&str
         "postgresql://{}{password}@{}:{port}/{}",
         percent_encode(USER),
         host_for_url(&host.to_string()),
-        percent_encode(DATABASE)
+        percent_encode(db)
     )
 }
 
 /// `postgresql://postgres@HOST:PORT/postgres`: what commands other than
 /// `url`, `env` and `psql` print, so passwords stay out of logs.
-pub fn public_url(host: impl std::fmt::Display, port: u16) -> String {
-    connection_url(host, port, None)
+pub fn public_url(host: impl std::fmt::Display, port: u16, db: &str) -> String {
+    connection_url(host, port, None, db)
 }
 
 /// `postgresql://postgres:PASSWORD@HOST:PORT/postgres`, with the user and
 /// password percent-encoded (stagdb's own passwords are alphanumeric, but a
 /// password set by hand on the dataset need not be).
-pub fn url(host: impl std::fmt::Display, port: u16, password: &str) -> String {
-    connection_url(host, port, Some(password))
+pub fn url(host: impl std::fmt::Display, port: u16, password: &str, db: &str) -> String {
+    connection_url(host, port, Some(password), db)
 }
 
 #[cfg(test)]
@@ -326,33 +395,36 @@ mod tests {
         let v4: IpAddr = "127.0.0.1".parse().unwrap();
         let v6: IpAddr = "::1".parse().unwrap();
         assert_eq!(
-            url(v4, 5, "pw"),
+            url(v4, 5, "pw", DATABASE),
             "postgresql://postgres:pw@127.0.0.1:5/postgres"
         );
         assert_eq!(
-            url(v6, 5, "pw"),
+            url(v6, 5, "pw", DATABASE),
             "postgresql://postgres:pw@[::1]:5/postgres"
         );
         assert_eq!(
-            public_url(v4, 5),
+            public_url(v4, 5, DATABASE),
             "postgresql://postgres@127.0.0.1:5/postgres"
         );
-        assert_eq!(public_url(v6, 5), "postgresql://postgres@[::1]:5/postgres");
+        assert_eq!(
+            public_url(v6, 5, DATABASE),
+            "postgresql://postgres@[::1]:5/postgres"
+        );
         // Hosts given as text: bracketed once, zones encoded (RFC 6874).
         assert_eq!(
-            public_url("::1", 5),
+            public_url("::1", 5, DATABASE),
             "postgresql://postgres@[::1]:5/postgres"
         );
         assert_eq!(
-            public_url("[::1]", 5),
+            public_url("[::1]", 5, DATABASE),
             "postgresql://postgres@[::1]:5/postgres"
         );
         assert_eq!(
-            public_url("fe80::1%eth0", 5),
+            public_url("fe80::1%eth0", 5, DATABASE),
             "postgresql://postgres@[fe80::1%25eth0]:5/postgres"
         );
         assert_eq!(
-            public_url("db.example.com", 5),
+            public_url("db.example.com", 5, DATABASE),
             "postgresql://postgres@db.example.com:5/postgres"
         );
     }
@@ -405,7 +477,7 @@ mod tests {
             "@:/?#[]!$&'()*+,;=%",
         ] {
             for host in [v4, v6] {
-                let u = url(host, 6000, pw);
+                let u = url(host, 6000, pw, DATABASE);
                 let rest = u.strip_prefix("postgresql://").unwrap();
                 let (userinfo, after) = rest.rsplit_once('@').unwrap();
                 assert!(!userinfo.contains(['@', '/', '?', '#', '[', ']']), "{u}");
@@ -437,6 +509,7 @@ mod tests {
             listen: "127.0.0.1".parse().unwrap(),
             port: 6000,
             head_port: None,
+            settings: &[],
         };
         let s = c.spec();
         assert_eq!(s.ports.len(), 1);

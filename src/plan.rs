@@ -374,6 +374,16 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
         let canonical = format!("{}/{}", store.dataset, names::dataset_component(branch));
         match t.intent {
             Some(i) if i.owner.alive() => {}
+            // Scratch space of an import (`NAME:import`): only ever temporary.
+            Some(i) if i.op == Op::Creating => out.push(
+                Problem::new(
+                    "interrupted-import",
+                    format!("{} was left by an interrupted import of '{branch}'", t.dataset),
+                )
+                .fix(Fix::DestroyTemp {
+                    dataset: t.dataset.clone(),
+                }),
+            ),
             Some(i) if i.op == Op::Resetting => {
                 if store.branch(branch).is_some() {
                     out.push(
@@ -659,6 +669,33 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
     };
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     for c in containers {
+        if let Some(kind) = c.labels.get(crate::ops::job::LABEL_JOB) {
+            // A job (import, export) whose stagdb process is gone.
+            let alive = c
+                .labels
+                .get(pg::LABEL_CREATOR)
+                .and_then(|v| v.split_once(':'))
+                .and_then(|(p, s)| {
+                    Some(crate::intent::Owner {
+                        pid: p.parse().ok()?,
+                        start: s.parse().ok()?,
+                    })
+                })
+                .is_some_and(|o| o.alive());
+            if !alive {
+                out.push(
+                    Problem::new(
+                        "orphan-job",
+                        format!("container {} is left from an interrupted {kind}", c.name),
+                    )
+                    .fix(Fix::RemoveContainer {
+                        id: c.id.clone(),
+                        name: c.name.clone(),
+                    }),
+                );
+            }
+            continue;
+        }
         let Some(branch) = c.labels.get(pg::LABEL_BRANCH) else {
             continue;
         };
@@ -869,9 +906,8 @@ pub fn gc_plan(store: &Store, now: i64) -> GcPlan<'_> {
     }
     for t in &store.temps {
         if let (Some(i), Some(b)) = (t.intent, &t.branch)
-            && i.op == Op::Resetting
             && !i.owner.alive()
-            && store.branch(b).is_some()
+            && (i.op == Op::Creating || (i.op == Op::Resetting && store.branch(b).is_some()))
         {
             plan.temporaries.push(&t.dataset);
         }

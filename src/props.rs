@@ -38,5 +38,17 @@ pub const EXPIRES: &str = "stagdb:expires";
 /// `1`: `gc` and `rm` leave the branch alone.
 pub const PROTECTED: &str = "stagdb:protected";
 
+/// On a branch: the database `url`, `env`, `psql` and `export` use by
+/// default (an imported database keeps its name). Copied to branches of it.
+pub const DATABASE: &str = "stagdb:database";
+/// On an imported root branch: where it was imported from and how (JSON,
+/// never a password), for `refresh`.
+pub const SOURCE: &str = "stagdb:source";
+/// On the dataset of an old generation of a refreshed root: the root's name.
+pub const RETIRED: &str = "stagdb:retired";
+
+/// `import` on the snapshot an import or refresh ends with.
+pub const KIND_IMPORT: &str = "import";
+
 pub const STORE_SCHEMA: &str = "1";
 pub const KIND_BRANCH_POINT: &str = "branch-point";

@@ -85,6 +85,10 @@ pub struct Branch {
     /// Unix seconds after which `gc` may remove it.
     pub expires: Option<i64>,
     pub protected: bool,
+    /// The database `url`, `env`, `psql` and `export` use (`postgres` when unset).
+    pub database: Option<String>,
+    /// An imported root's source (JSON, see `commands/import.rs`).
+    pub source: Option<String>,
     /// Properties of this branch whose values are damaged (see `Store::corrupt`).
     pub damaged: BTreeSet<String>,
 }
@@ -107,6 +111,11 @@ impl std::fmt::Debug for Branch {
 }
 
 impl Branch {
+    /// The database clients connect to by default.
+    pub fn db(&self) -> &str {
+        self.database.as_deref().unwrap_or(crate::pg::DATABASE)
+    }
+
     pub fn snapshot(&self, name: &str) -> Option<&Snapshot> {
         self.snapshots.iter().find(|s| s.name == name)
     }
@@ -429,6 +438,8 @@ impl Store {
                         true
                     }
                 },
+                database: ck.text(e, props::DATABASE).map(unescape_value),
+                source: ck.text(e, props::SOURCE).map(unescape_value),
                 damaged: BTreeSet::new(),
             };
             branches.insert(name.to_string(), branch);

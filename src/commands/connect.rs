@@ -10,21 +10,35 @@ use crate::pg;
 use crate::store::{Branch, Store};
 
 /// PG* variables for a branch, in the order they are printed.
-fn vars(store: &Store, b: &Branch) -> CmdResult<Vec<(&'static str, String)>> {
+fn vars(store: &Store, b: &Branch, db: Option<&str>) -> CmdResult<Vec<(&'static str, String)>> {
+    let db = db.unwrap_or(b.db());
     Ok(vec![
-        ("DATABASE_URL", ops::url(store, b)?),
+        (
+            "DATABASE_URL",
+            pg::url(
+                store.settings.connect_host(),
+                ops::port(b)?,
+                ops::password(b)?,
+                db,
+            ),
+        ),
         ("PGHOST", store.settings.connect_host().to_string()),
         ("PGPORT", ops::port(b)?.to_string()),
         ("PGUSER", pg::USER.to_string()),
         ("PGPASSWORD", ops::password(b)?.to_string()),
-        ("PGDATABASE", pg::DATABASE.to_string()),
+        ("PGDATABASE", db.to_string()),
     ])
 }
 
 pub async fn url(ctx: &Ctx, args: RefArgs) -> CmdResult {
     let store = ops::open_store_for(ctx, args.reference.as_deref(), false).await?;
     let b = ops::branch_or_head(&store, args.reference.as_deref())?;
-    let url = ops::url(&store, b)?;
+    let url = pg::url(
+        store.settings.connect_host(),
+        ops::port(b)?,
+        ops::password(b)?,
+        args.db.as_deref().unwrap_or(b.db()),
+    );
     if ctx.settings.json {
         let mut m = BTreeMap::new();
         m.insert("branch", b.name.clone());
@@ -39,7 +53,7 @@ pub async fn url(ctx: &Ctx, args: RefArgs) -> CmdResult {
 pub async fn env(ctx: &Ctx, args: RefArgs) -> CmdResult {
     let store = ops::open_store_for(ctx, args.reference.as_deref(), false).await?;
     let b = ops::branch_or_head(&store, args.reference.as_deref())?;
-    let vars = vars(&store, b)?;
+    let vars = vars(&store, b, args.db.as_deref())?;
     if ctx.settings.json {
         let m: BTreeMap<&str, &String> = vars.iter().map(|(k, v)| (*k, v)).collect();
         return ctx.printer.json(&m);
@@ -88,7 +102,7 @@ pub async fn psql(ctx: &Ctx, args: PsqlArgs) -> CmdResult {
         return Err(user_error(format!("branch '{}' is not running", b.name))
             .hint(format!("start it with `stagdb start {}`", b.name)));
     }
-    let vars = vars(&store, b)?;
+    let vars = vars(&store, b, args.db.as_deref())?;
     let mut cmd = if which("psql") {
         let mut c = std::process::Command::new("psql");
         // The password goes through the environment, never the arguments.
@@ -108,7 +122,13 @@ pub async fn psql(ctx: &Ctx, args: PsqlArgs) -> CmdResult {
             c.arg("-t");
         }
         c.arg(ops::container_name(&store, &b.name))
-            .args(["psql", "-U", pg::USER, "-d", pg::DATABASE])
+            .args([
+                "psql",
+                "-U",
+                pg::USER,
+                "-d",
+                args.db.as_deref().unwrap_or(b.db()),
+            ])
             .args(&args.args);
         c
     } else {

@@ -239,7 +239,7 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
         args.head_port,
         took.as_secs_f64()
     ));
-    let url = pg::public_url(store.settings.connect_host(), port);
+    let url = pg::public_url(store.settings.connect_host(), port, pg::DATABASE);
     if ctx.settings.json {
         ctx.printer.json(&Output {
             store: dataset,

@@ -5,11 +5,14 @@ mod checkout;
 mod completions;
 mod connect;
 mod doctor;
+mod export;
 mod gc;
+mod import;
 mod init;
 mod lifecycle;
 mod log;
 mod protect;
+mod refresh;
 mod reset;
 mod rm;
 mod snapshot;
@@ -39,6 +42,9 @@ pub async fn run(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Url(args) => connect::url(ctx, args).await,
         Command::Env(args) => connect::env(ctx, args).await,
         Command::Psql(args) => connect::psql(ctx, args).await,
+        Command::Import(args) => import::run(ctx, args).await,
+        Command::Refresh(args) => refresh::run(ctx, args).await,
+        Command::Export(args) => export::run(ctx, args).await,
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -169,6 +169,53 @@ pub async fn snapshot_branch(
     )))
 }
 
+/// Picks a free port for a new branch and adds it to the port index
+/// (recorded for rollback first). The caller holds the store lock and
+/// passes the taken ports it read (`indexed`: from the index, which may
+/// hold ports of branches that are gone).
+pub async fn take_port(
+    ctx: &Ctx,
+    store: &Store,
+    mut taken: std::collections::BTreeSet<u16>,
+    indexed: bool,
+) -> CmdResult<u16> {
+    let listen: IpAddr = store.settings.listen;
+    let range = store.settings.ports;
+    let head_port = store.settings.head_port;
+    let choose = |taken: &std::collections::BTreeSet<u16>| {
+        ports::choose_port(range, taken, |p| {
+            p != head_port && ports::port_is_free(listen, p)
+        })
+    };
+    let port = match choose(&taken) {
+        Some(p) => p,
+        // The index may hold ports of branches that are gone (a command
+        // killed before it pruned them): count again before giving up.
+        None if indexed => {
+            taken = ctx
+                .timed(
+                    "list ports",
+                    super::index::from_branches(ctx, &store.dataset),
+                )
+                .await?;
+            choose(&taken).ok_or_else(|| no_free_port(range))?
+        }
+        None => return Err(no_free_port(range)),
+    };
+    taken.insert(port);
+    // Recorded first: the index never misses a port a branch holds.
+    ctx.created(Undo::ReleasePort {
+        store: store.dataset.clone(),
+        port,
+    });
+    ctx.timed(
+        "index port",
+        super::index::write(ctx, &store.dataset, &taken),
+    )
+    .await?;
+    Ok(port)
+}
+
 /// What `branch` created.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Created {
@@ -337,40 +384,7 @@ pub async fn create_branch(
                 }
             }
         }
-        let listen: IpAddr = store.settings.listen;
-        let range = store.settings.ports;
-        let head_port = store.settings.head_port;
-        let choose = |taken: &std::collections::BTreeSet<u16>| {
-            ports::choose_port(range, taken, |p| {
-                p != head_port && ports::port_is_free(listen, p)
-            })
-        };
-        let port = match choose(&taken) {
-            Some(p) => p,
-            // The index may hold ports of branches that are gone (a command
-            // killed before it pruned them): count again before giving up.
-            None if indexed => {
-                taken = ctx
-                    .timed(
-                        "list ports",
-                        super::index::from_branches(ctx, &store.dataset),
-                    )
-                    .await?;
-                choose(&taken).ok_or_else(|| no_free_port(range))?
-            }
-            None => return Err(no_free_port(range)),
-        };
-        taken.insert(port);
-        // Recorded first: the index never misses a port a branch holds.
-        ctx.created(Undo::ReleasePort {
-            store: store.dataset.clone(),
-            port,
-        });
-        ctx.timed(
-            "index port",
-            super::index::write(ctx, &store.dataset, &taken),
-        )
-        .await?;
+        let port = take_port(ctx, store, taken, indexed).await?;
         let mut bprops: Vec<(&str, String)> = vec![
             (props::BRANCH, name.to_string()),
             (props::PORT, port.to_string()),
@@ -387,6 +401,10 @@ pub async fn create_branch(
         }
         if let Some(v) = parent.pg_version {
             bprops.push((props::PG_VERSION, v.to_string()));
+        }
+        if let Some(db) = &parent.database {
+            // The data came with its databases: point at the same one.
+            bprops.push((props::DATABASE, crate::zfs::parse::escape_value(db)));
         }
         // Recorded first: an interrupt may land while zfs is still cloning.
         ctx.created(Undo::OwnedDataset(dataset.clone()));
@@ -429,6 +447,8 @@ pub async fn create_branch(
             intent: None,
             expires: opts.expires,
             protected: false,
+            database: parent.database.clone(),
+            source: None,
             damaged: Default::default(),
         },
         None => {
@@ -468,6 +488,6 @@ pub async fn create_branch(
         parent: parent_ref,
         started: !no_start,
         ready_ms,
-        url: pg::public_url(store.settings.connect_host(), port),
+        url: pg::public_url(store.settings.connect_host(), port, branch.db()),
     })
 }

@@ -4,6 +4,8 @@
 
 mod create;
 pub mod index;
+pub mod job;
+pub mod load;
 mod resolve;
 mod run;
 pub mod undo;

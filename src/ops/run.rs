@@ -76,14 +76,6 @@ pub fn port(branch: &Branch) -> CmdResult<u16> {
     branch.port.ok_or_else(|| bad_property(branch, props::PORT))
 }
 
-pub fn url(store: &Store, branch: &Branch) -> CmdResult<String> {
-    Ok(pg::url(
-        store.settings.connect_host(),
-        port(branch)?,
-        password(branch)?,
-    ))
-}
-
 /// The major version the branch's data directory was made with.
 fn major_of(branch: &Branch) -> CmdResult<u32> {
     let mp = branch.mountpoint.as_deref().ok_or_else(|| {
@@ -127,6 +119,17 @@ pub async fn start_branch(
     store: &Store,
     branch: &Branch,
     head: bool,
+) -> CmdResult<Duration> {
+    start_branch_with(ctx, store, branch, head, &[]).await
+}
+
+/// [`start_branch`] with extra server settings (import's bulk-load ones).
+pub async fn start_branch_with(
+    ctx: &Ctx,
+    store: &Store,
+    branch: &Branch,
+    head: bool,
+    settings: &[(&str, &str)],
 ) -> CmdResult<Duration> {
     if !branch.mounted {
         // Never bind-mount an empty mountpoint directory into PostgreSQL.
@@ -173,6 +176,7 @@ pub async fn start_branch(
         listen: store.settings.listen,
         port,
         head_port: head.then_some(store.settings.head_port),
+        settings,
     }
     .spec();
     let docker = ctx.docker().await?;

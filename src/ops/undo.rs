@@ -26,6 +26,8 @@ pub enum Undo {
     /// A snapshot this process was about to take with its own intent
     /// marker: destroyed only if it exists and the marker names this process.
     OwnedSnapshot(String),
+    /// This process's job containers of a store (by label).
+    MyJobs { store: String },
     /// A snapshot `dataset@name`.
     Snapshot(String),
     /// A container, by id.
@@ -79,6 +81,7 @@ async fn undo(ctx: &Ctx, step: &Undo) -> anyhow::Result<()> {
             _ => Ok(()),
         },
         Undo::MyContainers { store, branch } => remove_containers(ctx, store, branch, true).await,
+        Undo::MyJobs { store } => super::job::remove_my_jobs(ctx, store).await,
         Undo::Container(id) => {
             ctx.docker()
                 .await

@@ -43,6 +43,9 @@ pub const TREE_PROPS: &[&str] = &[
     crate::props::EXPIRES,
     crate::props::PROTECTED,
     crate::props::TAKEN,
+    crate::props::DATABASE,
+    crate::props::SOURCE,
+    crate::props::RETIRED,
     "type",
 ];
 

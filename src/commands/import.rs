@@ -1,0 +1,635 @@
+//! `stagdb import SOURCE [NAME]`: a new root branch holding a live
+//! server's database or a dump, ready to branch from.
+
+use std::path::PathBuf;
+
+use crate::cli::{ImportArgs, LoadArgs};
+use crate::ctx::Ctx;
+use crate::error::{CmdResult, CommandError, ErrorKind, usage_error, user_error};
+use crate::intent::{Intent, Op};
+use crate::names;
+use crate::ops::{self, Undo, job, load};
+use crate::pg;
+use crate::props;
+use crate::secret;
+use crate::source::{self, DumpFormat, Live, Source};
+use crate::store::Store;
+use crate::ui;
+
+/// What import recorded about its source (`stagdb:source`), for refresh.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Recorded {
+    /// A URL without password, or an absolute dump path.
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jobs: Option<usize>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_table_data: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub schema_only: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scrub: Vec<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pg_version: Option<u32>,
+}
+
+/// What the preflight found: all `--dry-run` prints.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct Preflight {
+    pub name: String,
+    pub source: String,
+    /// `server`, or the dump's format.
+    pub kind: String,
+    pub method: String,
+    pub source_pg_version: Option<u32>,
+    pub pg_version: u32,
+    pub image: String,
+    pub database: String,
+    /// Bytes: the source database's size (live) or the dump's.
+    pub source_bytes: Option<u64>,
+    /// Bytes the pool needs at least.
+    pub needed_bytes: Option<u64>,
+    pub pool_available_bytes: Option<u64>,
+    pub jobs: usize,
+    pub dataset: String,
+    pub extensions: Vec<String>,
+    pub scrub: Vec<PathBuf>,
+}
+
+#[derive(serde::Serialize)]
+struct Output<'a> {
+    name: &'a str,
+    dataset: &'a str,
+    snapshot: String,
+    database: &'a str,
+    pg_version: u32,
+    port: u16,
+    url: String,
+    source: &'a str,
+    method: &'a str,
+    #[serde(flatten)]
+    timings: &'a load::Loaded,
+}
+
+pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
+    let store = ops::open_store(ctx).await?;
+    let prepared = prepare(
+        ctx,
+        &store,
+        &args.source,
+        args.name.as_deref(),
+        args.pg_version,
+        &args.load,
+    )
+    .await?;
+    let (pf, input, extensions) = prepared;
+    if args.load.dry_run {
+        return print_plan(ctx, &pf);
+    }
+    let name = pf.name.clone();
+    if store.branch(&name).is_some() {
+        return Err(user_error(format!("branch '{name}' already exists"))
+            .hint(format!("import under another name (`stagdb import SOURCE NAME`), or refresh it with `stagdb refresh {name}`")));
+    }
+    let password = secret::generate_password()?;
+    let recorded = record(&args.source, &pf, &args.load, args.pg_version)?;
+
+    // The dataset and its port, under the store lock; the long load runs
+    // without it (the creating marker keeps others off the new branch).
+    let port = {
+        let _lock = ctx.lock(&store.dataset).await?;
+        if ctx.zfs.exists(&pf.dataset).await? {
+            return Err(user_error(format!(
+                "dataset {} already exists; refusing to touch it",
+                pf.dataset
+            ))
+            .hint("`stagdb doctor` says what it is"));
+        }
+        let (taken, indexed) = match ops::index::read(ctx, &store.dataset).await? {
+            Some(t) => (t, true),
+            None => (ops::index::from_branches(ctx, &store.dataset).await?, false),
+        };
+        let port = ops::take_port(ctx, &store, taken, indexed).await?;
+        let mut bprops: Vec<(&str, String)> = vec![
+            (props::BRANCH, name.clone()),
+            (props::PORT, port.to_string()),
+            (props::PASSWORD, password.clone()),
+            (props::PG_VERSION, pf.pg_version.to_string()),
+            (props::CREATED, ui::now().to_string()),
+            (props::STATE, Intent::new(Op::Creating, false).to_string()),
+            (
+                props::DATABASE,
+                crate::zfs::parse::escape_value(&pf.database),
+            ),
+        ];
+        if let Some(r) = &recorded {
+            bprops.push((props::SOURCE, crate::zfs::parse::escape_value(r)));
+        }
+        ctx.created(Undo::OwnedDataset(pf.dataset.clone()));
+        ctx.created(Undo::BranchContainers {
+            store: store.dataset.clone(),
+            branch: name.clone(),
+        });
+        ctx.zfs.create(&pf.dataset, &bprops).await?;
+        port
+    };
+    let branch = ops::reload_branch(ctx, &store, &name).await?;
+    let mountpoint = branch
+        .mountpoint
+        .clone()
+        .filter(|_| branch.mounted || branch.mountpoint.is_some())
+        .ok_or_else(|| user_error(format!("{} has no mountpoint", pf.dataset)))?;
+    pg::write_pwfile(&mountpoint, &password)?;
+
+    let loaded = load::load(
+        ctx,
+        load::Load {
+            store: &store,
+            name: &name,
+            mountpoint: mountpoint.clone(),
+            major: pf.pg_version,
+            password: &password,
+            database: &pf.database,
+            input,
+            jobs: pf.jobs,
+            exclude_table_data: &args.load.exclude_table_data,
+            schema_only: args.load.schema_only,
+            scrub: &pf.scrub,
+            extensions: &extensions,
+            skip_missing_extensions: args.load.skip_missing_extensions,
+        },
+    )
+    .await?;
+
+    // The branch's own server, with normal settings; then the snapshot.
+    let branch = ops::reload_branch(ctx, &store, &name).await?;
+    ops::start_branch(ctx, &store, &branch, ops::is_head(&store, &branch)).await?;
+    let message = format!("import of {} ({})", pf.source, pf.method);
+    let snap = ops::snapshot_branch(
+        ctx,
+        &store,
+        &branch,
+        true,
+        ops::SnapshotMeta {
+            name: Some(&format!(
+                "import-{}",
+                jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S")
+            )),
+            message: Some(&message),
+            kind: Some(props::KIND_IMPORT),
+            author: &ops::author(),
+            intent: None,
+        },
+    )
+    .await?;
+    ops::clear_intent(ctx, &pf.dataset).await?;
+    ctx.commit();
+    ctx.keep();
+    ctx.printer.status(format!(
+        "imported {} into branch '{name}' (PostgreSQL {}, database {}) in {:.1}s; snapshot {name}@{snap}",
+        pf.source,
+        pf.pg_version,
+        pf.database,
+        loaded.total_ms as f64 / 1000.0
+    ));
+    let url = pg::public_url(store.settings.connect_host(), port, &pf.database);
+    if ctx.settings.json {
+        ctx.printer.json(&Output {
+            name: &name,
+            dataset: &pf.dataset,
+            snapshot: format!("{name}@{snap}"),
+            database: &pf.database,
+            pg_version: pf.pg_version,
+            port,
+            url,
+            source: &pf.source,
+            method: &pf.method,
+            timings: &loaded,
+        })
+    } else {
+        ctx.printer.line(url)?;
+        Ok(())
+    }
+}
+
+/// The `stagdb:source` value: what refresh needs to do it again.
+fn record(
+    source: &str,
+    pf: &Preflight,
+    a: &LoadArgs,
+    pg_version: Option<u32>,
+) -> CmdResult<Option<String>> {
+    if source == "-" {
+        return Ok(None);
+    }
+    let r = Recorded {
+        source: pf.source.clone(),
+        jobs: a.jobs,
+        exclude_table_data: a.exclude_table_data.clone(),
+        schema_only: a.schema_only,
+        scrub: pf.scrub.clone(),
+        pg_version,
+    };
+    serde_json::to_string(&r)
+        .map(Some)
+        .map_err(|e| crate::error::internal_error(format!("recording the source: {e}")))
+}
+
+fn print_plan(ctx: &Ctx, pf: &Preflight) -> CmdResult {
+    if ctx.settings.json {
+        return ctx.printer.json(pf);
+    }
+    let bytes = |b: Option<u64>| b.map(ui::human_bytes).unwrap_or_else(|| "unknown".into());
+    ctx.printer.line(format!(
+        "would import {} ({}) into new branch '{}'",
+        pf.source, pf.kind, pf.name
+    ))?;
+    ctx.printer.line(format!(
+        "  PostgreSQL {} (source: {}), image {}",
+        pf.pg_version,
+        pf.source_pg_version
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "unknown".into()),
+        pf.image
+    ))?;
+    ctx.printer.line(format!(
+        "  database {}, via {} ({} jobs)",
+        pf.database, pf.method, pf.jobs
+    ))?;
+    ctx.printer.line(format!(
+        "  size {}, needs at least {} in the pool, {} free",
+        bytes(pf.source_bytes),
+        bytes(pf.needed_bytes),
+        bytes(pf.pool_available_bytes)
+    ))?;
+    ctx.printer.line(format!("  into dataset {}", pf.dataset))?;
+    if !pf.extensions.is_empty() {
+        ctx.printer
+            .line(format!("  extensions: {}", pf.extensions.join(", ")))?;
+    }
+    for s in &pf.scrub {
+        ctx.printer
+            .line(format!("  scrubbed with {}", s.display()))?;
+    }
+    Ok(())
+}
+
+fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// A valid branch name made from a database name.
+fn name_from(db: &str) -> String {
+    let mut s: String = db
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    while s.starts_with(['-', '.']) {
+        s.remove(0);
+    }
+    while s.ends_with(['.', '-']) || s.ends_with(".lock") {
+        s.pop();
+    }
+    if names::validate_branch_name(&s).is_err() || s.is_empty() {
+        "import".into()
+    } else {
+        s
+    }
+}
+
+/// Checks the source and the store before anything is made, and works
+/// out what the import will do.
+pub(crate) async fn prepare(
+    ctx: &Ctx,
+    store: &Store,
+    source_arg: &str,
+    name: Option<&str>,
+    pg_version: Option<u32>,
+    a: &LoadArgs,
+) -> CmdResult<(Preflight, load::Input, Vec<String>)> {
+    let jobs = a.jobs.unwrap_or_else(cpus);
+    if !(1..=64).contains(&jobs) {
+        return Err(usage_error(format!("-j {jobs}: use 1 to 64 jobs")));
+    }
+    if let Some(v) = pg_version
+        && v < 10
+    {
+        return Err(usage_error(format!(
+            "PostgreSQL {v} is not supported; use 10 or later"
+        )));
+    }
+    let mut scrub = Vec::new();
+    for f in &a.scrub {
+        let p = std::fs::canonicalize(f)
+            .map_err(|e| usage_error(format!("--scrub {}: {e}", f.display())))?;
+        if !p.is_file() {
+            return Err(usage_error(format!("--scrub {}: not a file", f.display())));
+        }
+        scrub.push(p);
+    }
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let src =
+        source::parse(source_arg, &env).map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
+    if !matches!(src, Source::Live(_)) && !a.exclude_table_data.is_empty() {
+        return Err(usage_error(
+            "--exclude-table-data needs a live source (a dump has its rows already)",
+        ));
+    }
+    let pool_available = ctx
+        .zfs
+        .get_one(&store.dataset, &["available"])
+        .await?
+        .and_then(|e| e.native_u64("available"));
+
+    let (kind, source_major, source_bytes, needed, db_default, input, extensions, shown) = match src
+    {
+        Source::Live(mut live) => {
+            if live.password.is_none() {
+                live.password = env("PGPASSWORD").or_else(|| {
+                    let file = env("PGPASSFILE")
+                        .map(PathBuf::from)
+                        .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".pgpass")))?;
+                    source::pgpass_lookup(&std::fs::read_to_string(file).ok()?, &live)
+                });
+            }
+            let facts = probe(ctx, store, &live).await?;
+            let size = facts.size;
+            // A parallel dump is written out first, then restored.
+            let needed = size.map(|s| if jobs > 1 { s.saturating_mul(2) } else { s });
+            let shown = live.display();
+            (
+                "server".to_string(),
+                Some(facts.major),
+                size,
+                needed,
+                live.dbname.clone(),
+                load::Input::Live(live),
+                facts.extensions,
+                shown,
+            )
+        }
+        Source::Path(path) => {
+            let path = std::fs::canonicalize(&path).map_err(|e| {
+                usage_error(format!("{}: {e}", path.display())).hint(
+                    "SOURCE is a postgres:// URL, a libpq keyword string (host=... dbname=...), a dump file or directory, or - for stdin",
+                )
+            })?;
+            let info =
+                source::inspect_path(&path).map_err(|e| CommandError::new(ErrorKind::User, e))?;
+            let size = dir_or_file_size(&path);
+            let shown = path.display().to_string();
+            let db = info
+                .dbname
+                .clone()
+                .unwrap_or_else(|| name.unwrap_or("import").to_string());
+            let input = match (info.format, info.compression) {
+                (
+                    DumpFormat::Custom | DumpFormat::Directory | DumpFormat::Tar,
+                    source::Compression::None,
+                ) => load::Input::Archive {
+                    path: path.clone(),
+                    info: info.clone(),
+                },
+                _ => {
+                    let f = std::fs::File::open(&path)
+                        .map_err(|e| user_error(format!("opening {}: {e}", path.display())))?;
+                    load::Input::Stream {
+                        head: Vec::new(),
+                        rest: Box::new(f),
+                        info: info.clone(),
+                    }
+                }
+            };
+            (
+                format!("{:?} dump", info.format).to_lowercase(),
+                info.major,
+                size,
+                size,
+                db,
+                input,
+                Vec::new(),
+                shown,
+            )
+        }
+        Source::Stdin => {
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                return Err(usage_error("SOURCE is - but stdin is a terminal")
+                    .hint("pipe a dump in, e.g. `pg_dump -Fc app | stagdb import - app`"));
+            }
+            let mut stdin = std::io::stdin();
+            let head = source::read_head(&mut stdin)
+                .map_err(|e| user_error(format!("reading stdin: {e}")))?;
+            let info = source::sniff(&head).map_err(|e| {
+                CommandError::new(ErrorKind::User, e.context("reading the dump on stdin"))
+            })?;
+            if matches!(info.format, DumpFormat::Directory) {
+                return Err(usage_error("a directory-format dump cannot come on stdin"));
+            }
+            let db = info
+                .dbname
+                .clone()
+                .unwrap_or_else(|| name.unwrap_or("import").to_string());
+            let kind = format!("{:?} dump on stdin", info.format).to_lowercase();
+            let major = info.major;
+            (
+                kind,
+                major,
+                None,
+                None,
+                db,
+                load::Input::Stream {
+                    head,
+                    rest: Box::new(std::io::stdin()),
+                    info,
+                },
+                Vec::new(),
+                "stdin".to_string(),
+            )
+        }
+    };
+    let major =
+        match (pg_version, source_major) {
+            (Some(t), Some(s)) if t < s => {
+                return Err(user_error(format!(
+                "the source is PostgreSQL {s}; importing into an older major ({t}) is not possible"
+            ))
+            .hint(format!("import into PostgreSQL {s} or newer (--pg-version {s})")));
+            }
+            (Some(t), _) => t,
+            (None, Some(s)) if s >= 10 => s,
+            (None, Some(s)) => {
+                return Err(user_error(format!(
+                    "the source is PostgreSQL {s}; branches run PostgreSQL 10 or later"
+                ))
+                .hint("import into a newer major with --pg-version N"));
+            }
+            (None, None) => crate::cli::DEFAULT_PG_VERSION,
+        };
+    let name = match name {
+        Some(n) => {
+            names::validate_branch_name(n).map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
+            n.to_string()
+        }
+        None => name_from(&db_default),
+    };
+    let database = if db_default.is_empty() {
+        pg::DATABASE.to_string()
+    } else {
+        db_default
+    };
+    if needed.is_some_and(|n| pool_available.is_some_and(|a| n > a)) && !a.force {
+        return Err(user_error(format!(
+            "the import needs about {} ({} of data{}), but pool {} has {} free",
+            ui::human_bytes(needed.unwrap_or(0)),
+            ui::human_bytes(source_bytes.unwrap_or(0)),
+            if jobs > 1 && kind == "server" { ", twice: the parallel dump is written out before the restore" } else { "" },
+            store.pool,
+            ui::human_bytes(pool_available.unwrap_or(0)),
+        ))
+        .hint("free space in the pool (`stagdb gc`, `stagdb rm`), use -j 1 (streams, no dump on disk), or try anyway with --force"));
+    }
+    let method = input.method(jobs);
+    Ok((
+        Preflight {
+            dataset: format!("{}/{}", store.dataset, names::dataset_component(&name)),
+            name,
+            source: shown,
+            kind,
+            method,
+            source_pg_version: source_major,
+            pg_version: major,
+            image: store.settings.image_for(major),
+            database,
+            source_bytes,
+            needed_bytes: needed,
+            pool_available_bytes: pool_available,
+            jobs,
+            extensions: extensions.clone(),
+            scrub,
+        },
+        input,
+        extensions,
+    ))
+}
+
+fn dir_or_file_size(p: &std::path::Path) -> Option<u64> {
+    let m = std::fs::metadata(p).ok()?;
+    if m.is_file() {
+        return Some(m.len());
+    }
+    Some(
+        std::fs::read_dir(p)
+            .ok()?
+            .filter_map(|e| e.ok()?.metadata().ok())
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+            .sum(),
+    )
+}
+
+/// What the source server says about itself.
+struct Facts {
+    major: u32,
+    size: Option<u64>,
+    extensions: Vec<String>,
+}
+
+const PROBE_SQL: &str = "SELECT 'version=' || current_setting('server_version_num') \
+UNION ALL SELECT 'size=' || pg_database_size(current_database()) \
+UNION ALL SELECT 'ext=' || extname FROM pg_extension";
+
+/// Asks the source (with psql in a job, so TLS and every libpq option work
+/// as they will for pg_dump): reachable, credentials valid, version, size.
+async fn probe(ctx: &Ctx, store: &Store, live: &Live) -> CmdResult<Facts> {
+    let major = ops::head(store)
+        .ok()
+        .and_then(|b| b.pg_version)
+        .unwrap_or(crate::cli::DEFAULT_PG_VERSION);
+    let pw = live.password.as_deref().unwrap_or("");
+    let tcp_host = if live.host.starts_with('/') {
+        "localhost"
+    } else {
+        live.host.as_str()
+    };
+    let pass = job::PassFile::new(&[(tcp_host, live.port, &live.user, pw)])?;
+    let (bind, penv) = pass.mount();
+    let mut binds = vec![bind];
+    if live.host.starts_with('/') {
+        binds.push(job::bind_ro(std::path::Path::new(&live.host), &live.host));
+    }
+    let out = job::run(
+        ctx,
+        job::Job {
+            store: &store.dataset,
+            kind: "import",
+            image: store.settings.image_for(major),
+            script: "psql -X -A -t -v ON_ERROR_STOP=1 -c \"$1\"",
+            args: vec![PROBE_SQL.into()],
+            env: live.env().into_iter().chain([penv, "PGCONNECT_TIMEOUT=10".into()]).collect(),
+            binds,
+            what: format!("connecting to {}", live.display()),
+        },
+        None,
+        None,
+    )
+    .await
+    .map_err(|e| {
+        let text = format!("{:#}", e.error);
+        let hint = if text.contains("password authentication failed") || text.contains("no password supplied") {
+            "give the password in the URL, in PGPASSWORD, or in ~/.pgpass"
+        } else {
+            "is the server running and reachable from this host? (127.0.0.1 and localhost mean this host)"
+        };
+        e.hint(hint)
+    })?;
+    let mut major = None;
+    let mut size = None;
+    let mut extensions = Vec::new();
+    for l in out.lines() {
+        if let Some(v) = l.strip_prefix("version=") {
+            major = v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .map(|n| if n >= 100_000 { n / 10_000 } else { n / 100 });
+        } else if let Some(v) = l.strip_prefix("size=") {
+            size = v.trim().parse().ok();
+        } else if let Some(v) = l.strip_prefix("ext=")
+            && v != "plpgsql"
+        {
+            extensions.push(v.trim().to_string());
+        }
+    }
+    let major = major.ok_or_else(|| {
+        user_error(format!(
+            "{} did not say its version:\n{out}",
+            live.display()
+        ))
+    })?;
+    Ok(Facts {
+        major,
+        size,
+        extensions,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_from;
+
+    #[test]
+    fn names_from_databases() {
+        assert_eq!(name_from("app"), "app");
+        assert_eq!(name_from("my app$"), "my-app");
+        assert_eq!(name_from(".x"), "x");
+        assert_eq!(name_from("a.lock"), "a");
+        assert_eq!(name_from("日本"), "import");
+        assert_eq!(name_from(""), "import");
+    }
+}

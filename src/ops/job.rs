@@ -1,0 +1,188 @@
+//! One-shot job containers: PostgreSQL's own tools (pg_dump, pg_restore,
+//! psql, vacuumdb) run in a container of the branch's image, so the host
+//! needs no PostgreSQL client and the tools always match the server.
+//! Jobs use the host's network (an address means what it means on the
+//! host), get passwords only from a password file mounted read-only, and
+//! carry labels so a rollback (or `doctor`) removes them.
+
+use std::path::{Path, PathBuf};
+
+use super::Undo;
+use crate::ctx::Ctx;
+use crate::docker::{Bind, ContainerSpec};
+use crate::error::{CmdResult, CommandError, ErrorKind, user_error};
+use crate::pg;
+
+/// Marks a job container (value: what it does, e.g. `import`).
+pub const LABEL_JOB: &str = "io.stagdb.job";
+/// Where a job finds its password file.
+const PGPASS_IN_JOB: &str = "/run/stagdb-pgpass/pgpass";
+
+/// A job to run.
+pub struct Job<'a> {
+    pub store: &'a str,
+    /// Label value and part of the container name: `import`, `export`...
+    pub kind: &'a str,
+    pub image: String,
+    /// A bash script; its positional parameters are `args`.
+    pub script: &'a str,
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+    pub binds: Vec<Bind>,
+    /// Says what the job does, in errors.
+    pub what: String,
+}
+
+/// A private directory with a libpq password file, removed when dropped
+/// (also when the command is interrupted and its future dropped).
+pub struct PassFile {
+    dir: PathBuf,
+}
+
+impl PassFile {
+    /// `lines`: (host, port, user, password); the database is `*`.
+    pub fn new(lines: &[(&str, u16, &str, &str)]) -> CmdResult<PassFile> {
+        use std::io::Write;
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        let base = std::env::temp_dir();
+        let me = crate::intent::Owner::me();
+        let dir = base.join(format!("stagdb-pgpass-{}-{}", me.pid, unique()));
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| io_err(e, format!("creating {}", dir.display())))?;
+        let pf = PassFile { dir };
+        let path = pf.dir.join("pgpass");
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)
+            .map_err(|e| io_err(e, format!("creating {}", path.display())))?;
+        for (host, port, user, pw) in lines {
+            let f5 = crate::source::pgpass_field;
+            writeln!(f, "{}:{port}:*:{}:{}", f5(host), f5(user), f5(pw))
+                .map_err(|e| io_err(e, format!("writing {}", path.display())))?;
+        }
+        Ok(pf)
+    }
+
+    /// The bind mount and environment that give a job the file.
+    pub fn mount(&self) -> (Bind, String) {
+        (
+            Bind {
+                host: self.dir.display().to_string(),
+                container: "/run/stagdb-pgpass".into(),
+                read_only: true,
+            },
+            format!("PGPASSFILE={PGPASS_IN_JOB}"),
+        )
+    }
+}
+
+impl Drop for PassFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn io_err(e: std::io::Error, what: String) -> CommandError {
+    CommandError::new(ErrorKind::User, anyhow::Error::new(e).context(what))
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A bind mount of a host path, read-only.
+pub fn bind_ro(host: &Path, container: &str) -> Bind {
+    Bind {
+        host: host.display().to_string(),
+        container: container.to_string(),
+        read_only: true,
+    }
+}
+
+/// Runs a job to its end: `input` feeds its stdin, `output` gets its
+/// stdout. A non-zero exit is an error showing what the job printed.
+pub async fn run(
+    ctx: &Ctx,
+    job: Job<'_>,
+    input: Option<&mut (dyn tokio::io::AsyncRead + Unpin + Send)>,
+    output: Option<&mut (dyn tokio::io::AsyncWrite + Unpin + Send)>,
+) -> CmdResult<String> {
+    let docker = ctx.docker().await?;
+    super::ensure_image(ctx, &job.image).await?;
+    let me = crate::intent::Owner::me();
+    let name = format!("stagdb-{}-{}-{}-{}", job.kind, me.pid, me.start, unique());
+    let labels = [
+        (pg::LABEL_STORE, job.store.to_string()),
+        (LABEL_JOB, job.kind.to_string()),
+        (pg::LABEL_CREATOR, format!("{}:{}", me.pid, me.start)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let spec = ContainerSpec {
+        name: name.clone(),
+        image: job.image.clone(),
+        labels,
+        env: job.env.clone(),
+        cmd: ["bash", "-c", job.script, "stagdb-job"]
+            .into_iter()
+            .map(String::from)
+            .chain(job.args.iter().cloned())
+            .collect(),
+        user: Some("root".into()),
+        binds: job.binds.clone(),
+        host_network: true,
+        stdin: input.is_some(),
+        // Restores and parallel dumps use shared memory for sorting.
+        shm_size_bytes: Some(256 << 20),
+        ..Default::default()
+    };
+    // By label, recorded first: an interrupt may land during the create.
+    ctx.created(Undo::MyJobs {
+        store: job.store.to_string(),
+    });
+    let id = docker.create(&spec).await?;
+    let res = docker.run_attached(&id, input, output).await;
+    // Jobs never pile up: removed whatever happened.
+    let removed = docker.remove(&id, true).await;
+    let (code, stderr) =
+        res.map_err(|e| CommandError::new(ErrorKind::User, e.context(job.what.clone())))?;
+    removed?;
+    if code != 0 {
+        let text = stderr.trim_end();
+        let shown: Vec<&str> = text.lines().rev().take(25).collect();
+        let shown: Vec<&str> = shown.into_iter().rev().collect();
+        return Err(user_error(format!(
+            "{} failed (exit code {code}){}",
+            job.what,
+            if shown.is_empty() {
+                String::new()
+            } else {
+                format!(":\n{}", shown.join("\n"))
+            }
+        )));
+    }
+    Ok(stderr)
+}
+
+/// Removes this process's job containers of a store (rollback).
+pub async fn remove_my_jobs(ctx: &Ctx, store: &str) -> anyhow::Result<()> {
+    let d = ctx.docker().await.map_err(|e| e.error)?;
+    let me = crate::intent::Owner::me();
+    let me = format!("{}:{}", me.pid, me.start);
+    for c in d.list_by_label(pg::LABEL_STORE, store).await? {
+        if c.labels.contains_key(LABEL_JOB)
+            && c.labels.get(pg::LABEL_CREATOR).map(String::as_str) == Some(me.as_str())
+        {
+            d.remove(&c.id, true).await?;
+        }
+    }
+    Ok(())
+}

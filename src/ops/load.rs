@@ -1,0 +1,523 @@
+//! Loading data into a new, empty dataset (`import`, `refresh`): a
+//! temporary server with bulk-load settings, PostgreSQL's own tools in job
+//! containers, scrubbing, statistics, and a clean shutdown. The caller
+//! made the dataset (with its password file) and starts the real branch
+//! afterwards; everything here is rolled back with the command.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use super::Undo;
+use super::job::{self, Job, PassFile};
+use crate::ctx::Ctx;
+use crate::docker::Bind;
+use crate::error::{CmdResult, CommandError, ErrorKind, internal_error, user_error};
+use crate::names;
+use crate::pg;
+use crate::props;
+use crate::source::{Compression, DumpFormat, DumpInfo, Live};
+use crate::store::Store;
+
+/// Where the data comes from, after the preflight.
+pub enum Input {
+    Live(Live),
+    /// A dump pg_restore reads in place (custom, directory or tar, uncompressed).
+    Archive {
+        path: PathBuf,
+        info: DumpInfo,
+    },
+    /// Bytes streamed through stagdb: plain SQL (filtered), compressed
+    /// dumps, stdin. `head` was read already to recognize the dump.
+    Stream {
+        head: Vec<u8>,
+        rest: Box<dyn Read + Send>,
+        info: DumpInfo,
+    },
+}
+
+impl Input {
+    /// How the data is moved, for messages.
+    pub fn method(&self, jobs: usize) -> String {
+        match self {
+            Input::Live(_) if jobs > 1 => format!("pg_dump -Fd -j {jobs} | pg_restore -j {jobs}"),
+            Input::Live(_) => "pg_dump -Fc | pg_restore".into(),
+            Input::Archive { info, .. } if info.format == DumpFormat::Tar => "pg_restore".into(),
+            Input::Archive { .. } => format!("pg_restore -j {jobs}"),
+            Input::Stream { info, .. } if info.format == DumpFormat::Plain => "psql".into(),
+            Input::Stream { .. } => "pg_restore (streamed)".into(),
+        }
+    }
+}
+
+/// What to load and how.
+pub struct Load<'a> {
+    pub store: &'a Store,
+    /// The branch the data is for (job labels, messages).
+    pub name: &'a str,
+    /// The new dataset's mountpoint (holding initdb's password file).
+    pub mountpoint: PathBuf,
+    pub major: u32,
+    pub password: &'a str,
+    /// Database to create and restore into.
+    pub database: &'a str,
+    pub input: Input,
+    pub jobs: usize,
+    pub exclude_table_data: &'a [String],
+    pub schema_only: bool,
+    pub scrub: &'a [PathBuf],
+    /// Extensions the source uses (live sources), checked against the image.
+    pub extensions: &'a [String],
+    pub skip_missing_extensions: bool,
+}
+
+/// What a load did, for the summary.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Loaded {
+    pub restore_ms: u128,
+    pub scrub_ms: u128,
+    pub analyze_ms: u128,
+    pub total_ms: u128,
+    /// Extensions the image lacks, skipped with --skip-missing-extensions.
+    pub missing_extensions: Vec<String>,
+}
+
+/// Bash run by the restore job. `$1`: mode; target connection and options
+/// come from the environment and the remaining arguments (pg_dump options).
+const RESTORE_SCRIPT: &str = r#"set -euo pipefail
+mode=$1; shift
+T=(-h "$TGT_HOST" -p "$TGT_PORT" -U postgres -d "$TGT_DB")
+R=(--no-owner --no-privileges --no-subscriptions --no-publications --exit-on-error)
+case $mode in
+  live-dir)
+    pg_dump -Fd -Z 0 -j "$JOBS" -f /scratch/dump --no-subscriptions --no-publications "$@"
+    pg_restore "${T[@]}" "${R[@]}" -j "$JOBS" /scratch/dump ;;
+  live-stream)
+    pg_dump -Fc -Z 0 --no-subscriptions --no-publications "$@" | pg_restore "${T[@]}" "${R[@]}" ;;
+  archive)
+    pg_restore "${T[@]}" "${R[@]}" "$@" /in/dump ;;
+  stream-archive)
+    pg_restore "${T[@]}" "${R[@]}" "$@" ;;
+  stream-plain)
+    psql -X -q -v ON_ERROR_STOP=1 "${T[@]}" -f - >/dev/null ;;
+  scrub)
+    for f in /scrub/*.sql; do psql -X -q -v ON_ERROR_STOP=1 -1 "${T[@]}" -f "$f" >/dev/null; done
+    vacuumdb -q -h "$TGT_HOST" -p "$TGT_PORT" -U postgres -d "$TGT_DB" --full -j "$JOBS"
+    # Old row versions live on in the WAL: switch segments so that the
+    # checkpoints remove (wal_recycle=off) every segment from before the scrub.
+    for i in 1 2; do
+      psql -X -q -v ON_ERROR_STOP=1 "${T[@]}" -c 'SELECT pg_switch_wal()' -c 'CHECKPOINT' >/dev/null
+    done ;;
+  analyze)
+    vacuumdb -q -h "$TGT_HOST" -p "$TGT_PORT" -U postgres --all --analyze-only -j "$JOBS" ;;
+  *) echo "unknown mode $mode" >&2; exit 64 ;;
+esac
+"#;
+
+/// Loads the data: the steps of the module comment, in order.
+pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
+    let started = Instant::now();
+    let mut done = Loaded::default();
+    let store = l.store;
+    let image = store.settings.image_for(l.major);
+    super::ensure_image(ctx, &image).await?;
+
+    // 1. A server on the new data directory with bulk-load settings, as a
+    //    job (no branch label: it is not the branch's server, and doctor
+    //    leaves it alone while this process lives).
+    let mut settings: Vec<(&str, &str)> = pg::IMPORT_SETTINGS.to_vec();
+    if l.major >= 12 {
+        // Delete WAL segments instead of recycling them: no old data in them.
+        settings.push(("wal_recycle", "off"));
+    }
+    let me = crate::intent::Owner::me();
+    let server_name = format!("stagdb-load-{}-{}", me.pid, me.start);
+    let mut spec = pg::BranchContainer {
+        name: server_name.clone(),
+        store: &store.dataset,
+        branch: l.name,
+        image: image.clone(),
+        mountpoint: &l.mountpoint,
+        listen: store.settings.listen,
+        // The engine picks a free port: the branch's may still serve old data.
+        port: 0,
+        head_port: None,
+        settings: &settings,
+    }
+    .spec();
+    spec.labels.remove(pg::LABEL_BRANCH);
+    spec.labels.remove(pg::LABEL_HEAD);
+    spec.labels
+        .insert(job::LABEL_JOB.to_string(), "import-server".to_string());
+    let docker = ctx.docker().await?;
+    ctx.created(Undo::MyJobs {
+        store: store.dataset.clone(),
+    });
+    let id = docker.create(&spec).await?;
+    ctx.created(Undo::Container(id.clone()));
+    docker.start(&id).await?;
+    let port = docker
+        .list_by_label(job::LABEL_JOB, "import-server")
+        .await?
+        .into_iter()
+        .find(|c| c.id == id)
+        .and_then(|c| c.host_ports.first().copied())
+        .ok_or_else(|| internal_error("the loading server has no published port"))?;
+    let host = store.settings.connect_host();
+    ctx.printer.status(format!(
+        "initializing PostgreSQL {} for '{}' ({image})",
+        l.major, l.name
+    ));
+    pg::wait_ready(
+        docker,
+        &server_name,
+        host,
+        port,
+        l.password,
+        ctx.settings.timeout,
+    )
+    .await
+    .map_err(|e| CommandError::new(ErrorKind::User, e))?;
+
+    // 2. Extensions the data needs.
+    if !l.extensions.is_empty() {
+        let available = pg::query_column(
+            host,
+            port,
+            l.password,
+            pg::DATABASE,
+            "SELECT name FROM pg_available_extensions",
+        )
+        .await
+        .map_err(|e| CommandError::new(ErrorKind::User, e))?;
+        let missing: Vec<String> = l
+            .extensions
+            .iter()
+            .filter(|e| !available.iter().any(|a| a.as_deref() == Some(e.as_str())))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            if !l.skip_missing_extensions {
+                return Err(user_error(format!(
+                    "the source uses extensions that image {image} lacks: {}",
+                    missing.join(", ")
+                ))
+                .hint("use an image with them (`stagdb init --image`), or import without them with --skip-missing-extensions"));
+            }
+            ctx.printer.warn(format!(
+                "importing without extensions missing in {image}: {} (objects that need them will fail to restore)",
+                missing.join(", ")
+            ));
+            done.missing_extensions = missing;
+        }
+    }
+
+    // 3. The database.
+    if l.database != pg::DATABASE {
+        pg::query_column(
+            host,
+            port,
+            l.password,
+            pg::DATABASE,
+            &format!(
+                "CREATE DATABASE {} TEMPLATE template0",
+                pg::quote_ident(l.database)
+            ),
+        )
+        .await
+        .map_err(|e| CommandError::new(ErrorKind::User, e))?;
+    }
+
+    // 4. Restore.
+    let pass = match &l.input {
+        Input::Live(live) => {
+            let pw = live.password.as_deref().unwrap_or("");
+            let tcp_host = if live.host.starts_with('/') {
+                "localhost"
+            } else {
+                live.host.as_str()
+            };
+            PassFile::new(&[
+                (&host.to_string(), port, pg::USER, l.password),
+                (tcp_host, live.port, &live.user, pw),
+            ])?
+        }
+        _ => PassFile::new(&[(&host.to_string(), port, pg::USER, l.password)])?,
+    };
+    let (pass_bind, pass_env) = pass.mount();
+    let base_env = [
+        pass_env,
+        format!("TGT_HOST={host}"),
+        format!("TGT_PORT={port}"),
+        format!("TGT_DB={}", l.database),
+        format!("JOBS={}", l.jobs),
+    ];
+    let job =
+        |mode: &str, args: Vec<String>, env: Vec<String>, binds: Vec<Bind>, what: String| Job {
+            store: &store.dataset,
+            kind: "import",
+            image: image.clone(),
+            script: RESTORE_SCRIPT,
+            args: std::iter::once(mode.to_string()).chain(args).collect(),
+            env: base_env.iter().cloned().chain(env).collect(),
+            binds: std::iter::once(pass_bind.clone()).chain(binds).collect(),
+            what,
+        };
+    let t = Instant::now();
+    let mut scratch: Option<String> = None;
+    match l.input {
+        Input::Live(ref live) => {
+            let mut args: Vec<String> = l
+                .exclude_table_data
+                .iter()
+                .map(|p| format!("--exclude-table-data={p}"))
+                .collect();
+            if l.schema_only {
+                args.push("--schema-only".into());
+            }
+            let mut env = live.env();
+            let mut binds = Vec::new();
+            if live.host.starts_with('/') {
+                // A socket directory on the host.
+                binds.push(job::bind_ro(std::path::Path::new(&live.host), &live.host));
+            }
+            let mode = if l.jobs > 1 {
+                let (ds, mp) = make_scratch(ctx, store, l.name).await?;
+                scratch = Some(ds);
+                binds.push(Bind {
+                    host: mp.display().to_string(),
+                    container: "/scratch".into(),
+                    read_only: false,
+                });
+                "live-dir"
+            } else {
+                "live-stream"
+            };
+            env.retain(|e| !e.starts_with("PGPASSWORD="));
+            ctx.printer.status(format!(
+                "loading {} into '{}' ({})",
+                live.display(),
+                l.name,
+                Input::method(&l.input, l.jobs)
+            ));
+            job::run(
+                ctx,
+                job(
+                    mode,
+                    args,
+                    env,
+                    binds,
+                    format!("dumping {} and restoring it", live.display()),
+                ),
+                None,
+                None,
+            )
+            .await?;
+        }
+        Input::Archive { ref path, ref info } => {
+            let mut args = Vec::new();
+            if info.format != DumpFormat::Tar {
+                args.push(format!("--jobs={}", l.jobs));
+            }
+            if l.schema_only {
+                args.push("--schema-only".into());
+            }
+            ctx.printer.status(format!(
+                "restoring {} into '{}' ({})",
+                path.display(),
+                l.name,
+                Input::method(&l.input, l.jobs)
+            ));
+            job::run(
+                ctx,
+                job(
+                    "archive",
+                    args,
+                    vec![],
+                    vec![job::bind_ro(path, "/in/dump")],
+                    format!("restoring {}", path.display()),
+                ),
+                None,
+                None,
+            )
+            .await?;
+        }
+        Input::Stream { head, rest, info } => {
+            let plain = info.format == DumpFormat::Plain;
+            let mut args = Vec::new();
+            if l.schema_only && !plain {
+                args.push("--schema-only".into());
+            }
+            ctx.printer.status(format!(
+                "restoring the dump into '{}' ({}{})",
+                l.name,
+                if plain { "psql" } else { "pg_restore" },
+                match info.compression {
+                    Compression::None => "",
+                    Compression::Gzip => ", gunzipped",
+                    Compression::Zstd => ", zstd-decompressed",
+                }
+            ));
+            let raw: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head).chain(rest));
+            let decoded = crate::source::decompressing(raw, info.compression)
+                .map_err(|e| CommandError::new(ErrorKind::User, e))?;
+            let reader: Box<dyn Read + Send> = if plain {
+                Box::new(crate::source::PlainFilter::new(decoded, false))
+            } else {
+                decoded
+            };
+            let (mut pipe, feeder) = spawn_reader(reader);
+            let res = job::run(
+                ctx,
+                job(
+                    if plain {
+                        "stream-plain"
+                    } else {
+                        "stream-archive"
+                    },
+                    args,
+                    vec![],
+                    vec![],
+                    "restoring the dump".into(),
+                ),
+                Some(&mut pipe),
+                None,
+            )
+            .await;
+            drop(pipe);
+            let fed = feeder.await;
+            res?;
+            match fed {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    return Err(CommandError::new(
+                        ErrorKind::User,
+                        anyhow::Error::new(e).context("reading the dump"),
+                    ));
+                }
+                Err(e) => return Err(internal_error(format!("dump reader: {e}"))),
+            }
+        }
+    }
+    done.restore_ms = t.elapsed().as_millis();
+    if let Some(ds) = scratch.take() {
+        ctx.zfs.destroy(&ds, true).await?;
+    }
+
+    // 5. Scrub, before anything can be snapshotted.
+    if !l.scrub.is_empty() {
+        let t = Instant::now();
+        ctx.printer.status(format!(
+            "scrubbing '{}' ({} file(s))",
+            l.name,
+            l.scrub.len()
+        ));
+        let binds = l
+            .scrub
+            .iter()
+            .enumerate()
+            .map(|(i, p)| job::bind_ro(p, &format!("/scrub/{i:03}.sql")))
+            .collect();
+        job::run(
+            ctx,
+            job("scrub", vec![], vec![], binds, "scrubbing".into()),
+            None,
+            None,
+        )
+        .await?;
+        done.scrub_ms = t.elapsed().as_millis();
+    }
+
+    // 6. Statistics, then a clean shutdown (its checkpoint writes
+    //    everything out); the next start has normal settings.
+    let t = Instant::now();
+    ctx.printer
+        .status(format!("gathering statistics for '{}' (ANALYZE)", l.name));
+    job::run(
+        ctx,
+        job("analyze", vec![], vec![], vec![], "ANALYZE".into()),
+        None,
+        None,
+    )
+    .await?;
+    done.analyze_ms = t.elapsed().as_millis();
+    docker.stop(&id, 600).await?;
+    match docker.inspect_state(&id).await? {
+        Some(st) if st.exit_code == Some(0) => {}
+        st => {
+            let logs = docker.logs_tail(&id, 20).await.unwrap_or_default();
+            return Err(user_error(format!(
+                "the loading server did not shut down cleanly (exit code {}):\n{}",
+                st.and_then(|s| s.exit_code)
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "?".into()),
+                logs.trim_end()
+            )));
+        }
+    }
+    docker.remove(&id, true).await?;
+    drop(pass);
+    done.total_ms = started.elapsed().as_millis();
+    Ok(done)
+}
+
+/// A scratch dataset for a directory-format dump, `NAME:import` next to
+/// the branch; marked so doctor and gc clear it if the import dies.
+async fn make_scratch(ctx: &Ctx, store: &Store, name: &str) -> CmdResult<(String, PathBuf)> {
+    let component = format!("{}:import", names::dataset_component(name));
+    let ds = format!("{}/{component}", store.dataset);
+    if ctx.zfs.exists(&ds).await? {
+        // A dead import's (the store lock is held: no live one's).
+        ctx.zfs.destroy(&ds, true).await?;
+    }
+    let intent = crate::intent::Intent::new(crate::intent::Op::Creating, false);
+    ctx.created(Undo::OwnedDataset(ds.clone()));
+    ctx.zfs
+        .create(
+            &ds,
+            &[
+                (props::BRANCH, name.to_string()),
+                (props::STATE, intent.to_string()),
+            ],
+        )
+        .await?;
+    let mp = ctx
+        .zfs
+        .get_one(&ds, &["mountpoint"])
+        .await?
+        .and_then(|e| e.native("mountpoint").map(PathBuf::from))
+        .filter(|m| m.is_absolute())
+        .ok_or_else(|| user_error(format!("{ds} has no mountpoint")))?;
+    Ok((ds, mp))
+}
+
+/// Reads a blocking source on a blocking thread into a pipe the job's
+/// stdin is fed from (decompression and filtering run there too).
+fn spawn_reader(
+    mut r: Box<dyn Read + Send>,
+) -> (
+    tokio::io::DuplexStream,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    use tokio::io::AsyncWriteExt;
+    let (mut w, rd) = tokio::io::duplex(1 << 20);
+    let rt = tokio::runtime::Handle::current();
+    let h = tokio::task::spawn_blocking(move || {
+        let mut buf = vec![0u8; 256 << 10];
+        loop {
+            let n = match r.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if rt.block_on(w.write_all(&buf[..n])).is_err() {
+                // The job stopped reading (it failed): its error says why.
+                return Ok(());
+            }
+        }
+        let _ = rt.block_on(w.shutdown());
+        Ok(())
+    });
+    (rd, h)
+}
