@@ -1,3 +1,267 @@
-pub async fn run(_ctx: &crate::ctx::Ctx, _a: crate::cli::ExportArgs) -> crate::error::CmdResult {
-    Err(crate::error::user_error("export: not yet"))
+//! `stagdb export REF`: pg_dump of a branch or a snapshot, to a file or
+//! streamed to stdout. A running branch is dumped over its port; a
+//! snapshot (or a stopped branch) is served by a temporary clone and a
+//! one-shot server inside the dump job, removed afterwards.
+
+use std::path::PathBuf;
+
+use crate::cli::{ExportArgs, ExportFormat};
+use crate::ctx::Ctx;
+use crate::docker::Bind;
+use crate::error::{CmdResult, CommandError, ErrorKind, usage_error, user_error};
+use crate::intent::{Intent, Op};
+use crate::names;
+use crate::ops::{self, Undo, job};
+use crate::pg;
+use crate::props;
+
+/// Dumps over the network from a running branch.
+const DUMP_RUNNING: &str = r#"set -euo pipefail
+exec pg_dump -h "$TGT_HOST" -p "$TGT_PORT" -U postgres -d "$TGT_DB" "$@"
+"#;
+
+/// Starts PostgreSQL on the clone (socket only, no port), dumps, stops.
+/// The server's log goes to a file: stdout carries only the dump.
+const DUMP_CLONE: &str = r#"set -euo pipefail
+D=/var/lib/stagdb/pgdata
+u=$(id -u postgres); g=$(id -g postgres)
+if [ "$(stat -c %u:%g "$D")" != "$u:$g" ]; then chown -R postgres:postgres "$D"; fi
+chmod 700 "$D"
+rm -f "$D/postmaster.pid"
+mkdir -p /var/run/postgresql && chown postgres /var/run/postgresql
+as_pg() { setpriv --reuid="$u" --regid="$g" --init-groups "$@"; }
+if ! as_pg pg_ctl -D "$D" -w -t 3600 -l /tmp/stagdb-export.log \
+    -o "-c listen_addresses='' -c port=5432 -c fsync=off -c autovacuum=off" start >/dev/null; then
+  cat /tmp/stagdb-export.log >&2; exit 1
+fi
+pg_dump -h /var/run/postgresql -U postgres -d "$TGT_DB" "$@"
+as_pg pg_ctl -D "$D" -m fast -w stop >/dev/null
+"#;
+
+pub async fn run(ctx: &Ctx, args: ExportArgs) -> CmdResult {
+    let store = ops::open_store(ctx).await?;
+    let target = ops::resolve_ref(&store, args.reference.as_deref().unwrap_or("HEAD"))?;
+    let branch = target.branch;
+    let db = args.db.clone().unwrap_or_else(|| branch.db().to_string());
+    let jobs = args.jobs.unwrap_or(1);
+    if !(1..=64).contains(&jobs) {
+        return Err(usage_error(format!("-j {jobs}: use 1 to 64 jobs")));
+    }
+    if jobs > 1 && args.format != ExportFormat::Directory {
+        return Err(usage_error(
+            "-j needs --format directory (pg_dump dumps in parallel only into a directory)",
+        ));
+    }
+    let mut dump_args: Vec<String> = match args.format {
+        ExportFormat::Custom => vec!["-Fc".into()],
+        ExportFormat::Plain => vec!["-Fp".into()],
+        ExportFormat::Directory => vec!["-Fd".into(), format!("-j{jobs}")],
+    };
+    let mut binds: Vec<Bind> = Vec::new();
+    // Where the dump goes.
+    let mut file: Option<tokio::fs::File> = None;
+    match (&args.output, args.format) {
+        (None, ExportFormat::Directory) => {
+            return Err(usage_error(
+                "--format directory needs -o DIR (a directory cannot go to stdout)",
+            ));
+        }
+        (Some(dir), ExportFormat::Directory) => {
+            if dir.exists() {
+                return Err(usage_error(format!("{} exists already", dir.display())));
+            }
+            let parent = absolute_parent(dir)?;
+            let base = dir.file_name().ok_or_else(|| {
+                usage_error(format!("-o {}: not a directory name", dir.display()))
+            })?;
+            binds.push(Bind {
+                host: parent.display().to_string(),
+                container: "/out".into(),
+                read_only: false,
+            });
+            dump_args.push(format!("--file=/out/{}", base.to_string_lossy()));
+        }
+        (Some(f), _) => {
+            file = Some(tokio::fs::File::create(f).await.map_err(|e| {
+                CommandError::new(
+                    ErrorKind::User,
+                    anyhow::Error::new(e).context(format!("creating {}", f.display())),
+                )
+            })?);
+        }
+        (None, ExportFormat::Custom) if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
+            return Err(usage_error("refusing to write a binary dump to a terminal")
+                .hint("redirect it (`> app.dump`), pipe it, use -o FILE, or --format plain"));
+        }
+        (None, _) => {}
+    }
+
+    let cs = ops::containers(ctx, &store).await?;
+    let running = target.snapshot.is_none() && ops::state_of(cs.get(&branch.name)) == "running";
+    let what = match target.snapshot {
+        Some(s) => format!("{}@{}", branch.name, s.name),
+        None => branch.name.clone(),
+    };
+    let me = crate::intent::Owner::me();
+    let image;
+    let script;
+    let mut env = vec![format!("TGT_DB={db}")];
+    let mut pass = None;
+    let mut clone_ds = None;
+    let mut temp_snap = None;
+    if running {
+        let host = store.settings.connect_host();
+        let port = ops::port(branch)?;
+        let pf =
+            job::PassFile::new(&[(&host.to_string(), port, pg::USER, ops::password(branch)?)])?;
+        let (b, e) = pf.mount();
+        binds.push(b);
+        env.extend([e, format!("TGT_HOST={host}"), format!("TGT_PORT={port}")]);
+        pass = Some(pf);
+        image = store.settings.image_for(major(branch)?);
+        script = DUMP_RUNNING;
+    } else {
+        // A temporary clone: of the snapshot, or of the stopped branch as it is now.
+        let snap_full = match target.snapshot {
+            Some(s) => s.full.clone(),
+            None => {
+                let full = format!("{}@export-{}-{}", branch.dataset, me.pid, me.start);
+                ctx.created(Undo::OwnedSnapshot(full.clone()));
+                ctx.zfs
+                    .snapshot(
+                        &full,
+                        &[(props::STATE, Intent::new(Op::Creating, false).to_string())],
+                    )
+                    .await?;
+                temp_snap = Some(full.clone());
+                full
+            }
+        };
+        let ds = format!(
+            "{}/{}:export-{}",
+            store.dataset,
+            names::dataset_component(&branch.name),
+            me.pid
+        );
+        ctx.created(Undo::OwnedDataset(ds.clone()));
+        ctx.zfs
+            .clone_snapshot(
+                &snap_full,
+                &ds,
+                &[
+                    (props::BRANCH, branch.name.clone()),
+                    (props::STATE, Intent::new(Op::Creating, false).to_string()),
+                ],
+            )
+            .await?;
+        clone_ds = Some(ds.clone());
+        let mp = ctx
+            .zfs
+            .get_one(&ds, &["mountpoint"])
+            .await?
+            .and_then(|e| e.native("mountpoint").map(PathBuf::from))
+            .filter(|m| m.is_absolute())
+            .ok_or_else(|| user_error(format!("{ds} has no mountpoint")))?;
+        let v = pg::read_pg_version(&mp)
+            .map_err(|e| CommandError::new(ErrorKind::User, e))?
+            .ok_or_else(|| user_error(format!("{what} holds no PostgreSQL data directory")))?;
+        image = store.settings.image_for(v);
+        binds.push(Bind {
+            host: mp.display().to_string(),
+            container: pg::MOUNT.into(),
+            read_only: false,
+        });
+        script = DUMP_CLONE;
+    }
+    ctx.printer.status(format!(
+        "exporting database {db} of {what} ({} format)",
+        match args.format {
+            ExportFormat::Custom => "custom",
+            ExportFormat::Plain => "plain",
+            ExportFormat::Directory => "directory",
+        }
+    ));
+    let t = std::time::Instant::now();
+    let mut stdout = tokio::io::stdout();
+    let out: Option<&mut (dyn tokio::io::AsyncWrite + Unpin + Send)> =
+        match (&mut file, args.format) {
+            (_, ExportFormat::Directory) => None,
+            (Some(f), _) => Some(f),
+            (None, _) => Some(&mut stdout),
+        };
+    let res = job::run(
+        ctx,
+        job::Job {
+            store: &store.dataset,
+            kind: "export",
+            image,
+            script,
+            args: dump_args,
+            env,
+            binds,
+            what: format!("dumping {what}"),
+        },
+        None,
+        out,
+    )
+    .await;
+    drop(pass);
+    // The temporaries go in every case (rollback would too, but a dump
+    // that failed should not leave them to it).
+    if let Some(ds) = &clone_ds {
+        ctx.zfs.destroy(ds, true).await?;
+    }
+    if let Some(s) = &temp_snap {
+        ctx.zfs.destroy(s, false).await?;
+    }
+    if res.is_err()
+        && let Some(f) = &args.output
+    {
+        // Never leave half a dump that looks like a whole one.
+        drop(file.take());
+        let _ = if args.format == ExportFormat::Directory {
+            std::fs::remove_dir_all(f)
+        } else {
+            std::fs::remove_file(f)
+        };
+    }
+    res?;
+    if let Some(mut f) = file {
+        use tokio::io::AsyncWriteExt;
+        f.flush().await.map_err(|e| {
+            CommandError::new(
+                ErrorKind::User,
+                anyhow::Error::new(e).context("writing the dump"),
+            )
+        })?;
+        f.sync_all().await.map_err(|e| {
+            CommandError::new(
+                ErrorKind::User,
+                anyhow::Error::new(e).context("writing the dump"),
+            )
+        })?;
+    }
+    ctx.keep();
+    ctx.printer.status(format!(
+        "exported {what} in {:.1}s",
+        t.elapsed().as_secs_f64()
+    ));
+    Ok(())
+}
+
+fn major(b: &crate::store::Branch) -> CmdResult<u32> {
+    match b.mountpoint.as_deref().map(pg::read_pg_version) {
+        Some(Ok(Some(v))) => Ok(v),
+        _ => b
+            .pg_version
+            .ok_or_else(|| user_error(format!("branch '{}' has no PostgreSQL version", b.name))),
+    }
+}
+
+fn absolute_parent(p: &std::path::Path) -> CmdResult<PathBuf> {
+    let parent = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::canonicalize(&parent).map_err(|e| usage_error(format!("{}: {e}", parent.display())))
 }
