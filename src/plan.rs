@@ -143,12 +143,20 @@ pub fn reset_plan<'a>(
             let t = ops::resolve_ref(store, r)?;
             match t.snapshot {
                 Some(s) => (t.branch, s),
-                None => {
-                    return Err(
-                        usage_error(format!("--to {r} names a branch, not a snapshot"))
-                            .hint(format!("use BRANCH@SNAPSHOT; `stagdb log {r}` lists them")),
-                    );
-                }
+                // A branch: its newest snapshot (after a refresh, the fresh data).
+                None => match t.branch.newest_snapshot() {
+                    Some(s) => (t.branch, s),
+                    None => {
+                        return Err(usage_error(format!(
+                            "--to {r}: branch '{}' has no snapshot",
+                            t.branch.name
+                        ))
+                        .hint(format!(
+                            "take one with `stagdb snapshot {}`, or use BRANCH@SNAPSHOT",
+                            t.branch.name
+                        )));
+                    }
+                },
             }
         }
         None => match branch.newest_snapshot() {
@@ -831,6 +839,8 @@ pub struct GcPlan<'a> {
     pub snapshots: Vec<&'a Snapshot>,
     /// Temporary datasets of interrupted resets whose branch is intact.
     pub temporaries: Vec<&'a str>,
+    /// Old generations of refreshed roots that no branch uses any more.
+    pub retired: Vec<&'a str>,
 }
 
 /// Expired, unprotected branches that are not HEAD, have no children (other
@@ -910,6 +920,21 @@ pub fn gc_plan(store: &Store, now: i64) -> GcPlan<'_> {
             && (i.op == Op::Creating || (i.op == Op::Resetting && store.branch(b).is_some()))
         {
             plan.temporaries.push(&t.dataset);
+        }
+    }
+    for r in &store.retired {
+        let users = store
+            .branches
+            .iter()
+            .filter(|b| !gone_ds.contains(b.dataset.as_str()))
+            .filter(|b| {
+                b.origin
+                    .as_deref()
+                    .is_some_and(|o| o.starts_with(&format!("{}@", r.dataset)))
+            })
+            .count();
+        if users == 0 {
+            plan.retired.push(&r.dataset);
         }
     }
     plan

@@ -129,6 +129,14 @@ impl Branch {
     }
 }
 
+/// `COMPONENT:g<digits>`: a refreshed root's dataset (each refresh loads
+/// into a new one; the old stays for the branches made from it).
+pub fn is_generation(rest: &str, component: &str) -> bool {
+    rest.strip_prefix(component)
+        .and_then(|r| r.strip_prefix(":g"))
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// A property value stagdb could not have written (tampered or damaged):
 /// never used, always reported with its dataset and property.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -151,6 +159,19 @@ pub struct Temp {
     pub intent: Option<Intent>,
 }
 
+/// An old generation of a refreshed root branch (`NAME:gen-TIME`, with
+/// `stagdb:retired` = NAME): kept while branches made from its snapshots
+/// exist, destroyed by refresh or gc once none does.
+#[derive(Debug, Clone)]
+pub struct Retired {
+    pub dataset: String,
+    /// The root branch it was.
+    pub of: String,
+    pub used: u64,
+    /// Oldest first.
+    pub snapshots: Vec<Snapshot>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Store {
     pub dataset: String,
@@ -170,6 +191,8 @@ pub struct Store {
     pub corrupt: Vec<Corrupt>,
     /// The port index (`stagdb:taken`), when present and well-formed.
     pub port_index: Option<BTreeSet<u16>>,
+    /// Old generations of refreshed roots.
+    pub retired: Vec<Retired>,
 }
 
 /// One line of `stagdb log`.
@@ -177,6 +200,8 @@ pub struct Store {
 pub struct LogEntry<'a> {
     pub branch: &'a str,
     pub snapshot: &'a Snapshot,
+    /// Of an old generation of a refreshed root (no longer reachable by ref).
+    pub retired: bool,
 }
 
 impl<'a> LogEntry<'a> {
@@ -330,6 +355,7 @@ impl Store {
         let mut branches: BTreeMap<String, Branch> = BTreeMap::new();
         let mut strays = Vec::new();
         let mut temps = Vec::new();
+        let mut retired: Vec<Retired> = Vec::new();
         // Snapshots come after their dataset in zfs output; collect by dataset.
         let mut snaps: BTreeMap<&str, Vec<Snapshot>> = BTreeMap::new();
         for e in entries {
@@ -357,6 +383,17 @@ impl Store {
             let Some(rest) = e.name.strip_prefix(&prefix) else {
                 continue; // the root itself
             };
+            if let Some(of) = ck.text(e, props::RETIRED)
+                && !rest.contains('/')
+            {
+                retired.push(Retired {
+                    dataset: e.name.clone(),
+                    of: of.to_string(),
+                    used: e.native_u64("used").unwrap_or(0),
+                    snapshots: Vec::new(),
+                });
+                continue;
+            }
             let intent = match ck.text(e, props::STATE) {
                 Some(v) => match v.parse::<Intent>() {
                     Ok(i) => Some(i),
@@ -376,7 +413,8 @@ impl Store {
                 strays.push(e.name.clone());
                 continue;
             }
-            let canonical = names::dataset_component(name) == rest;
+            let canonical = names::dataset_component(name) == rest
+                || is_generation(rest, &names::dataset_component(name));
             if !canonical {
                 // Not at its own name: a temporary (e.g. `NAME:reset`) or a
                 // renamed or copied dataset. Never served as the branch.
@@ -442,6 +480,25 @@ impl Store {
                 source: ck.text(e, props::SOURCE).map(unescape_value),
                 damaged: BTreeSet::new(),
             };
+            if let Some(prev) = branches.get(name) {
+                // Two datasets claim the branch: a refresh's new data (still
+                // marked) next to the old. The finished one is the branch.
+                let new_wins = prev.intent.is_some() && branch.intent.is_none();
+                let (ds, i) = if new_wins {
+                    (prev.dataset.clone(), prev.intent)
+                } else {
+                    (branch.dataset.clone(), branch.intent)
+                };
+                strays.push(ds.clone());
+                temps.push(Temp {
+                    dataset: ds,
+                    branch: Some(name.to_string()),
+                    intent: i,
+                });
+                if !new_wins {
+                    continue;
+                }
+            }
             branches.insert(name.to_string(), branch);
         }
         for b in branches.values_mut() {
@@ -455,6 +512,12 @@ impl Store {
                 // Stable: snapshots taken within one second keep zfs's order.
                 s.sort_by_key(|s| s.created);
                 b.snapshots = s;
+            }
+        }
+        for r in &mut retired {
+            if let Some(mut s) = snaps.remove(r.dataset.as_str()) {
+                s.sort_by_key(|s| s.created);
+                r.snapshots = s;
             }
         }
         let port_index = match ck.text(root_entry, props::TAKEN) {
@@ -489,6 +552,7 @@ impl Store {
             temps,
             corrupt: ck.corrupt,
             port_index,
+            retired,
         })
     }
 
@@ -530,7 +594,10 @@ impl Store {
     pub fn parent_ref(&self, branch: &Branch) -> Option<String> {
         match self.parent_of(branch) {
             Some((p, s)) => Some(format!("{}@{}", p.name, s.name)),
-            None => branch.origin.clone(),
+            None => match self.retired_parent_of(branch) {
+                Some((r, s)) => Some(format!("{}@{} (old data)", r.of, s.name)),
+                None => branch.origin.clone(),
+            },
         }
     }
 
@@ -540,6 +607,23 @@ impl Store {
             .iter()
             .filter(|b| b.origin.as_deref() == Some(snapshot_full))
             .collect()
+    }
+
+    /// Whether a branch was made from a snapshot of an old generation.
+    pub fn retired_in_use(&self, r: &Retired) -> bool {
+        let prefix = format!("{}@", r.dataset);
+        self.branches
+            .iter()
+            .any(|b| b.origin.as_deref().is_some_and(|o| o.starts_with(&prefix)))
+    }
+
+    /// The branch a branch was made from an old generation of, with that
+    /// generation's snapshot.
+    pub fn retired_parent_of(&self, branch: &Branch) -> Option<(&Retired, &Snapshot)> {
+        let origin = branch.origin.as_deref()?;
+        let (ds, _) = origin.split_once('@')?;
+        let r = self.retired.iter().find(|r| r.dataset == ds)?;
+        Some((r, r.snapshots.iter().find(|s| s.full == origin)?))
     }
 
     /// Branches cloned from any snapshot of `branch`.
@@ -584,6 +668,7 @@ impl Store {
                 out.push(LogEntry {
                     branch: &cur.name,
                     snapshot: s,
+                    retired: false,
                 });
             }
             match self.parent_of(cur) {
@@ -591,10 +676,46 @@ impl Store {
                     limit = Some(s.name.clone());
                     cur = p;
                 }
-                None => break,
+                None => {
+                    self.log_retired(cur, &mut out);
+                    break;
+                }
             }
         }
         out
+    }
+
+    /// The history before a root's refreshes: its old generations'
+    /// snapshots, newest first (from the one `cur` was made from, if so).
+    fn log_retired<'a>(&'a self, cur: &'a Branch, out: &mut Vec<LogEntry<'a>>) {
+        let (root, from) = match self.retired_parent_of(cur) {
+            Some((r, s)) => (r.of.as_str(), Some((r, s))),
+            None if cur.origin.is_none() => (cur.name.as_str(), None),
+            None => return,
+        };
+        let first = |r: &Retired| r.snapshots.first().map_or(0, |s| s.created);
+        let mut gens: Vec<&Retired> = self.retired.iter().filter(|r| r.of == root).collect();
+        gens.sort_by_key(|r| std::cmp::Reverse(first(r)));
+        if let Some((r, _)) = from {
+            gens.retain(|g| first(g) <= first(r));
+        }
+        for g in gens {
+            let end = match from {
+                Some((r, s)) if r.dataset == g.dataset => g
+                    .snapshots
+                    .iter()
+                    .position(|x| x.full == s.full)
+                    .map_or(0, |i| i + 1),
+                _ => g.snapshots.len(),
+            };
+            for s in g.snapshots[..end].iter().rev() {
+                out.push(LogEntry {
+                    branch: &g.of,
+                    snapshot: s,
+                    retired: true,
+                });
+            }
+        }
     }
 }
 

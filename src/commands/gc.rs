@@ -15,6 +15,7 @@ struct Output {
     removed_half_made: Vec<String>,
     dropped_snapshots: Vec<String>,
     removed_temporaries: Vec<String>,
+    removed_generations: Vec<String>,
     /// Space the removed datasets and snapshots used (before removal).
     freed_bytes: u64,
 }
@@ -75,8 +76,9 @@ pub async fn run(ctx: &Ctx, args: GcArgs) -> CmdResult {
         if !args.dry_run {
             ctx.zfs.destroy(t, true).await?;
         }
-        ctx.printer
-            .status(format!("{verb} {t} (left by an interrupted reset)"));
+        ctx.printer.status(format!(
+            "{verb} {t} (left by an interrupted reset, import or refresh)"
+        ));
         out.removed_temporaries.push(t.to_string());
     }
     for s in &plan.snapshots {
@@ -94,7 +96,24 @@ pub async fn run(ctx: &Ctx, args: GcArgs) -> CmdResult {
         ));
         out.dropped_snapshots.push(r);
     }
+    for r in &plan.retired {
+        let used = store
+            .retired
+            .iter()
+            .find(|x| x.dataset == *r)
+            .map_or(0, |x| x.used);
+        if !args.dry_run {
+            ctx.zfs.destroy(r, true).await?;
+        }
+        out.freed_bytes += used;
+        ctx.printer.status(format!(
+            "{verb} old generation {r} ({}): no branch uses it any more",
+            ui::human_bytes(used)
+        ));
+        out.removed_generations.push(r.to_string());
+    }
     let n = out.removed_branches.len()
+        + out.removed_generations.len()
         + out.removed_half_made.len()
         + out.dropped_snapshots.len()
         + out.removed_temporaries.len();

@@ -133,7 +133,7 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
         ctx.zfs.create(&pf.dataset, &bprops).await?;
         port
     };
-    let branch = ops::reload_branch(ctx, &store, &name).await?;
+    let branch = ops::reload_branch(ctx, &store, &name, &pf.dataset).await?;
     let mountpoint = branch
         .mountpoint
         .clone()
@@ -162,7 +162,7 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
     .await?;
 
     // The branch's own server, with normal settings; then the snapshot.
-    let branch = ops::reload_branch(ctx, &store, &name).await?;
+    let branch = ops::reload_branch(ctx, &store, &name, &pf.dataset).await?;
     ops::start_branch(ctx, &store, &branch, ops::is_head(&store, &branch)).await?;
     let message = format!("import of {} ({})", pf.source, pf.method);
     let snap = ops::snapshot_branch(
@@ -213,7 +213,7 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
 }
 
 /// The `stagdb:source` value: what refresh needs to do it again.
-fn record(
+pub(crate) fn record(
     source: &str,
     pf: &Preflight,
     a: &LoadArgs,
@@ -235,7 +235,7 @@ fn record(
         .map_err(|e| crate::error::internal_error(format!("recording the source: {e}")))
 }
 
-fn print_plan(ctx: &Ctx, pf: &Preflight) -> CmdResult {
+pub(crate) fn print_plan(ctx: &Ctx, pf: &Preflight) -> CmdResult {
     if ctx.settings.json {
         return ctx.printer.json(pf);
     }

@@ -18,6 +18,8 @@ struct Entry {
     message: Option<String>,
     used_bytes: u64,
     branch_point: bool,
+    /// Of an old generation of a refreshed root.
+    retired: bool,
 }
 
 pub async fn run(ctx: &Ctx, args: LogArgs) -> CmdResult {
@@ -40,6 +42,7 @@ pub async fn run(ctx: &Ctx, args: LogArgs) -> CmdResult {
                 message: e.snapshot.message.clone(),
                 used_bytes: e.snapshot.used,
                 branch_point: e.snapshot.is_branch_point(),
+                retired: e.retired,
             })
             .collect();
         return ctx.printer.json(&out);
@@ -56,7 +59,11 @@ pub async fn run(ctx: &Ctx, args: LogArgs) -> CmdResult {
         .map(|e| {
             let msg = e.snapshot.message.as_deref().unwrap_or("");
             vec![
-                Cell::new(ctx.printer.paint(&e.reference(), "33")),
+                Cell::new(if e.retired {
+                    format!("{} (old data)", e.reference())
+                } else {
+                    ctx.printer.paint(&e.reference(), "33")
+                }),
                 Cell::new(ui::local_time(e.snapshot.created)),
                 Cell::new(e.snapshot.author.as_deref().unwrap_or("-")),
                 Cell::new(ui::human_bytes(e.snapshot.used)),

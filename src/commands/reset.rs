@@ -158,6 +158,10 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         if let Some(v) = p.target_branch.pg_version.or(branch.pg_version) {
             bprops.push((props::PG_VERSION, v.to_string()));
         }
+        if let Some(db) = p.target_branch.database.as_ref() {
+            // The data it gets is the target's: so are its databases.
+            bprops.push((props::DATABASE, crate::zfs::parse::escape_value(db)));
+        }
         if let Some(t) = branch.expires {
             bprops.push((props::EXPIRES, t.to_string()));
         }

@@ -234,15 +234,15 @@ pub fn resolve_ref<'a>(store: &'a Store, s: &str) -> CmdResult<Target<'a>> {
 
 /// One branch read fresh (the store root's settings and the branch's
 /// dataset with its snapshots), e.g. right after it was made.
-pub async fn reload_branch(ctx: &Ctx, store: &Store, name: &str) -> CmdResult<Branch> {
-    let dataset = format!(
-        "{}/{}",
-        store.dataset,
-        crate::names::dataset_component(name)
-    );
+pub async fn reload_branch(
+    ctx: &Ctx,
+    store: &Store,
+    name: &str,
+    dataset: &str,
+) -> CmdResult<Branch> {
     let entries = [
         ctx.zfs.get_props(&[store.dataset.as_str()], false).await?,
-        ctx.zfs.get_props(&[dataset.as_str()], true).await?,
+        ctx.zfs.get_props(&[dataset], true).await?,
     ]
     .concat();
     let fresh = Store::from_entries(&store.dataset, &entries)
