@@ -145,6 +145,14 @@ pub struct LoadArgs {
     #[arg(long)]
     pub schema_only: bool,
 
+    /// Every database of the server, not just the URL's (live sources)
+    #[arg(long)]
+    pub all_databases: bool,
+
+    /// Copy the source's roles (no passwords, no superuser or replication) and keep owners and grants
+    #[arg(long)]
+    pub roles: bool,
+
     /// SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)
     #[arg(long, value_name = "FILE.sql")]
     pub scrub: Vec<PathBuf>,

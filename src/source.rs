@@ -65,6 +65,14 @@ impl Live {
         }
     }
 
+    /// The same server, another database.
+    pub fn on_db(&self, db: &str) -> Live {
+        Live {
+            dbname: db.to_string(),
+            ..self.clone()
+        }
+    }
+
     /// libpq's environment for the dump tools (no password: that goes in a
     /// password file).
     pub fn env(&self) -> Vec<String> {
@@ -479,6 +487,67 @@ pub fn decompressing(r: Box<dyn Read + Send>, c: Compression) -> Result<Box<dyn 
     })
 }
 
+/// Roles a cloud provider or PostgreSQL itself manages: never copied.
+fn system_role(name: &str) -> bool {
+    let n = name.trim_matches('"');
+    n == "postgres"
+        || n.starts_with("pg_")
+        || n.starts_with("rds")
+        || n.starts_with("cloudsql")
+        || n.starts_with("azure")
+        || n.starts_with("alloydb")
+        || n == "replication"
+}
+
+/// `pg_dumpall --roles-only --no-role-passwords` output made safe to
+/// replay into a branch: no system or cloud roles, no superuser,
+/// replication or RLS-bypass attribute, no password, no settings.
+pub fn filter_roles(sql: &str) -> String {
+    let mut out = String::new();
+    for line in sql.lines() {
+        let l = line.trim();
+        let role_of = |rest: &str| rest.split([' ', ';']).next().unwrap_or("").to_string();
+        if let Some(rest) = l.strip_prefix("CREATE ROLE ") {
+            if !system_role(&role_of(rest)) {
+                out.push_str(l);
+                out.push('\n');
+            }
+        } else if let Some(rest) = l.strip_prefix("ALTER ROLE ") {
+            let name = role_of(rest);
+            if system_role(&name) || l.contains(" SET ") {
+                continue;
+            }
+            let words: Vec<&str> = l
+                .trim_end_matches(';')
+                .split(' ')
+                .map(|w| match w {
+                    "SUPERUSER" => "NOSUPERUSER",
+                    "REPLICATION" => "NOREPLICATION",
+                    "BYPASSRLS" => "NOBYPASSRLS",
+                    w => w,
+                })
+                .collect();
+            // --no-role-passwords leaves none, but a PASSWORD clause never passes.
+            if words.iter().any(|w| w.eq_ignore_ascii_case("PASSWORD")) {
+                continue;
+            }
+            out.push_str(&words.join(" "));
+            out.push_str(";\n");
+        } else if let Some(rest) = l.strip_prefix("GRANT ") {
+            // Memberships: `GRANT a TO b [WITH ...] [GRANTED BY c];`
+            let names: Vec<&str> = rest
+                .split([' ', ';', ','])
+                .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_uppercase()))
+                .collect();
+            if !names.iter().any(|n| system_role(n)) {
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
 /// Whether a plain dump's statement is one import leaves out: ownership
 /// and grants (roles of the source need not exist here), and publications
 /// and subscriptions (a subscription would connect to the source).
@@ -711,6 +780,27 @@ mod tests {
         assert!(sniff(&gz[..gz.len() - 4]).is_ok());
         let info = sniff(b"CREATE TABLE t (a int);\n").unwrap();
         assert_eq!((info.format, info.major), (DumpFormat::Plain, None));
+    }
+
+    #[test]
+    fn roles_are_tamed() {
+        let dump = "SET default_transaction_read_only = off;\n\
+CREATE ROLE app_owner;\n\
+ALTER ROLE app_owner WITH SUPERUSER INHERIT NOCREATEROLE NOCREATEDB LOGIN REPLICATION BYPASSRLS;\n\
+CREATE ROLE postgres;\n\
+ALTER ROLE postgres WITH SUPERUSER INHERIT CREATEROLE CREATEDB LOGIN REPLICATION BYPASSRLS;\n\
+CREATE ROLE rds_superuser;\n\
+ALTER ROLE app_owner SET search_path TO x;\n\
+GRANT rds_superuser TO app_owner GRANTED BY rdsadmin;\n\
+GRANT reader TO app_owner GRANTED BY postgres;\n\
+GRANT reader TO app_owner;\n";
+        let out = filter_roles(dump);
+        assert_eq!(
+            out,
+            "CREATE ROLE app_owner;\n\
+ALTER ROLE app_owner WITH NOSUPERUSER INHERIT NOCREATEROLE NOCREATEDB LOGIN NOREPLICATION NOBYPASSRLS;\n\
+GRANT reader TO app_owner;\n"
+        );
     }
 
     #[test]

@@ -27,6 +27,10 @@ pub(crate) struct Recorded {
     pub exclude_table_data: Vec<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub schema_only: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all_databases: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub roles: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scrub: Vec<PathBuf>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,6 +49,9 @@ pub(crate) struct Preflight {
     pub pg_version: u32,
     pub image: String,
     pub database: String,
+    /// Every database copied (live sources).
+    pub databases: Vec<String>,
+    pub roles: bool,
     /// Bytes: the source database's size (live) or the dump's.
     pub source_bytes: Option<u64>,
     /// Bytes the pool needs at least.
@@ -150,6 +157,8 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
             major: pf.pg_version,
             password: &password,
             database: &pf.database,
+            databases: &pf.databases,
+            roles: pf.roles,
             input,
             jobs: pf.jobs,
             exclude_table_data: &args.load.exclude_table_data,
@@ -227,6 +236,8 @@ pub(crate) fn record(
         jobs: a.jobs,
         exclude_table_data: a.exclude_table_data.clone(),
         schema_only: a.schema_only,
+        all_databases: a.all_databases,
+        roles: a.roles,
         scrub: pf.scrub.clone(),
         pg_version,
     };
@@ -262,6 +273,15 @@ pub(crate) fn print_plan(ctx: &Ctx, pf: &Preflight) -> CmdResult {
         bytes(pf.needed_bytes),
         bytes(pf.pool_available_bytes)
     ))?;
+    if !pf.databases.is_empty() {
+        ctx.printer
+            .line(format!("  databases: {}", pf.databases.join(", ")))?;
+    }
+    if pf.roles {
+        ctx.printer.line(
+            "  roles copied (without passwords, superuser or replication), owners and grants kept",
+        )?;
+    }
     ctx.printer.line(format!("  into dataset {}", pf.dataset))?;
     if !pf.extensions.is_empty() {
         ctx.printer
@@ -341,6 +361,12 @@ pub(crate) async fn prepare(
             "--exclude-table-data needs a live source (a dump has its rows already)",
         ));
     }
+    if !matches!(src, Source::Live(_)) && (a.all_databases || a.roles) {
+        return Err(usage_error(
+            "--all-databases and --roles need a live source (a dump holds one database and no roles)",
+        ));
+    }
+    let mut databases: Vec<String> = Vec::new();
     let pool_available = ctx
         .zfs
         .get_one(&store.dataset, &["available"])
@@ -359,7 +385,20 @@ pub(crate) async fn prepare(
                 });
             }
             let facts = probe(ctx, store, &live).await?;
-            let size = facts.size;
+            let size = if a.all_databases {
+                databases = facts.databases.clone();
+                if !databases.contains(&live.dbname) {
+                    // The URL's database is not copied: default to postgres.
+                    live.dbname = if databases.iter().any(|d| d == pg::DATABASE) {
+                        pg::DATABASE.to_string()
+                    } else {
+                        databases.first().cloned().unwrap_or_default()
+                    };
+                }
+                facts.total
+            } else {
+                facts.size
+            };
             // A parallel dump is written out first, then restored.
             let needed = size.map(|s| if jobs > 1 { s.saturating_mul(2) } else { s });
             let shown = live.display();
@@ -506,6 +545,8 @@ pub(crate) async fn prepare(
             pg_version: major,
             image: store.settings.image_for(major),
             database,
+            databases,
+            roles: a.roles,
             source_bytes,
             needed_bytes: needed,
             pool_available_bytes: pool_available,
@@ -537,12 +578,18 @@ fn dir_or_file_size(p: &std::path::Path) -> Option<u64> {
 struct Facts {
     major: u32,
     size: Option<u64>,
+    /// All databases together.
+    total: Option<u64>,
     extensions: Vec<String>,
+    /// Every database that takes connections, not a template.
+    databases: Vec<String>,
 }
 
 const PROBE_SQL: &str = "SELECT 'version=' || current_setting('server_version_num') \
 UNION ALL SELECT 'size=' || pg_database_size(current_database()) \
-UNION ALL SELECT 'ext=' || extname FROM pg_extension";
+UNION ALL SELECT 'ext=' || extname FROM pg_extension \
+UNION ALL SELECT 'total=' || sum(pg_database_size(datname)) FROM pg_database WHERE datallowconn AND NOT datistemplate \
+UNION ALL (SELECT 'db=' || datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname)";
 
 /// Asks the source (with psql in a job, so TLS and every libpq option work
 /// as they will for pg_dump): reachable, credentials valid, version, size.
@@ -591,6 +638,8 @@ async fn probe(ctx: &Ctx, store: &Store, live: &Live) -> CmdResult<Facts> {
     let mut major = None;
     let mut size = None;
     let mut extensions = Vec::new();
+    let mut total = None;
+    let mut databases = Vec::new();
     for l in out.lines() {
         if let Some(v) = l.strip_prefix("version=") {
             major = v
@@ -600,6 +649,10 @@ async fn probe(ctx: &Ctx, store: &Store, live: &Live) -> CmdResult<Facts> {
                 .map(|n| if n >= 100_000 { n / 10_000 } else { n / 100 });
         } else if let Some(v) = l.strip_prefix("size=") {
             size = v.trim().parse().ok();
+        } else if let Some(v) = l.strip_prefix("total=") {
+            total = v.trim().parse().ok();
+        } else if let Some(v) = l.strip_prefix("db=") {
+            databases.push(v.to_string());
         } else if let Some(v) = l.strip_prefix("ext=")
             && v != "plpgsql"
         {
@@ -615,7 +668,9 @@ async fn probe(ctx: &Ctx, store: &Store, live: &Live) -> CmdResult<Facts> {
     Ok(Facts {
         major,
         size,
+        total,
         extensions,
+        databases,
     })
 }
 

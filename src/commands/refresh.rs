@@ -87,6 +87,8 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
             a.exclude_table_data.clone()
         },
         schema_only: a.schema_only || rec.schema_only,
+        all_databases: a.all_databases || rec.all_databases,
+        roles: a.roles || rec.roles,
         scrub: if a.scrub.is_empty() {
             rec.scrub.clone()
         } else {
@@ -178,6 +180,8 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
             major: pf.pg_version,
             password: &password,
             database: &pf.database,
+            databases: &pf.databases,
+            roles: pf.roles,
             input,
             jobs: pf.jobs,
             exclude_table_data: &merged.exclude_table_data,

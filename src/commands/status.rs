@@ -18,9 +18,18 @@ struct Status {
     image: String,
     docker: Docker,
     branches: Counts,
+    /// Old data of refreshed roots that branches still use.
+    old_generations: Vec<OldGeneration>,
     problems: Vec<String>,
     /// The same problems with a stable code and what `doctor --fix` does.
     details: Vec<plan::Problem>,
+}
+
+#[derive(Serialize)]
+struct OldGeneration {
+    of: String,
+    dataset: String,
+    used_bytes: u64,
 }
 
 #[derive(Serialize)]
@@ -123,6 +132,15 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
                 .filter(|s| s.is_branch_point())
                 .count(),
         },
+        old_generations: store
+            .retired
+            .iter()
+            .map(|r| OldGeneration {
+                of: r.of.clone(),
+                dataset: r.dataset.clone(),
+                used_bytes: r.used,
+            })
+            .collect(),
         problems,
         details,
     };
@@ -169,6 +187,25 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
         },
         status.branches.branch_points
     ))?;
+    if !status.old_generations.is_empty() {
+        let total: u64 = status.old_generations.iter().map(|g| g.used_bytes).sum();
+        let of: std::collections::BTreeSet<&str> = status
+            .old_generations
+            .iter()
+            .map(|g| g.of.as_str())
+            .collect();
+        p.line(format!(
+            "old data:  {} generation{} of {} kept for branches made from them, {}",
+            status.old_generations.len(),
+            if status.old_generations.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            of.into_iter().collect::<Vec<_>>().join(", "),
+            crate::ui::human_bytes(total)
+        ))?;
+    }
     if status.problems.is_empty() {
         p.line("problems:  none")?;
     } else {

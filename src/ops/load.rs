@@ -59,8 +59,12 @@ pub struct Load<'a> {
     pub mountpoint: PathBuf,
     pub major: u32,
     pub password: &'a str,
-    /// Database to create and restore into.
+    /// Database to create and restore into (dumps: the one database).
     pub database: &'a str,
+    /// Live sources: every database to copy (`--all-databases`), else just `database`.
+    pub databases: &'a [String],
+    /// Copy the source's roles first and keep owners and privileges.
+    pub roles: bool,
     pub input: Input,
     pub jobs: usize,
     pub exclude_table_data: &'a [String],
@@ -87,9 +91,17 @@ pub struct Loaded {
 const RESTORE_SCRIPT: &str = r#"set -euo pipefail
 mode=$1; shift
 T=(-h "$TGT_HOST" -p "$TGT_PORT" -U postgres -d "$TGT_DB")
-R=(--no-owner --no-privileges --no-subscriptions --no-publications --exit-on-error)
+R=(--no-subscriptions --no-publications --exit-on-error)
+# Owners and grants only when the source's roles were copied (--roles).
+[ "$KEEP_OWNERS" = 1 ] || R+=(--no-owner --no-privileges)
 case $mode in
+  roles-dump)
+    pg_dumpall --roles-only --no-role-passwords ;;
+  roles-load)
+    # Roles that exist already (postgres) fail alone: no ON_ERROR_STOP.
+    psql -X -q "${T[@]}" -f - >/dev/null 2>&1 || true ;;
   live-dir)
+    rm -rf /scratch/dump
     pg_dump -Fd -Z 0 -j "$JOBS" -f /scratch/dump --no-subscriptions --no-publications "$@"
     pg_restore "${T[@]}" "${R[@]}" -j "$JOBS" /scratch/dump ;;
   live-stream)
@@ -102,7 +114,7 @@ case $mode in
     psql -X -q -v ON_ERROR_STOP=1 "${T[@]}" -f - >/dev/null ;;
   scrub)
     for f in /scrub/*.sql; do psql -X -q -v ON_ERROR_STOP=1 -1 "${T[@]}" -f "$f" >/dev/null; done
-    vacuumdb -q -h "$TGT_HOST" -p "$TGT_PORT" -U postgres -d "$TGT_DB" --full -j "$JOBS"
+    vacuumdb -q -h "$TGT_HOST" -p "$TGT_PORT" -U postgres --all --full -j "$JOBS"
     # Old row versions live on in the WAL: switch segments so that the
     # checkpoints remove (wal_recycle=off) every segment from before the scrub.
     for i in 1 2; do
@@ -212,17 +224,19 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
         }
     }
 
-    // 3. The database.
-    if l.database != pg::DATABASE {
+    // 3. The databases.
+    let dbs: Vec<&str> = if l.databases.is_empty() {
+        vec![l.database]
+    } else {
+        l.databases.iter().map(String::as_str).collect()
+    };
+    for db in dbs.iter().filter(|d| **d != pg::DATABASE) {
         pg::query_column(
             host,
             port,
             l.password,
             pg::DATABASE,
-            &format!(
-                "CREATE DATABASE {} TEMPLATE template0",
-                pg::quote_ident(l.database)
-            ),
+            &format!("CREATE DATABASE {} TEMPLATE template0", pg::quote_ident(db)),
         )
         .await
         .map_err(|e| CommandError::new(ErrorKind::User, e))?;
@@ -249,20 +263,30 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
         pass_env,
         format!("TGT_HOST={host}"),
         format!("TGT_PORT={port}"),
-        format!("TGT_DB={}", l.database),
         format!("JOBS={}", l.jobs),
+        format!("KEEP_OWNERS={}", u8::from(l.roles)),
     ];
-    let job =
-        |mode: &str, args: Vec<String>, env: Vec<String>, binds: Vec<Bind>, what: String| Job {
-            store: &store.dataset,
-            kind: "import",
-            image: image.clone(),
-            script: RESTORE_SCRIPT,
-            args: std::iter::once(mode.to_string()).chain(args).collect(),
-            env: base_env.iter().cloned().chain(env).collect(),
-            binds: std::iter::once(pass_bind.clone()).chain(binds).collect(),
-            what,
-        };
+    // `db`: the database in the branch the job works on.
+    let job = |mode: &str,
+               db: &str,
+               args: Vec<String>,
+               env: Vec<String>,
+               binds: Vec<Bind>,
+               what: String| Job {
+        store: &store.dataset,
+        kind: "import",
+        image: image.clone(),
+        script: RESTORE_SCRIPT,
+        args: std::iter::once(mode.to_string()).chain(args).collect(),
+        env: base_env
+            .iter()
+            .cloned()
+            .chain([format!("TGT_DB={db}")])
+            .chain(env)
+            .collect(),
+        binds: std::iter::once(pass_bind.clone()).chain(binds).collect(),
+        what,
+    };
     let t = Instant::now();
     let mut scratch: Option<String> = None;
     match l.input {
@@ -275,11 +299,47 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             if l.schema_only {
                 args.push("--schema-only".into());
             }
-            let mut env = live.env();
             let mut binds = Vec::new();
             if live.host.starts_with('/') {
                 // A socket directory on the host.
                 binds.push(job::bind_ro(std::path::Path::new(&live.host), &live.host));
+            }
+            if l.roles {
+                ctx.printer.status(format!(
+                    "copying the roles of {} (without passwords)",
+                    live.display()
+                ));
+                let mut out: Vec<u8> = Vec::new();
+                job::run(
+                    ctx,
+                    job(
+                        "roles-dump",
+                        l.database,
+                        vec![],
+                        live.env(),
+                        binds.clone(),
+                        "pg_dumpall --roles-only".into(),
+                    ),
+                    None,
+                    Some(&mut out),
+                )
+                .await?;
+                let sql = crate::source::filter_roles(&String::from_utf8_lossy(&out));
+                let mut input = std::io::Cursor::new(sql.into_bytes());
+                job::run(
+                    ctx,
+                    job(
+                        "roles-load",
+                        pg::DATABASE,
+                        vec![],
+                        vec![],
+                        vec![],
+                        "creating the roles".into(),
+                    ),
+                    Some(&mut input),
+                    None,
+                )
+                .await?;
             }
             let mode = if l.jobs > 1 {
                 let (ds, mp) = make_scratch(ctx, store, l.name).await?;
@@ -293,26 +353,29 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             } else {
                 "live-stream"
             };
-            env.retain(|e| !e.starts_with("PGPASSWORD="));
-            ctx.printer.status(format!(
-                "loading {} into '{}' ({})",
-                live.display(),
-                l.name,
-                Input::method(&l.input, l.jobs)
-            ));
-            job::run(
-                ctx,
-                job(
-                    mode,
-                    args,
-                    env,
-                    binds,
-                    format!("dumping {} and restoring it", live.display()),
-                ),
-                None,
-                None,
-            )
-            .await?;
+            for db in &dbs {
+                let src = live.on_db(db);
+                ctx.printer.status(format!(
+                    "loading {} into '{}' ({})",
+                    src.display(),
+                    l.name,
+                    Input::method(&l.input, l.jobs)
+                ));
+                job::run(
+                    ctx,
+                    job(
+                        mode,
+                        db,
+                        args.clone(),
+                        src.env(),
+                        binds.clone(),
+                        format!("dumping {} and restoring it", src.display()),
+                    ),
+                    None,
+                    None,
+                )
+                .await?;
+            }
         }
         Input::Archive { ref path, ref info } => {
             let mut args = Vec::new();
@@ -332,6 +395,7 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
                 ctx,
                 job(
                     "archive",
+                    l.database,
                     args,
                     vec![],
                     vec![job::bind_ro(path, "/in/dump")],
@@ -375,6 +439,7 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
                     } else {
                         "stream-archive"
                     },
+                    l.database,
                     args,
                     vec![],
                     vec![],
@@ -420,7 +485,14 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             .collect();
         job::run(
             ctx,
-            job("scrub", vec![], vec![], binds, "scrubbing".into()),
+            job(
+                "scrub",
+                l.database,
+                vec![],
+                vec![],
+                binds,
+                "scrubbing".into(),
+            ),
             None,
             None,
         )
@@ -435,7 +507,14 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
         .status(format!("gathering statistics for '{}' (ANALYZE)", l.name));
     job::run(
         ctx,
-        job("analyze", vec![], vec![], vec![], "ANALYZE".into()),
+        job(
+            "analyze",
+            l.database,
+            vec![],
+            vec![],
+            vec![],
+            "ANALYZE".into(),
+        ),
         None,
         None,
     )
