@@ -149,6 +149,10 @@ pub struct LoadArgs {
     #[arg(long)]
     pub all_databases: bool,
 
+    /// Copy the whole cluster with pg_basebackup (live source, same major; needs REPLICATION)
+    #[arg(long, conflicts_with_all = ["all_databases", "roles", "schema_only", "exclude_table_data"])]
+    pub physical: bool,
+
     /// Copy the source's roles (no passwords, no superuser or replication) and keep owners and grants
     #[arg(long)]
     pub roles: bool,

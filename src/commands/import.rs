@@ -31,6 +31,8 @@ pub(crate) struct Recorded {
     pub all_databases: bool,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub roles: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub physical: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scrub: Vec<PathBuf>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -238,6 +240,7 @@ pub(crate) fn record(
         schema_only: a.schema_only,
         all_databases: a.all_databases,
         roles: a.roles,
+        physical: a.physical,
         scrub: pf.scrub.clone(),
         pg_version,
     };
@@ -361,9 +364,9 @@ pub(crate) async fn prepare(
             "--exclude-table-data needs a live source (a dump has its rows already)",
         ));
     }
-    if !matches!(src, Source::Live(_)) && (a.all_databases || a.roles) {
+    if !matches!(src, Source::Live(_)) && (a.all_databases || a.roles || a.physical) {
         return Err(usage_error(
-            "--all-databases and --roles need a live source (a dump holds one database and no roles)",
+            "--all-databases, --roles and --physical need a live source (a dump holds one database and no roles)",
         ));
     }
     let mut databases: Vec<String> = Vec::new();
@@ -385,14 +388,34 @@ pub(crate) async fn prepare(
                 });
             }
             let facts = probe(ctx, store, &live).await?;
-            let size = if a.all_databases {
-                databases = facts.databases.clone();
-                if !databases.contains(&live.dbname) {
+            if a.physical {
+                if let Some(v) = pg_version
+                    && v != facts.major
+                {
+                    return Err(usage_error(format!(
+                        "a physical import keeps the source's major ({}); --pg-version {v} needs a logical import",
+                        facts.major
+                    ))
+                    .hint("drop --physical to upgrade while importing"));
+                }
+                if !facts.replication {
+                    return Err(user_error(format!(
+                        "{} is not allowed to replicate: a physical import needs a role with the REPLICATION attribute (or a superuser)",
+                        live.display()
+                    ))
+                    .hint("connect as such a role, or drop --physical for a logical import"));
+                }
+            }
+            let size = if a.all_databases || a.physical {
+                if !a.physical {
+                    databases = facts.databases.clone();
+                }
+                if !facts.databases.contains(&live.dbname) {
                     // The URL's database is not copied: default to postgres.
-                    live.dbname = if databases.iter().any(|d| d == pg::DATABASE) {
+                    live.dbname = if facts.databases.iter().any(|d| d == pg::DATABASE) {
                         pg::DATABASE.to_string()
                     } else {
-                        databases.first().cloned().unwrap_or_default()
+                        facts.databases.first().cloned().unwrap_or_default()
                     };
                 }
                 facts.total
@@ -400,7 +423,13 @@ pub(crate) async fn prepare(
                 facts.size
             };
             // A parallel dump is written out first, then restored.
-            let needed = size.map(|s| if jobs > 1 { s.saturating_mul(2) } else { s });
+            let needed = size.map(|s| {
+                if jobs > 1 && !a.physical {
+                    s.saturating_mul(2)
+                } else {
+                    s
+                }
+            });
             let shown = live.display();
             (
                 "server".to_string(),
@@ -408,7 +437,11 @@ pub(crate) async fn prepare(
                 size,
                 needed,
                 live.dbname.clone(),
-                load::Input::Live(live),
+                if a.physical {
+                    load::Input::Physical(live)
+                } else {
+                    load::Input::Live(live)
+                },
                 facts.extensions,
                 shown,
             )
@@ -583,12 +616,15 @@ struct Facts {
     extensions: Vec<String>,
     /// Every database that takes connections, not a template.
     databases: Vec<String>,
+    /// The user may stream a physical copy.
+    replication: bool,
 }
 
 const PROBE_SQL: &str = "SELECT 'version=' || current_setting('server_version_num') \
 UNION ALL SELECT 'size=' || pg_database_size(current_database()) \
 UNION ALL SELECT 'ext=' || extname FROM pg_extension \
 UNION ALL SELECT 'total=' || sum(pg_database_size(datname)) FROM pg_database WHERE datallowconn AND NOT datistemplate \
+UNION ALL SELECT 'repl=' || (rolreplication OR rolsuper) FROM pg_roles WHERE rolname = current_user \
 UNION ALL (SELECT 'db=' || datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname)";
 
 /// Asks the source (with psql in a job, so TLS and every libpq option work
@@ -640,6 +676,7 @@ async fn probe(ctx: &Ctx, store: &Store, live: &Live) -> CmdResult<Facts> {
     let mut extensions = Vec::new();
     let mut total = None;
     let mut databases = Vec::new();
+    let mut replication = false;
     for l in out.lines() {
         if let Some(v) = l.strip_prefix("version=") {
             major = v
@@ -651,6 +688,8 @@ async fn probe(ctx: &Ctx, store: &Store, live: &Live) -> CmdResult<Facts> {
             size = v.trim().parse().ok();
         } else if let Some(v) = l.strip_prefix("total=") {
             total = v.trim().parse().ok();
+        } else if let Some(v) = l.strip_prefix("repl=") {
+            replication = v.trim() == "true";
         } else if let Some(v) = l.strip_prefix("db=") {
             databases.push(v.to_string());
         } else if let Some(v) = l.strip_prefix("ext=")
@@ -671,6 +710,7 @@ async fn probe(ctx: &Ctx, store: &Store, live: &Live) -> CmdResult<Facts> {
         total,
         extensions,
         databases,
+        replication,
     })
 }
 

@@ -89,6 +89,7 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
         schema_only: a.schema_only || rec.schema_only,
         all_databases: a.all_databases || rec.all_databases,
         roles: a.roles || rec.roles,
+        physical: a.physical || rec.physical,
         scrub: if a.scrub.is_empty() {
             rec.scrub.clone()
         } else {

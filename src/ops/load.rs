@@ -22,6 +22,8 @@ use crate::store::Store;
 /// Where the data comes from, after the preflight.
 pub enum Input {
     Live(Live),
+    /// `pg_basebackup` of the whole cluster (same major).
+    Physical(Live),
     /// A dump pg_restore reads in place (custom, directory or tar, uncompressed).
     Archive {
         path: PathBuf,
@@ -42,6 +44,7 @@ impl Input {
         match self {
             Input::Live(_) if jobs > 1 => format!("pg_dump -Fd -j {jobs} | pg_restore -j {jobs}"),
             Input::Live(_) => "pg_dump -Fc | pg_restore".into(),
+            Input::Physical(_) => "pg_basebackup".into(),
             Input::Archive { info, .. } if info.format == DumpFormat::Tar => "pg_restore".into(),
             Input::Archive { .. } => format!("pg_restore -j {jobs}"),
             Input::Stream { info, .. } if info.format == DumpFormat::Plain => "psql".into(),
@@ -126,6 +129,36 @@ case $mode in
 esac
 "#;
 
+/// A physical copy: `pg_basebackup` into the new data directory, then the
+/// copy is made a primary of its own with stagdb's configuration: the
+/// source's config files are set aside (kept as `*.source`), no standby
+/// or recovery signal and no replication settings remain, and a
+/// single-user session (stdin: the password never is an argument) sets
+/// stagdb's password and clears every other role's.
+const PHYSICAL_SCRIPT: &str = r#"set -euo pipefail
+D=/target/pgdata
+rm -rf "$D"
+pg_basebackup -D "$D" -X stream -c fast --no-password
+cd "$D"
+rm -f standby.signal recovery.signal postmaster.pid postmaster.opts
+for f in postgresql.conf pg_hba.conf pg_ident.conf postgresql.auto.conf; do
+  [ -e "$f" ] && mv "$f" "$f.source"
+done
+: > postgresql.conf
+: > postgresql.auto.conf
+: > pg_ident.conf
+printf 'local all all trust
+host all all all scram-sha-256
+' > pg_hba.conf
+chown -R postgres:postgres "$D"
+chmod 700 "$D"
+mkdir -p /var/run/postgresql && chown postgres /var/run/postgresql
+u=$(id -u postgres); g=$(id -g postgres)
+setpriv --reuid="$u" --regid="$g" --init-groups   postgres --single -D "$D" -c password_encryption=scram-sha-256 -c archive_mode=off postgres >/tmp/single.log 2>&1 || {
+  cat /tmp/single.log >&2; exit 1; }
+if grep -q ERROR /tmp/single.log; then cat /tmp/single.log >&2; exit 1; fi
+"#;
+
 /// Loads the data: the steps of the module comment, in order.
 pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
     let started = Instant::now();
@@ -133,6 +166,67 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
     let store = l.store;
     let image = store.settings.image_for(l.major);
     super::ensure_image(ctx, &image).await?;
+
+    // 0. A physical copy is the data directory itself.
+    if let Input::Physical(live) = &l.input {
+        let t = Instant::now();
+        ctx.printer.status(format!(
+            "copying the cluster of {} into '{}' (pg_basebackup)",
+            live.display(),
+            l.name
+        ));
+        let pw = live.password.as_deref().unwrap_or("");
+        let tcp_host = if live.host.starts_with('/') {
+            "localhost"
+        } else {
+            live.host.as_str()
+        };
+        let pass = PassFile::new(&[(tcp_host, live.port, &live.user, pw)])?;
+        let (bind, penv) = pass.mount();
+        let mut binds = vec![
+            bind,
+            Bind {
+                host: l.mountpoint.display().to_string(),
+                container: "/target".into(),
+                read_only: false,
+            },
+        ];
+        if live.host.starts_with('/') {
+            binds.push(job::bind_ro(std::path::Path::new(&live.host), &live.host));
+        }
+        // Only for initdb, which does not run on a copied cluster.
+        let _ = std::fs::remove_file(l.mountpoint.join(pg::PWFILE));
+        let sql = format!(
+            "ALTER ROLE postgres WITH SUPERUSER LOGIN PASSWORD '{}'\nUPDATE pg_authid SET rolpassword = NULL WHERE rolname <> 'postgres'\n",
+            l.password.replace('\'', "''")
+        );
+        let mut input = std::io::Cursor::new(sql.into_bytes());
+        job::run(
+            ctx,
+            Job {
+                store: &store.dataset,
+                kind: "import",
+                image: image.clone(),
+                script: PHYSICAL_SCRIPT,
+                args: vec![],
+                env: live.env().into_iter().chain([penv]).collect(),
+                binds,
+                what: format!("copying {} with pg_basebackup", live.display()),
+            },
+            Some(&mut input),
+            None,
+        )
+        .await
+        .map_err(|e| {
+            let text = format!("{:#}", e.error);
+            if text.contains("replication") {
+                e.hint("a physical import needs a role with the REPLICATION attribute (or a superuser) and a `host replication ...` line in the source's pg_hba.conf")
+            } else {
+                e
+            }
+        })?;
+        done.restore_ms = t.elapsed().as_millis();
+    }
 
     // 1. A server on the new data directory with bulk-load settings, as a
     //    job (no branch label: it is not the branch's server, and doctor
@@ -230,7 +324,8 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
     } else {
         l.databases.iter().map(String::as_str).collect()
     };
-    for db in dbs.iter().filter(|d| **d != pg::DATABASE) {
+    let physical = matches!(l.input, Input::Physical(_));
+    for db in dbs.iter().filter(|d| **d != pg::DATABASE && !physical) {
         pg::query_column(
             host,
             port,
@@ -244,7 +339,7 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
 
     // 4. Restore.
     let pass = match &l.input {
-        Input::Live(live) => {
+        Input::Live(live) | Input::Physical(live) => {
             let pw = live.password.as_deref().unwrap_or("");
             let tcp_host = if live.host.starts_with('/') {
                 "localhost"
@@ -290,6 +385,7 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
     let t = Instant::now();
     let mut scratch: Option<String> = None;
     match l.input {
+        Input::Physical(_) => {}
         Input::Live(ref live) => {
             let mut args: Vec<String> = l
                 .exclude_table_data
@@ -464,7 +560,9 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             }
         }
     }
-    done.restore_ms = t.elapsed().as_millis();
+    if !physical {
+        done.restore_ms = t.elapsed().as_millis();
+    }
     if let Some(ds) = scratch.take() {
         ctx.zfs.destroy(&ds, true).await?;
     }
@@ -502,24 +600,27 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
 
     // 6. Statistics, then a clean shutdown (its checkpoint writes
     //    everything out); the next start has normal settings.
-    let t = Instant::now();
-    ctx.printer
-        .status(format!("gathering statistics for '{}' (ANALYZE)", l.name));
-    job::run(
-        ctx,
-        job(
-            "analyze",
-            l.database,
-            vec![],
-            vec![],
-            vec![],
-            "ANALYZE".into(),
-        ),
-        None,
-        None,
-    )
-    .await?;
-    done.analyze_ms = t.elapsed().as_millis();
+    // (A physical copy brought its statistics along.)
+    if !physical {
+        let t = Instant::now();
+        ctx.printer
+            .status(format!("gathering statistics for '{}' (ANALYZE)", l.name));
+        job::run(
+            ctx,
+            job(
+                "analyze",
+                l.database,
+                vec![],
+                vec![],
+                vec![],
+                "ANALYZE".into(),
+            ),
+            None,
+            None,
+        )
+        .await?;
+        done.analyze_ms = t.elapsed().as_millis();
+    }
     docker.stop(&id, 600).await?;
     match docker.inspect_state(&id).await? {
         Some(st) if st.exit_code == Some(0) => {}
