@@ -267,6 +267,12 @@ demo "psql \"\$(stagdb url main)\" -c \"CREATE TABLE customers (id int PRIMARY K
 demo 'stagdb snapshot -m "seed data" --name seed'
 
 # --------------------------------------------------------------------------------------------------
+step "Import a dump as a branch of its own"
+info "a dump made on the spot (stagdb export), imported as a new root branch, as you would import production's"
+demo "stagdb export main@seed -o $DEMO_DIR/shop.dump"
+demo "stagdb import $DEMO_DIR/shop.dump shop"
+demo "psql \"\$(stagdb url shop)\" -c \"SELECT country, count(*) FROM customers GROUP BY country ORDER BY country\""
+
 step "Branch, and change the branch"
 # --------------------------------------------------------------------------------------------------
 demo 'stagdb branch feature-x main@seed'

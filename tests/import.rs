@@ -1,0 +1,1046 @@
+//! `stagdb import`, `refresh` and `export` against the real testbed: a plain
+//! PostgreSQL server started here (not a stagdb branch) is the source; its
+//! data must arrive intact through every path (live URL with one or more
+//! jobs, dumps of each format, stdin, upgrades, export and re-import), its
+//! password must leak nowhere, scrubbed values must be gone from the files,
+//! and refused, failed or interrupted imports must leave nothing behind.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::TestStore;
+
+// ---------------------------------------------------------------- helpers
+
+fn sh(cmd: &str) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `{cmd}`: {e}"))
+}
+
+fn sh_ok(cmd: &str) -> String {
+    let o = sh(cmd);
+    assert!(
+        o.status.success(),
+        "`{cmd}` failed:\n{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn image(major: u32) -> String {
+    common::image_template().replace("{major}", &major.to_string())
+}
+
+fn require_image(major: u32) {
+    let img = image(major);
+    let ok = Command::new("docker")
+        .args(["image", "inspect", &img])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|st| st.success());
+    assert!(ok, "testbed missing: image {img}. Run scripts/testbed.sh.");
+}
+
+/// The fixture of the source database `app`: two schemas, a role owning a
+/// table, sequences, a view, a materialized view, pgcrypto and hstore, a
+/// large object and a publication. `{users}` rows carry e-mail addresses
+/// under secret.example for the scrub test.
+const FIXTURE: &str = r#"
+CREATE ROLE app_owner;
+CREATE EXTENSION pgcrypto;
+CREATE EXTENSION hstore;
+CREATE SCHEMA sales AUTHORIZATION app_owner;
+CREATE TABLE public.users (id serial PRIMARY KEY, email text NOT NULL UNIQUE, attrs hstore, secret bytea);
+INSERT INTO public.users (email, attrs, secret)
+  SELECT 'user' || g || '@secret.example', hstore('n', g::text), digest(g::text, 'sha256')
+  FROM generate_series(1, {users}) g;
+CREATE TABLE sales.orders (id bigserial PRIMARY KEY, user_id int NOT NULL REFERENCES public.users(id),
+  amount numeric(10,2) NOT NULL, day date NOT NULL);
+INSERT INTO sales.orders (user_id, amount, day)
+  SELECT 1 + (g * 7919) % {users}, (g % 1000) / 10.0, date '2024-01-01' + g % 365
+  FROM generate_series(1, 20000) g;
+ALTER TABLE sales.orders OWNER TO app_owner;
+CREATE VIEW sales.big_orders AS SELECT * FROM sales.orders WHERE amount > 90;
+CREATE MATERIALIZED VIEW sales.totals AS
+  SELECT user_id, sum(amount) AS total, count(*) AS n FROM sales.orders GROUP BY user_id;
+SELECT lo_from_bytea(4242, convert_to('large object payload', 'UTF8'));
+CREATE PUBLICATION app_pub FOR TABLE sales.orders;
+"#;
+
+/// One line of counts and checksums of everything the fixture made.
+const CHECKSUM: &str = r#"SELECT concat_ws(' | ',
+  (SELECT count(*) FROM public.users),
+  (SELECT md5(string_agg(t::text, ',' ORDER BY t::text COLLATE "C")) FROM public.users t),
+  (SELECT count(*) FROM sales.orders),
+  (SELECT md5(string_agg(t::text, ',' ORDER BY t::text COLLATE "C")) FROM sales.orders t),
+  (SELECT md5(string_agg(t::text, ',' ORDER BY t::text COLLATE "C")) FROM sales.big_orders t),
+  (SELECT md5(string_agg(t::text, ',' ORDER BY t::text COLLATE "C")) FROM sales.totals t),
+  (SELECT md5(lo_get(4242))),
+  (SELECT last_value FROM public.users_id_seq),
+  (SELECT last_value FROM sales.orders_id_seq),
+  (SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension))"#;
+
+/// A plain PostgreSQL server in a container, the import source: password
+/// authentication (scram-sha-256) over a published port. Removed on drop.
+struct SourcePg {
+    name: String,
+    port: u16,
+    password: String,
+}
+
+impl SourcePg {
+    fn start(tag: &str, major: u32, port: u16, password: &str) -> SourcePg {
+        require_image(major);
+        let name = format!("stagdb-itest-import-src-{tag}");
+        let _ = sh(&format!("docker rm -f -v {name} >/dev/null 2>&1"));
+        let src = SourcePg {
+            name: name.clone(),
+            port,
+            password: password.to_string(),
+        };
+        let script = r#"set -e
+mkdir -p /d && chown postgres /d
+printf '%s' "$PW" > /tmp/pw; chown postgres /tmp/pw
+runuser -u postgres -- initdb -D /d -U postgres --pwfile=/tmp/pw --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+rm -f /tmp/pw
+echo "host all all all scram-sha-256" >> /d/pg_hba.conf
+exec runuser -u postgres -- postgres -D /d -c listen_addresses=* -c unix_socket_directories=/tmp"#;
+        let out = Command::new("docker")
+            .args(["run", "-d", "--name", &name, "-p"])
+            .arg(format!("127.0.0.1:{port}:5432"))
+            .args(["-e", &format!("PW={password}")])
+            .args(["--user", "root", "--entrypoint", ""])
+            .arg(image(major))
+            .args(["bash", "-c", script])
+            .stdin(Stdio::null())
+            .output()
+            .expect("docker run");
+        assert!(
+            out.status.success(),
+            "starting source server {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Ready when it accepts a password login through the published port.
+        let start = Instant::now();
+        loop {
+            let ok = Command::new("psql")
+                .args([
+                    "-X",
+                    "-A",
+                    "-t",
+                    "-d",
+                    &src.url_with_password("postgres"),
+                    "-c",
+                    "SELECT 1",
+                ])
+                .env("PGCONNECT_TIMEOUT", "3")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if ok {
+                break;
+            }
+            if start.elapsed() > Duration::from_secs(60) {
+                let logs = sh(&format!("docker logs --tail 30 {name} 2>&1"));
+                panic!(
+                    "source server {name} never accepted connections:\n{}",
+                    String::from_utf8_lossy(&logs.stdout)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        src
+    }
+
+    /// The source with the fixture in database `app`.
+    fn with_fixture(tag: &str, major: u32, port: u16, password: &str, users: u32) -> SourcePg {
+        let src = SourcePg::start(tag, major, port, password);
+        src.psql("postgres", "CREATE DATABASE app");
+        src.psql("app", &FIXTURE.replace("{users}", &users.to_string()));
+        src
+    }
+
+    /// psql inside the source container (local socket, trust).
+    fn psql(&self, db: &str, sql: &str) -> String {
+        let out = Command::new("docker")
+            .args(["exec", &self.name, "psql", "-X", "-q", "-A", "-t"])
+            .args([
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "/tmp",
+                "-U",
+                "postgres",
+                "-d",
+                db,
+            ])
+            .args(["-c", sql])
+            .stdin(Stdio::null())
+            .output()
+            .expect("docker exec psql");
+        assert!(
+            out.status.success(),
+            "source psql {sql:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    fn checksum(&self) -> String {
+        self.psql("app", CHECKSUM)
+    }
+
+    /// The URL without the password (it comes from PGPASSWORD).
+    fn url(&self, db: &str) -> String {
+        format!("postgresql://postgres@127.0.0.1:{}/{db}", self.port)
+    }
+
+    fn url_with_password(&self, db: &str) -> String {
+        format!(
+            "postgresql://postgres:{}@127.0.0.1:{}/{db}",
+            self.password, self.port
+        )
+    }
+
+    /// `pg_dump ARGS` run in the source container, the result copied out to
+    /// `dir/file`.
+    fn dump(&self, shell: &str, file: &str, dir: &Path) -> PathBuf {
+        let out = Command::new("docker")
+            .args(["exec", &self.name, "bash", "-c"])
+            .arg(format!("set -euo pipefail; rm -rf /tmp/{file}; {shell}"))
+            .stdin(Stdio::null())
+            .output()
+            .expect("docker exec pg_dump");
+        assert!(
+            out.status.success(),
+            "dump {shell:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let dest = dir.join(file);
+        sh_ok(&format!(
+            "docker cp {}:/tmp/{file} {}",
+            self.name,
+            dest.display()
+        ));
+        assert!(dest.exists(), "{} not copied out", dest.display());
+        dest
+    }
+}
+
+impl Drop for SourcePg {
+    fn drop(&mut self) {
+        let _ = sh(&format!("docker rm -f -v {} >/dev/null 2>&1", self.name));
+    }
+}
+
+/// A directory of the test's files, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let p =
+            std::env::temp_dir().join(format!("stagdb-itest-import-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn assert_ok(what: &str, out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{what} failed ({:?})\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// `stagdb ARGS` with PGPASSWORD set; asserts success.
+fn ok_pw(s: &TestStore, args: &[&str], pw: &str) -> String {
+    let out = s
+        .cmd(args)
+        .env("PGPASSWORD", pw)
+        .output()
+        .expect("run stagdb");
+    assert_ok(&format!("stagdb {args:?}"), &out)
+}
+
+/// Dataset names under the store, sorted.
+fn datasets(s: &TestStore) -> Vec<String> {
+    let mut v: Vec<String> = sh_ok(&format!("zfs list -H -o name -r {}", s.dataset))
+        .lines()
+        .map(str::to_string)
+        .collect();
+    v.sort();
+    v
+}
+
+/// Containers labelled with the store, as `branch-label name`.
+fn containers(s: &TestStore) -> Vec<String> {
+    let mut v: Vec<String> = sh_ok(&format!(
+        "docker ps -a --filter label=io.stagdb.store={} --format '{{{{.Label \"io.stagdb.branch\"}}}} {{{{.Names}}}}'",
+        s.dataset
+    ))
+    .lines()
+    .map(str::to_string)
+    .collect();
+    v.sort();
+    v
+}
+
+fn branch_names(s: &TestStore) -> Vec<String> {
+    let mut v: Vec<String> = s
+        .json(&["branch"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+fn mountpoint(ds: &str) -> String {
+    sh_ok(&format!("zfs get -H -o value mountpoint {ds}"))
+        .trim()
+        .to_string()
+}
+
+fn branch_dataset(s: &TestStore, branch: &str) -> String {
+    let rows = s.json(&["branch"]);
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == branch)
+        .unwrap_or_else(|| panic!("no branch {branch} in {rows:#}"));
+    row["dataset"]
+        .as_str()
+        .unwrap_or_else(|| panic!("branch {branch} has no dataset: {row}"))
+        .to_string()
+}
+
+/// The newest snapshot of an imported branch, `NAME@import-...`.
+fn import_snapshot(s: &TestStore, branch: &str) -> String {
+    let log = s.json(&["log", branch]);
+    let first = &log.as_array().unwrap()[0];
+    let r = first["ref"].as_str().unwrap().to_string();
+    assert!(
+        r.starts_with(&format!("{branch}@import-")),
+        "newest snapshot of {branch} is not an import snapshot: {log:#}"
+    );
+    r
+}
+
+/// What every imported branch must be: the source's data, normal settings,
+/// no publications, the source's database as the default.
+fn assert_imported(s: &TestStore, branch: &str, expected: &str) {
+    assert_eq!(s.sql(branch, CHECKSUM), expected, "data of branch {branch}");
+    assert_eq!(s.sql(branch, "SHOW fsync"), "on", "fsync on {branch}");
+    assert_eq!(
+        s.sql(branch, "SHOW wal_level"),
+        "replica",
+        "wal_level on {branch}"
+    );
+    assert_eq!(
+        s.sql(branch, "SELECT count(*) FROM pg_publication"),
+        "0",
+        "publications in {branch}"
+    );
+    let url = s.ok(&["url", branch]).trim().to_string();
+    assert!(url.ends_with("/app"), "url of {branch}: {url}");
+}
+
+/// Watches every process's command line (what `ps -eo args` shows) while
+/// a command runs; collects lines holding `needle`, except `exclude`'s.
+struct PsWatch {
+    stop: Arc<AtomicBool>,
+    handle: std::thread::JoinHandle<(Vec<String>, usize, bool)>,
+}
+
+impl PsWatch {
+    fn start(needle: &str, exclude: Option<u32>) -> PsWatch {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let needle = needle.to_string();
+        let handle = std::thread::spawn(move || {
+            let mut found = Vec::new();
+            let mut polls = 0;
+            let mut saw_dump = false;
+            while !stop2.load(Ordering::Relaxed) {
+                polls += 1;
+                let Ok(rd) = std::fs::read_dir("/proc") else {
+                    continue;
+                };
+                for e in rd.flatten() {
+                    let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+                        continue;
+                    };
+                    if Some(pid) == exclude {
+                        continue;
+                    }
+                    let Ok(raw) = std::fs::read(e.path().join("cmdline")) else {
+                        continue;
+                    };
+                    let args = String::from_utf8_lossy(&raw).replace('\0', " ");
+                    if args.contains("pg_dump") || args.contains("pg_restore") {
+                        saw_dump = true;
+                    }
+                    if args.contains(&needle) {
+                        found.push(format!("{pid}: {args}"));
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(3));
+            }
+            (found, polls, saw_dump)
+        });
+        PsWatch { stop, handle }
+    }
+
+    fn finish(self) -> (Vec<String>, usize, bool) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.handle.join().unwrap()
+    }
+}
+
+/// Runs an import with the process list watched for the password.
+fn import_watched(s: &TestStore, args: &[&str], env_pw: Option<&str>, pw: &str, skip_self: bool) {
+    let mut cmd = s.cmd(args);
+    if let Some(p) = env_pw {
+        cmd.env("PGPASSWORD", p);
+    }
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    // Spawn, then watch: before the watcher's first poll stagdb is still
+    // starting, before any job runs. The child's own command line holds a
+    // URL password the user typed: that one is excluded when asked.
+    let child = cmd.spawn().expect("spawn stagdb import");
+    let w = PsWatch::start(pw, skip_self.then(|| child.id()));
+    let out = child.wait_with_output().unwrap();
+    let (found, polls, saw_dump) = w.finish();
+    assert_ok(&format!("stagdb {args:?}"), &out);
+    assert!(
+        found.is_empty(),
+        "the source password was in the process list during `stagdb {args:?}`:\n{}",
+        found.join("\n")
+    );
+    assert!(
+        polls > 20 && saw_dump,
+        "the process list watcher saw too little ({polls} polls, pg_dump/pg_restore seen: {saw_dump})"
+    );
+}
+
+// ------------------------------------------------------------------ tests
+
+/// 1. A live server by URL, with one job and with four: the data arrives
+/// intact, the branch runs with normal settings, the password is nowhere.
+#[test]
+fn import_live_server() {
+    let pw = "LivePw-q7Zk93xVtR";
+    let src = SourcePg::with_fixture("live", 17, 45500, pw, 100_000);
+    let expected = src.checksum();
+    let s = TestStore::new("imp-live", 43600);
+    s.init(17);
+    let before = datasets(&s);
+    let containers_before = containers(&s);
+
+    // --dry-run: the plan, nothing made.
+    let plan = {
+        let out = s
+            .cmd(&[
+                "--json",
+                "import",
+                &src.url("app"),
+                "dry",
+                "--dry-run",
+                "-j",
+                "3",
+            ])
+            .env("PGPASSWORD", pw)
+            .output()
+            .unwrap();
+        let stdout = assert_ok("import --dry-run --json", &out);
+        serde_json::from_str::<serde_json::Value>(&stdout)
+            .unwrap_or_else(|e| panic!("invalid JSON ({e}):\n{stdout}"))
+    };
+    assert_eq!(plan["pg_version"], 17, "{plan:#}");
+    assert_eq!(plan["jobs"], 3, "{plan:#}");
+    let source_bytes = plan["source_bytes"].as_u64().unwrap_or(0);
+    let needed = plan["needed_bytes"].as_u64().unwrap_or(0);
+    assert!(source_bytes > 10_000_000, "{plan:#}");
+    assert!(needed >= source_bytes, "{plan:#}");
+    let human = ok_pw(&s, &["import", &src.url("app"), "dry", "--dry-run"], pw);
+    assert!(human.contains("would import"), "{human}");
+    assert!(!human.contains(pw), "{human}");
+    assert_eq!(datasets(&s), before, "--dry-run created a dataset");
+    assert_eq!(
+        containers(&s),
+        containers_before,
+        "--dry-run left a container"
+    );
+    assert_eq!(branch_names(&s), vec!["main"]);
+
+    // -j 1, the password in the URL (stagdb's own command line holds it:
+    // the user typed it there; nothing stagdb starts may show it).
+    let t = Instant::now();
+    import_watched(
+        &s,
+        &["import", &src.url_with_password("app"), "one", "-j", "1"],
+        None,
+        pw,
+        true,
+    );
+    eprintln!("import -j 1: {:.1}s", t.elapsed().as_secs_f64());
+    // -j 4, the password from PGPASSWORD; the name from the database.
+    let t = Instant::now();
+    import_watched(
+        &s,
+        &["import", &src.url("app"), "-j", "4"],
+        Some(pw),
+        pw,
+        false,
+    );
+    eprintln!("import -j 4: {:.1}s", t.elapsed().as_secs_f64());
+
+    assert_eq!(branch_names(&s), vec!["app", "main", "one"]);
+    for b in ["one", "app"] {
+        assert_imported(&s, b, &expected);
+        let snap = import_snapshot(&s, b);
+        let ds = branch_dataset(&s, b);
+        let snap_name = snap.split_once('@').unwrap().1;
+        assert_eq!(
+            s.zfs_get("stagdb:kind", &format!("{ds}@{snap_name}")),
+            "import",
+            "{snap}"
+        );
+    }
+    // A branch of the imported data has it too.
+    s.ok(&["branch", "one-b", "one"]);
+    assert_imported(&s, "one-b", &expected);
+
+    // The source password is in no property and no container's config.
+    let props = sh_ok(&format!(
+        "zfs get -H -o name,property,value all -r {}",
+        s.dataset
+    ));
+    assert!(
+        props.contains("stagdb:source"),
+        "no recorded source:\n{props}"
+    );
+    let leaks: Vec<&str> = props.lines().filter(|l| l.contains(pw)).collect();
+    assert!(
+        leaks.is_empty(),
+        "password in properties:\n{}",
+        leaks.join("\n")
+    );
+    let inspect = sh_ok(&format!(
+        "docker ps -aq --filter label=io.stagdb.store={} | xargs -r docker inspect",
+        s.dataset
+    ));
+    assert!(
+        !inspect.contains(pw),
+        "password in a container's configuration"
+    );
+}
+
+/// 2. Dumps: custom format (named after its database), directory format,
+/// plain SQL gzipped, and a custom dump on stdin.
+#[test]
+fn import_dumps() {
+    let pw = "DumpsPw-8sKq2Lw";
+    let src = SourcePg::with_fixture("dumps", 17, 45501, pw, 100_000);
+    let expected = src.checksum();
+    let dir = TempDir::new("dumps");
+    let custom = src.dump(
+        "pg_dump -U postgres -h /tmp -Fc -f /tmp/app.dump app",
+        "app.dump",
+        &dir.0,
+    );
+    let directory = src.dump(
+        "pg_dump -U postgres -h /tmp -Fd -j 2 -f /tmp/app.dir app",
+        "app.dir",
+        &dir.0,
+    );
+    let gz = src.dump(
+        "pg_dump -U postgres -h /tmp app | gzip > /tmp/app.sql.gz",
+        "app.sql.gz",
+        &dir.0,
+    );
+    let s = TestStore::new("imp-dumps", 43640);
+    s.init(17);
+
+    let t = Instant::now();
+    s.ok(&["import", custom.to_str().unwrap(), "-j", "2"]);
+    eprintln!("custom: {:.1}s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    s.ok(&["import", directory.to_str().unwrap(), "fromdir", "-j", "2"]);
+    eprintln!("directory: {:.1}s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    s.ok(&["import", gz.to_str().unwrap(), "fromgz"]);
+    eprintln!("sql.gz: {:.1}s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let out = s
+        .cmd(&["import", "-", "fromstdin"])
+        .stdin(std::fs::File::open(&custom).unwrap())
+        .output()
+        .unwrap();
+    assert_ok("cat app.dump | stagdb import - fromstdin", &out);
+    eprintln!("stdin: {:.1}s", t.elapsed().as_secs_f64());
+
+    assert_eq!(
+        branch_names(&s),
+        vec!["app", "fromdir", "fromgz", "fromstdin", "main"]
+    );
+    for b in ["app", "fromdir", "fromgz", "fromstdin"] {
+        assert_imported(&s, b, &expected);
+        import_snapshot(&s, b);
+    }
+}
+
+/// 3. Upgrades on import (13 -> 17, 15 -> 18); a downgrade is refused.
+#[test]
+fn import_upgrades_and_refuses_downgrade() {
+    let src13 = SourcePg::with_fixture("v13", 13, 45502, "V13Pw-k2Jd8", 100_000);
+    let src15 = SourcePg::with_fixture("v15", 15, 45503, "V15Pw-p4Xs1", 100_000);
+    require_image(18);
+    let s = TestStore::new("imp-upgrade", 43680);
+    s.init(17);
+
+    let t = Instant::now();
+    ok_pw(
+        &s,
+        &[
+            "import",
+            &src13.url("app"),
+            "up17",
+            "--pg-version",
+            "17",
+            "-j",
+            "2",
+        ],
+        "V13Pw-k2Jd8",
+    );
+    eprintln!("13 -> 17: {:.1}s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    ok_pw(
+        &s,
+        &[
+            "import",
+            &src15.url("app"),
+            "up18",
+            "--pg-version",
+            "18",
+            "-j",
+            "2",
+        ],
+        "V15Pw-p4Xs1",
+    );
+    eprintln!("15 -> 18: {:.1}s", t.elapsed().as_secs_f64());
+    for (b, src, major) in [("up17", &src13, "17"), ("up18", &src15, "18")] {
+        let v = s.sql(b, "SHOW server_version_num");
+        assert!(v.starts_with(major), "{b} runs {v}, not {major}");
+        assert_imported(&s, b, &src.checksum());
+    }
+
+    let before = datasets(&s);
+    let containers_before = containers(&s);
+    let out = s
+        .cmd(&["import", &src15.url("app"), "down", "--pg-version", "13"])
+        .env("PGPASSWORD", "V15Pw-p4Xs1")
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "downgrade not refused:\n{err}");
+    assert!(err.contains("15") && err.contains("13"), "{err}");
+    assert_eq!(datasets(&s), before, "the refused downgrade left a dataset");
+    assert_eq!(containers(&s), containers_before);
+    assert!(!branch_names(&s).contains(&"down".to_string()));
+}
+
+/// grep -r for `needle` in a dataset's files; the matching files.
+fn grep_files(ds: &str, needle: &str) -> String {
+    let mp = mountpoint(ds);
+    assert!(mp.starts_with('/'), "{ds} has mountpoint {mp}");
+    assert!(
+        Path::new(&mp).join("PG_VERSION").exists()
+            || Path::new(&mp).read_dir().unwrap().count() > 0,
+        "{mp} is empty: not mounted?"
+    );
+    let o = sh(&format!("grep -r -a -l -F '{needle}' '{mp}'"));
+    match o.status.code() {
+        Some(0) => text(&o.stdout),
+        Some(1) => String::new(),
+        c => panic!("grep in {mp} failed ({c:?}): {}", text(&o.stderr)),
+    }
+}
+
+/// 4. --scrub: the unscrubbed values are gone from SQL and from the files,
+/// of the branch, a branch of it and its import snapshot.
+#[test]
+fn import_scrubbed() {
+    let pw = "ScrubPw-3nWv7";
+    let src = SourcePg::with_fixture("scrub", 17, 45504, pw, 100_000);
+    let dir = TempDir::new("scrub");
+    let mask = dir.0.join("mask.sql");
+    std::fs::write(
+        &mask,
+        "UPDATE public.users SET email = 'user' || id || '@masked.invalid';\n",
+    )
+    .unwrap();
+    let s = TestStore::new("imp-scrub", 43720);
+    s.init(17);
+    // The files hold the value before the import (a sanity check of grep).
+    let src_hits = sh(&format!(
+        "docker exec {} sh -c \"grep -r -a -l -F secret.example /d/base | head -1\"",
+        src.name
+    ));
+    assert!(
+        !text(&src_hits.stdout).trim().is_empty(),
+        "grep finds nothing even in the source's files"
+    );
+
+    let t = Instant::now();
+    ok_pw(
+        &s,
+        &[
+            "import",
+            &src.url("app"),
+            "masked",
+            "-j",
+            "2",
+            "--scrub",
+            mask.to_str().unwrap(),
+        ],
+        pw,
+    );
+    eprintln!("scrubbed import: {:.1}s", t.elapsed().as_secs_f64());
+    let count = "SELECT count(*) FILTER (WHERE email LIKE '%secret.example%') || ' ' || \
+                 count(*) FILTER (WHERE email LIKE '%@masked.invalid') FROM public.users";
+    assert_eq!(s.sql("masked", count), "0 100000");
+    // The rest is the source's.
+    let orders =
+        "SELECT md5(string_agg(t::text, ',' ORDER BY t::text COLLATE \"C\")) FROM sales.orders t";
+    assert_eq!(s.sql("masked", orders), src.psql("app", orders));
+    let snap = import_snapshot(&s, "masked");
+    s.ok(&["branch", "masked-b", "masked"]);
+    assert_eq!(s.sql("masked-b", count), "0 100000");
+    s.ok(&["branch", "from-snap", &snap]);
+    assert_eq!(s.sql("from-snap", count), "0 100000");
+
+    s.ok(&["stop", "masked", "masked-b", "from-snap"]);
+    for b in ["masked", "masked-b", "from-snap"] {
+        let ds = branch_dataset(&s, b);
+        let hits = grep_files(&ds, "secret.example");
+        assert!(
+            hits.is_empty(),
+            "unscrubbed value in the files of {b} ({ds}):\n{hits}"
+        );
+    }
+}
+
+/// 5. refresh: the root gets the source's new rows; a branch of the old
+/// data keeps its own (and keeps running); log marks the old snapshots;
+/// reset moves a branch to the new data; gc frees the unused generation.
+#[test]
+fn refresh_keeps_branches_of_old_data() {
+    let pw = "RefreshPw-9fHt4";
+    let src = SourcePg::with_fixture("refresh", 17, 45505, pw, 100_000);
+    let s = TestStore::new("imp-refresh", 43760);
+    s.init(17);
+    ok_pw(&s, &["import", &src.url("app"), "-j", "1"], pw);
+    s.ok(&["branch", "b", "app"]);
+    s.ok(&["branch", "c", "app"]);
+    s.sql(
+        "b",
+        "INSERT INTO sales.orders (user_id, amount, day) VALUES (1, 1.00, '2030-01-01')",
+    );
+    let b_data = s.sql("b", CHECKSUM);
+    let b_container = sh_ok(&format!(
+        "docker ps -q --no-trunc --filter label=io.stagdb.store={} --filter label=io.stagdb.branch=b",
+        s.dataset
+    ));
+    assert!(!b_container.trim().is_empty());
+
+    src.psql(
+        "app",
+        "INSERT INTO public.users (email) SELECT 'new' || g || '@secret.example' FROM generate_series(1, 500) g",
+    );
+    let expected = src.checksum();
+    assert!(expected.starts_with("100500 |"), "{expected}");
+
+    let t = Instant::now();
+    let out = s
+        .cmd(&["--json", "refresh", "app"])
+        .env("PGPASSWORD", pw)
+        .output()
+        .unwrap();
+    let stdout = assert_ok("stagdb refresh app", &out);
+    eprintln!("refresh: {:.1}s", t.elapsed().as_secs_f64());
+    let res: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("refresh printed invalid JSON ({e}):\n{stdout}"));
+    assert!(res["old_generation"].is_string(), "{res:#}");
+
+    assert_imported(&s, "app", &expected);
+    // b: its own data, the same container (never restarted).
+    assert_eq!(s.sql("b", CHECKSUM), b_data);
+    let b_after = sh_ok(&format!(
+        "docker ps -q --no-trunc --filter label=io.stagdb.store={} --filter label=io.stagdb.branch=b",
+        s.dataset
+    ));
+    assert_eq!(
+        b_after, b_container,
+        "b's container was replaced or stopped"
+    );
+
+    let log = s.json(&["log", "app"]);
+    let entries = log.as_array().unwrap();
+    assert!(entries.len() >= 2, "{log:#}");
+    assert!(
+        entries[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("refresh"),
+        "{log:#}"
+    );
+    assert_eq!(entries[0]["retired"], false, "{log:#}");
+    for e in &entries[1..] {
+        assert_eq!(
+            e["retired"], true,
+            "older entry not marked retired: {log:#}"
+        );
+    }
+    let human = s.ok(&["log", "app"]);
+    assert!(human.contains("(old data)"), "{human}");
+
+    // c moves to the new data.
+    s.ok(&["-y", "reset", "c", "--to", "app"]);
+    assert_eq!(s.sql("c", CHECKSUM), expected);
+
+    // Once b is gone, no branch uses the old data: gc frees it.
+    s.ok(&["rm", "-y", "b"]);
+    let gc = s.json(&["gc"]);
+    let removed = gc["removed_generations"].as_array().unwrap();
+    assert_eq!(removed.len(), 1, "{gc:#}");
+    let retired = sh_ok(&format!(
+        "zfs get -H -o name,value,source -r stagdb:retired {}",
+        s.dataset
+    ));
+    let left: Vec<&str> = retired.lines().filter(|l| l.ends_with("\tlocal")).collect();
+    assert!(left.is_empty(), "retired data left:\n{}", left.join("\n"));
+    let names = datasets(&s);
+    assert!(
+        !names.iter().any(|n| n == removed[0].as_str().unwrap()),
+        "{names:?}"
+    );
+    assert_imported(&s, "app", &expected);
+    assert_eq!(s.sql("c", CHECKSUM), expected);
+    let doctor = s.run(&["doctor"]);
+    assert_ok("stagdb doctor", &doctor);
+}
+
+/// 6. An interrupted import leaves nothing behind.
+#[test]
+fn interrupted_import_leaves_nothing() {
+    let pw = "IntrPw-6cRm2";
+    let src = SourcePg::with_fixture("interrupt", 17, 45506, pw, 20_000);
+    src.psql(
+        "app",
+        "CREATE TABLE public.big AS SELECT g AS id, md5(g::text) AS pad FROM generate_series(1, 1200000) g",
+    );
+    let s = TestStore::new("imp-interrupt", 43800);
+    s.init(17);
+    let before = datasets(&s);
+    let containers_before = containers(&s);
+
+    let mut child = s
+        .cmd(&["import", &src.url("app"), "big", "-j", "2"])
+        .env("PGPASSWORD", pw)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let reader = {
+        let lines = lines.clone();
+        std::thread::spawn(move || {
+            for l in BufReader::new(stderr).lines() {
+                let Ok(l) = l else { break };
+                if l.contains("loading") {
+                    let _ = tx.send(());
+                }
+                lines.lock().unwrap().push(l);
+            }
+        })
+    };
+    let started = Instant::now();
+    let saw_loading = rx.recv_timeout(Duration::from_secs(60)).is_ok();
+    // Into the restore itself.
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the import finished before it could be interrupted ({:.1}s); make the source bigger:\n{}",
+        started.elapsed().as_secs_f64(),
+        lines.lock().unwrap().join("\n")
+    );
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let t = Instant::now();
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let err = lines.lock().unwrap().join("\n");
+    eprintln!(
+        "interrupted after {:.1}s, exited {:.1}s later",
+        started.elapsed().as_secs_f64() - t.elapsed().as_secs_f64(),
+        t.elapsed().as_secs_f64()
+    );
+    assert!(saw_loading, "stderr never said loading:\n{err}");
+    assert!(
+        status.code().is_some_and(|c| c != 0),
+        "interrupted import exited {status:?}:\n{err}"
+    );
+
+    assert_eq!(datasets(&s), before, "datasets left behind:\n{err}");
+    assert_eq!(
+        datasets(&s),
+        vec![s.dataset.clone(), format!("{}/main", s.dataset)]
+    );
+    assert_eq!(
+        containers(&s),
+        containers_before,
+        "containers left behind:\n{err}"
+    );
+    for c in containers(&s) {
+        assert!(c.starts_with("main "), "container of something else: {c}");
+    }
+    assert_eq!(branch_names(&s), vec!["main"]);
+    let doctor = s.run(&["doctor"]);
+    assert_ok("stagdb doctor after the interrupted import", &doctor);
+}
+
+/// Removes a quota on drop.
+struct Quota(String);
+
+impl Drop for Quota {
+    fn drop(&mut self) {
+        let _ = sh(&format!("zfs set quota=none {}", self.0));
+    }
+}
+
+/// 7. The preflight refuses an import the pool has no room for.
+#[test]
+fn import_refused_when_pool_too_small() {
+    let pw = "QuotaPw-2bYe5";
+    let src = SourcePg::with_fixture("quota", 17, 45507, pw, 100_000);
+    let s = TestStore::new("imp-quota", 43840);
+    s.init(17);
+    let used: u64 = s.zfs_get("used", &s.dataset).parse().unwrap();
+    let size: u64 = src
+        .psql("app", "SELECT pg_database_size('app')")
+        .parse()
+        .unwrap();
+    assert!(size > 15 << 20, "source only {size} bytes");
+    let quota = used + (5 << 20);
+    let _q = Quota(s.dataset.clone());
+    sh_ok(&format!("zfs set quota={quota} {}", s.dataset));
+    let avail: u64 = s.zfs_get("available", &s.dataset).parse().unwrap();
+    assert!(
+        avail < size,
+        "available {avail} not below source size {size}"
+    );
+    let before = datasets(&s);
+    let containers_before = containers(&s);
+
+    let out = s
+        .cmd(&["import", &src.url("app"), "big", "-j", "1"])
+        .env("PGPASSWORD", pw)
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "not refused:\n{err}");
+    assert!(err.contains("needs about") && err.contains("free"), "{err}");
+    assert_eq!(datasets(&s), before, "the refused import left a dataset");
+    assert_eq!(containers(&s), containers_before);
+    assert_eq!(branch_names(&s), vec!["main"]);
+}
+
+/// 8. export: a snapshot to a file, re-imported; a branch streamed into
+/// `stagdb import -`.
+#[test]
+fn export_and_reimport() {
+    let pw = "ExportPw-5tGq8";
+    let src = SourcePg::with_fixture("export", 17, 45508, pw, 100_000);
+    let expected = src.checksum();
+    let dir = TempDir::new("export");
+    let s = TestStore::new("imp-export", 43880);
+    s.init(17);
+    ok_pw(&s, &["import", &src.url("app"), "exp", "-j", "2"], pw);
+    let snap = import_snapshot(&s, "exp");
+    // The branch moves on; its import snapshot does not.
+    s.sql(
+        "exp",
+        "INSERT INTO sales.orders (user_id, amount, day) VALUES (7, 7.00, '2031-01-01')",
+    );
+    let now = s.sql("exp", CHECKSUM);
+    assert_ne!(now, expected);
+
+    let before = datasets(&s);
+    let containers_before = containers(&s);
+    let file = dir.0.join("snap.dump");
+    let t = Instant::now();
+    s.ok(&["export", &snap, "-o", file.to_str().unwrap()]);
+    eprintln!("export of {snap}: {:.1}s", t.elapsed().as_secs_f64());
+    assert!(std::fs::metadata(&file).unwrap().len() > 1_000_000);
+    assert_eq!(datasets(&s), before, "export left its temporary clone");
+    assert_eq!(containers(&s), containers_before, "export left a container");
+    s.ok(&["import", file.to_str().unwrap(), "reimp", "-j", "2"]);
+    assert_imported(&s, "reimp", &expected);
+
+    // stagdb export exp | stagdb import - streamed
+    let t = Instant::now();
+    let mut exp = s
+        .cmd(&["export", "exp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let imp = s
+        .cmd(&["import", "-", "streamed"])
+        .stdin(exp.stdout.take().unwrap())
+        .output()
+        .unwrap();
+    let exp_out = exp.wait_with_output().unwrap();
+    assert_ok("stagdb export exp", &exp_out);
+    assert_ok("stagdb import - streamed", &imp);
+    eprintln!("export | import: {:.1}s", t.elapsed().as_secs_f64());
+    assert_imported(&s, "streamed", &now);
+}
