@@ -136,7 +136,8 @@ BB_MP=$(zfs get -H -o value mountpoint "$POOL/bench-basebackup")
 t0=$(now)
 docker run --rm --network host -e PGPASSWORD=$PW -v "$BB_MP:/w" "$IMG" pg_basebackup -h 127.0.0.1 -p "$SRC_PORT" -U postgres -D /w/data -X stream -c fast
 T_BB=$(secs "$t0" "$(now)")
-zfs destroy -r "$POOL/bench-basebackup"
+# zfs-fuse says "busy" for a moment after the container's files are closed.
+for _ in $(seq 1 60); do zfs destroy -r "$POOL/bench-basebackup" 2>/dev/null && break; sleep 0.5; done
 log "stagdb import --physical"
 t0=$(now)
 "$STAGDB" import --physical "$URL" phys >/dev/null 2>/tmp/stagdb-bench/phys.log || { cat /tmp/stagdb-bench/phys.log >&2; die "physical import failed"; }
@@ -144,7 +145,7 @@ T_PHYS=$(secs "$t0" "$(now)")
 "$STAGDB" rm -y phys >/dev/null 2>&1
 
 log "stagdb refresh while a client polls the root every 10 ms"
-APP_PORT=$("$STAGDB" --json url app | sed 's/.*:\([0-9]*\)\/app".*/\1/')
+APP_PORT=$("$STAGDB" url app | sed 's/.*:\([0-9]*\)\/app$/\1/')
 POLL_LOG=/tmp/stagdb-bench/poll.log
 python3 - "$APP_PORT" >"$POLL_LOG" <<'EOF' &
 import socket, sys, time
@@ -173,7 +174,7 @@ sleep 1
 kill "$POLL" 2>/dev/null || true
 wait "$POLL" 2>/dev/null || true
 UNAVAIL_POLL=$(tail -1 "$POLL_LOG")
-UNAVAIL_OWN=$(echo "$REFRESH_JSON" | sed -n 's/.*"unavailable_ms":\([0-9]*\).*/\1/p')
+UNAVAIL_OWN=$(echo "$REFRESH_JSON" | tr -d "\n " | sed -n 's/.*"unavailable_ms":\([0-9]*\).*/\1/p')
 
 log "export against pg_dump alone"
 APP_PW=$("$STAGDB" url app | sed 's/.*postgres:\([^@]*\)@.*/\1/')

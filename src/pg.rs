@@ -45,8 +45,9 @@ if [ ! -s "$D/PG_VERSION" ]; then
   P=/var/lib/stagdb/.stagdb-initdb-pwfile
   [ -s "$P" ] || { echo "stagdb: empty data directory and no password file" >&2; exit 64; }
   chown postgres "$P"
+  # An import's server syncs nothing (it shuts down cleanly before any snapshot).
   as_pg initdb -D "$D" -U postgres --pwfile="$P" -E UTF8 --locale=C \
-    --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+    --auth-local=trust --auth-host=scram-sha-256 ${STAGDB_INITDB_NOSYNC:+--no-sync} >/dev/null
   rm -f "$P"
   echo "host all all all scram-sha-256" >> "$D/pg_hba.conf"
 fi

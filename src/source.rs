@@ -65,6 +65,16 @@ impl Live {
         }
     }
 
+    /// The host a password file line names: libpq matches a socket
+    /// connection against `localhost`.
+    pub fn tcp_host(&self) -> &str {
+        if self.host.starts_with('/') {
+            "localhost"
+        } else {
+            &self.host
+        }
+    }
+
     /// The same server, another database.
     pub fn on_db(&self, db: &str) -> Live {
         Live {

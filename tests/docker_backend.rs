@@ -394,3 +394,51 @@ async fn image_present_and_pull() -> Result<()> {
     assert!(!docker::is_unreachable(&err), "{msg}");
     Ok(())
 }
+
+#[tokio::test]
+async fn run_attached_streams_stdin_to_stdout() -> Result<()> {
+    let (d, id, _cleanup) = setup("attach").await?;
+    // 3 MiB through `cat`: more than any pipe or frame buffer holds at once.
+    let data: Vec<u8> = (0..3u32 << 20).map(|i| (i % 251) as u8).collect();
+    let mut s = spec(
+        &format!("{id}-cat"),
+        &id,
+        &["sh", "-c", "cat; echo done >&2"],
+    );
+    s.stdin = true;
+    let cid = d.create(&s).await?;
+    let mut input = std::io::Cursor::new(data.clone());
+    let mut out: Vec<u8> = Vec::new();
+    let (code, stderr) = d
+        .run_attached(&cid, Some(&mut input), Some(&mut out))
+        .await?;
+    ensure!(code == 0, "exit code {code}, stderr {stderr}");
+    ensure!(
+        out == data,
+        "stdout differs: {} bytes of {}",
+        out.len(),
+        data.len()
+    );
+    ensure!(stderr.trim() == "done", "stderr {stderr:?}");
+
+    // A job that fails before reading its input: the exit code and stderr come
+    // back, and feeding it does not hang.
+    let mut s = spec(
+        &format!("{id}-fail"),
+        &id,
+        &["sh", "-c", "echo broken >&2; exit 3"],
+    );
+    s.stdin = true;
+    let cid = d.create(&s).await?;
+    let mut input = std::io::Cursor::new(data);
+    let started = Instant::now();
+    let (code, stderr) = d.run_attached(&cid, Some(&mut input), None).await?;
+    ensure!(code == 3, "exit code {code}");
+    ensure!(stderr.contains("broken"), "stderr {stderr:?}");
+    ensure!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+    Ok(())
+}

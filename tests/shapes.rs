@@ -141,4 +141,33 @@ fn json_shapes_and_human_output() {
         insta::assert_snapshot!("branch_typo", transcript(&s.run(&["url", "dvv"])));
     });
     insta::assert_snapshot!("rm", json_shape(&s, &["-y", "rm", "dev"]));
+
+    // Data in and out: main exported to a file, imported, refreshed from it.
+    let dir = std::env::temp_dir().join(format!("stagdb-shapes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dump = dir.join("main.dump");
+    let dump = dump.to_str().unwrap();
+    s.ok(&["export", "main", "-o", dump]);
+    insta::assert_snapshot!(
+        "import_dry_run",
+        json_shape(&s, &["import", "--dry-run", dump, "shop"])
+    );
+    insta::assert_snapshot!("import", json_shape(&s, &["import", dump, "shop"]));
+    insta::assert_snapshot!("refresh", json_shape(&s, &["refresh", "shop"]));
+    insta::assert_snapshot!("log_after_refresh", json_shape(&s, &["log", "shop"]));
+    filtered(&s, || {
+        let mut settings = insta::Settings::clone_current();
+        settings.add_filter(&regex_escape(dump), "[DUMP]");
+        settings.bind(|| {
+            insta::assert_snapshot!(
+                "import_dry_run_human",
+                transcript(&s.run(&["import", "--dry-run", dump, "shop2"]))
+            );
+            insta::assert_snapshot!(
+                "import_exists",
+                transcript(&s.run(&["import", dump, "shop"]))
+            );
+        });
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -635,12 +635,7 @@ async fn probe(ctx: &Ctx, store: &Store, live: &Live) -> CmdResult<Facts> {
         .and_then(|b| b.pg_version)
         .unwrap_or(crate::cli::DEFAULT_PG_VERSION);
     let pw = live.password.as_deref().unwrap_or("");
-    let tcp_host = if live.host.starts_with('/') {
-        "localhost"
-    } else {
-        live.host.as_str()
-    };
-    let pass = job::PassFile::new(&[(tcp_host, live.port, &live.user, pw)])?;
+    let pass = job::PassFile::new(&[(live.tcp_host(), live.port, &live.user, pw)])?;
     let (bind, penv) = pass.mount();
     let mut binds = vec![bind];
     if live.host.starts_with('/') {

@@ -45,8 +45,14 @@ impl PassFile {
         use std::io::Write;
         use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
         let base = std::env::temp_dir();
+        sweep(&base);
         let me = crate::intent::Owner::me();
-        let dir = base.join(format!("stagdb-pgpass-{}-{}", me.pid, unique()));
+        let dir = base.join(format!(
+            "stagdb-pgpass-{}-{}-{}",
+            me.pid,
+            me.start,
+            unique()
+        ));
         std::fs::DirBuilder::new()
             .mode(0o700)
             .create(&dir)
@@ -78,6 +84,30 @@ impl PassFile {
             },
             format!("PGPASSFILE={PGPASS_IN_JOB}"),
         )
+    }
+}
+
+/// Removes password files left by stagdb processes that were killed
+/// (`stagdb-pgpass-PID-START-N`, the process gone).
+fn sweep(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("stagdb-pgpass-")) else {
+            continue;
+        };
+        let mut f = rest.split('-');
+        let (Some(pid), Some(start)) = (
+            f.next().and_then(|p| p.parse().ok()),
+            f.next().and_then(|s| s.parse().ok()),
+        ) else {
+            continue;
+        };
+        if !(crate::intent::Owner { pid, start }).alive() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
     }
 }
 
@@ -148,8 +178,20 @@ pub async fn run(
     ctx.created(Undo::MyJobs {
         store: job.store.to_string(),
     });
-    let id = docker.create(&spec).await?;
-    let res = docker.run_attached(&id, input, output).await;
+    let phase = match job.args.first().map(String::as_str) {
+        Some("live-stream") => "dump and restore",
+        Some("dump-dir") => "dump",
+        Some("restore-dir" | "archive" | "stream-archive" | "stream-plain") => "restore",
+        Some("scrub") => "scrub",
+        Some("analyze") => "analyze",
+        Some("roles-dump" | "roles-load") => "roles",
+        _ if job.kind == "export" => "dump",
+        _ => "probe",
+    };
+    let id = ctx.timed("job create", docker.create(&spec)).await?;
+    let res = ctx
+        .timed(phase, docker.run_attached(&id, input, output))
+        .await;
     // Jobs never pile up: removed whatever happened.
     let removed = docker.remove(&id, true).await;
     let (code, stderr) =

@@ -103,10 +103,12 @@ case $mode in
   roles-load)
     # Roles that exist already (postgres) fail alone: no ON_ERROR_STOP.
     psql -X -q "${T[@]}" -f - >/dev/null 2>&1 || true ;;
-  live-dir)
-    rm -rf /scratch/dump
-    pg_dump -Fd -Z 0 -j "$JOBS" -f /scratch/dump --no-subscriptions --no-publications "$@"
-    pg_restore "${T[@]}" "${R[@]}" -j "$JOBS" /scratch/dump ;;
+  dump-dir)
+    rm -rf "/scratch/$DUMP"
+    pg_dump -Fd -Z 0 -j "$JOBS" -f "/scratch/$DUMP" --no-subscriptions --no-publications "$@" ;;
+  restore-dir)
+    pg_restore "${T[@]}" "${R[@]}" -j "$JOBS" "/scratch/$DUMP"
+    rm -rf "/scratch/$DUMP" ;;
   live-stream)
     pg_dump -Fc -Z 0 --no-subscriptions --no-publications "$@" | pg_restore "${T[@]}" "${R[@]}" ;;
   archive)
@@ -176,12 +178,7 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             l.name
         ));
         let pw = live.password.as_deref().unwrap_or("");
-        let tcp_host = if live.host.starts_with('/') {
-            "localhost"
-        } else {
-            live.host.as_str()
-        };
-        let pass = PassFile::new(&[(tcp_host, live.port, &live.user, pw)])?;
+        let pass = PassFile::new(&[(live.tcp_host(), live.port, &live.user, pw)])?;
         let (bind, penv) = pass.mount();
         let mut binds = vec![
             bind,
@@ -251,39 +248,124 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
         settings: &settings,
     }
     .spec();
+    spec.env.push("STAGDB_INITDB_NOSYNC=1".into());
     spec.labels.remove(pg::LABEL_BRANCH);
     spec.labels.remove(pg::LABEL_HEAD);
     spec.labels
         .insert(job::LABEL_JOB.to_string(), "import-server".to_string());
     let docker = ctx.docker().await?;
-    ctx.created(Undo::MyJobs {
-        store: store.dataset.clone(),
-    });
-    let id = docker.create(&spec).await?;
-    ctx.created(Undo::Container(id.clone()));
-    docker.start(&id).await?;
-    let port = docker
-        .list_by_label(job::LABEL_JOB, "import-server")
-        .await?
-        .into_iter()
-        .find(|c| c.id == id)
-        .and_then(|c| c.host_ports.first().copied())
-        .ok_or_else(|| internal_error("the loading server has no published port"))?;
     let host = store.settings.connect_host();
-    ctx.printer.status(format!(
-        "initializing PostgreSQL {} for '{}' ({image})",
-        l.major, l.name
-    ));
-    pg::wait_ready(
-        docker,
-        &server_name,
-        host,
-        port,
-        l.password,
-        ctx.settings.timeout,
-    )
-    .await
-    .map_err(|e| CommandError::new(ErrorKind::User, e))?;
+    let server = async {
+        ctx.created(Undo::MyJobs {
+            store: store.dataset.clone(),
+        });
+        let id = ctx.timed("loader create", docker.create(&spec)).await?;
+        ctx.created(Undo::Container(id.clone()));
+        ctx.timed("loader start", docker.start(&id)).await?;
+        let port = docker
+            .list_by_label(job::LABEL_JOB, "import-server")
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .and_then(|c| c.host_ports.first().copied())
+            .ok_or_else(|| internal_error("the loading server has no published port"))?;
+        ctx.printer.status(format!(
+            "initializing PostgreSQL {} for '{}' ({image})",
+            l.major, l.name
+        ));
+        ctx.timed(
+            "loader ready",
+            pg::wait_ready(
+                docker,
+                &server_name,
+                host,
+                port,
+                l.password,
+                ctx.settings.timeout,
+            ),
+        )
+        .await
+        .map_err(|e| CommandError::new(ErrorKind::User, e))?;
+        CmdResult::Ok((id, port))
+    };
+    // A parallel dump of a live source needs no server here: it runs
+    // while the server initializes.
+    let dbs: Vec<&str> = if l.databases.is_empty() {
+        vec![l.database]
+    } else {
+        l.databases.iter().map(String::as_str).collect()
+    };
+    let mut dump_args: Vec<String> = l
+        .exclude_table_data
+        .iter()
+        .map(|p| format!("--exclude-table-data={p}"))
+        .collect();
+    if l.schema_only {
+        dump_args.push("--schema-only".into());
+    }
+    let dumps = async {
+        let Input::Live(live) = &l.input else {
+            return CmdResult::Ok(None);
+        };
+        if l.jobs < 2 {
+            return Ok(None);
+        }
+        let (ds, mp) = make_scratch(ctx, store, l.name).await?;
+        let pw = live.password.as_deref().unwrap_or("");
+        let pass = PassFile::new(&[(live.tcp_host(), live.port, &live.user, pw)])?;
+        let (pass_bind, pass_env) = pass.mount();
+        let mut binds = vec![
+            pass_bind,
+            Bind {
+                host: mp.display().to_string(),
+                container: "/scratch".into(),
+                read_only: false,
+            },
+        ];
+        if live.host.starts_with('/') {
+            binds.push(job::bind_ro(std::path::Path::new(&live.host), &live.host));
+        }
+        for (i, db) in dbs.iter().enumerate() {
+            let src = live.on_db(db);
+            ctx.printer.status(format!(
+                "dumping {} (pg_dump -Fd -j {})",
+                src.display(),
+                l.jobs
+            ));
+            job::run(
+                ctx,
+                Job {
+                    store: &store.dataset,
+                    kind: "import",
+                    image: image.clone(),
+                    script: RESTORE_SCRIPT,
+                    args: std::iter::once("dump-dir".to_string())
+                        .chain(dump_args.iter().cloned())
+                        .collect(),
+                    env: src
+                        .env()
+                        .into_iter()
+                        .chain([
+                            pass_env.clone(),
+                            format!("DUMP=dump-{i}"),
+                            format!("JOBS={}", l.jobs),
+                            "TGT_HOST=-".into(),
+                            "TGT_PORT=-".into(),
+                            "TGT_DB=-".into(),
+                            "KEEP_OWNERS=0".into(),
+                        ])
+                        .collect(),
+                    binds: binds.clone(),
+                    what: format!("dumping {}", src.display()),
+                },
+                None,
+                None,
+            )
+            .await?;
+        }
+        Ok(Some((ds, mp)))
+    };
+    let ((id, port), dumped) = tokio::try_join!(server, dumps)?;
 
     // 2. Extensions the data needs.
     if !l.extensions.is_empty() {
@@ -319,11 +401,6 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
     }
 
     // 3. The databases.
-    let dbs: Vec<&str> = if l.databases.is_empty() {
-        vec![l.database]
-    } else {
-        l.databases.iter().map(String::as_str).collect()
-    };
     let physical = matches!(l.input, Input::Physical(_));
     for db in dbs.iter().filter(|d| **d != pg::DATABASE && !physical) {
         pg::query_column(
@@ -341,14 +418,9 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
     let pass = match &l.input {
         Input::Live(live) | Input::Physical(live) => {
             let pw = live.password.as_deref().unwrap_or("");
-            let tcp_host = if live.host.starts_with('/') {
-                "localhost"
-            } else {
-                live.host.as_str()
-            };
             PassFile::new(&[
                 (&host.to_string(), port, pg::USER, l.password),
-                (tcp_host, live.port, &live.user, pw),
+                (live.tcp_host(), live.port, &live.user, pw),
             ])?
         }
         _ => PassFile::new(&[(&host.to_string(), port, pg::USER, l.password)])?,
@@ -387,14 +459,7 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
     match l.input {
         Input::Physical(_) => {}
         Input::Live(ref live) => {
-            let mut args: Vec<String> = l
-                .exclude_table_data
-                .iter()
-                .map(|p| format!("--exclude-table-data={p}"))
-                .collect();
-            if l.schema_only {
-                args.push("--schema-only".into());
-            }
+            let args = dump_args.clone();
             let mut binds = Vec::new();
             if live.host.starts_with('/') {
                 // A socket directory on the host.
@@ -437,19 +502,19 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
                 )
                 .await?;
             }
-            let mode = if l.jobs > 1 {
-                let (ds, mp) = make_scratch(ctx, store, l.name).await?;
-                scratch = Some(ds);
-                binds.push(Bind {
-                    host: mp.display().to_string(),
-                    container: "/scratch".into(),
-                    read_only: false,
-                });
-                "live-dir"
-            } else {
-                "live-stream"
+            let mode = match &dumped {
+                Some((ds, mp)) => {
+                    scratch = Some(ds.clone());
+                    binds.push(Bind {
+                        host: mp.display().to_string(),
+                        container: "/scratch".into(),
+                        read_only: false,
+                    });
+                    "restore-dir"
+                }
+                None => "live-stream",
             };
-            for db in &dbs {
+            for (i, db) in dbs.iter().enumerate() {
                 let src = live.on_db(db);
                 ctx.printer.status(format!(
                     "loading {} into '{}' ({})",
@@ -457,15 +522,17 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
                     l.name,
                     Input::method(&l.input, l.jobs)
                 ));
+                let mut env = src.env();
+                env.push(format!("DUMP=dump-{i}"));
                 job::run(
                     ctx,
                     job(
                         mode,
                         db,
                         args.clone(),
-                        src.env(),
+                        env,
                         binds.clone(),
-                        format!("dumping {} and restoring it", src.display()),
+                        format!("restoring {}", src.display()),
                     ),
                     None,
                     None,
@@ -621,7 +688,7 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
         .await?;
         done.analyze_ms = t.elapsed().as_millis();
     }
-    docker.stop(&id, 600).await?;
+    ctx.timed("loader shutdown", docker.stop(&id, 600)).await?;
     match docker.inspect_state(&id).await? {
         Some(st) if st.exit_code == Some(0) => {}
         st => {
