@@ -174,7 +174,9 @@ pub fn parse_live(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Live>
         [Host::Unix(p)] => p.display().to_string(),
         _ => bail!("connection strings with several hosts are not supported"),
     };
-    let port = match c.get_ports() {
+    // tokio-postgres fills in 5432 when no port is given: libpq takes PGPORT.
+    let ports = if explicit_port(s) { c.get_ports() } else { &[] };
+    let port = match ports {
         [] => match env("PGPORT") {
             Some(p) => p
                 .parse()
@@ -206,6 +208,21 @@ pub fn parse_live(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Live>
         sslmode,
         password,
     })
+}
+
+/// Whether a connection string names a port (`port=` or `host:PORT`).
+fn explicit_port(s: &str) -> bool {
+    if let Some(rest) = s
+        .strip_prefix("postgresql://")
+        .or_else(|| s.strip_prefix("postgres://"))
+    {
+        let authority = rest.split(['/', '?']).next().unwrap_or("");
+        let hostport = authority.rsplit('@').next().unwrap_or("");
+        let after_bracket = hostport.rsplit(']').next().unwrap_or("");
+        return after_bracket.contains(':') || rest.contains("port=");
+    }
+    s.split_whitespace()
+        .any(|w| w.trim_start().starts_with("port="))
 }
 
 /// tokio-postgres only knows disable/prefer/require; libpq's tools know

@@ -316,8 +316,14 @@ fn name_from(db: &str) -> String {
     while s.starts_with(['-', '.']) {
         s.remove(0);
     }
-    while s.ends_with(['.', '-']) || s.ends_with(".lock") {
-        s.pop();
+    loop {
+        if let Some(t) = s.strip_suffix(".lock") {
+            s = t.to_string();
+        } else if s.ends_with(['.', '-']) {
+            s.pop();
+        } else {
+            break;
+        }
     }
     if names::validate_branch_name(&s).is_err() || s.is_empty() {
         "import".into()
