@@ -55,6 +55,9 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('url', 'url', [CompletionResultType]::ParameterValue, 'Print a branch''s connection URL')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch')
             [CompletionResult]::new('psql', 'psql', [CompletionResultType]::ParameterValue, 'Run psql connected to a branch')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Make a new root branch from a live server or a dump')
+            [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Load a root branch''s source again; branches of the old data keep it')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Dump a branch or snapshot to a file or stdout')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -378,6 +381,7 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             break
         }
         'stagdb;url' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database [default: the branch''s default database: an imported one''s own, else postgres]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
@@ -396,6 +400,7 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             break
         }
         'stagdb;env' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database [default: the branch''s default database: an imported one''s own, else postgres]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
@@ -414,6 +419,7 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             break
         }
         'stagdb;psql' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database [default: the branch''s default database]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
@@ -427,6 +433,90 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('--timings', '--timings', [CompletionResultType]::ParameterName, 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'stagdb;import' {
+            [CompletionResult]::new('--pg-version', '--pg-version', [CompletionResultType]::ParameterName, 'PostgreSQL major of the new branch [default: the source''s]; a newer one upgrades')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Parallel jobs for dump and restore [default: the number of CPUs]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Parallel jobs for dump and restore [default: the number of CPUs]')
+            [CompletionResult]::new('--exclude-table-data', '--exclude-table-data', [CompletionResultType]::ParameterName, 'Leave out this table''s rows (pg_dump pattern; repeatable; live sources)')
+            [CompletionResult]::new('--scrub', '--scrub', [CompletionResultType]::ParameterName, 'SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
+            [CompletionResult]::new('--schema-only', '--schema-only', [CompletionResultType]::ParameterName, 'Only the schema, no rows')
+            [CompletionResult]::new('--all-databases', '--all-databases', [CompletionResultType]::ParameterName, 'Every database of the server, not just the URL''s (live sources)')
+            [CompletionResult]::new('--physical', '--physical', [CompletionResultType]::ParameterName, 'Copy the whole cluster with pg_basebackup (live source, same major; needs REPLICATION)')
+            [CompletionResult]::new('--roles', '--roles', [CompletionResultType]::ParameterName, 'Copy the source''s roles (no passwords, no superuser or replication) and keep owners and grants')
+            [CompletionResult]::new('--skip-missing-extensions', '--skip-missing-extensions', [CompletionResultType]::ParameterName, 'Import even when the extensions the source uses are missing in the image')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Try even when the preflight says the data will not fit in the pool')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Only run the preflight and say what would be done')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for rm and reset without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for rm and reset without a terminal)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each zfs command and Docker call on stderr as it runs')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each zfs command and Docker call on stderr as it runs')
+            [CompletionResult]::new('--timings', '--timings', [CompletionResultType]::ParameterName, 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'stagdb;refresh' {
+            [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Load from here instead of the recorded source')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Parallel jobs for dump and restore [default: the number of CPUs]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Parallel jobs for dump and restore [default: the number of CPUs]')
+            [CompletionResult]::new('--exclude-table-data', '--exclude-table-data', [CompletionResultType]::ParameterName, 'Leave out this table''s rows (pg_dump pattern; repeatable; live sources)')
+            [CompletionResult]::new('--scrub', '--scrub', [CompletionResultType]::ParameterName, 'SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
+            [CompletionResult]::new('--schema-only', '--schema-only', [CompletionResultType]::ParameterName, 'Only the schema, no rows')
+            [CompletionResult]::new('--all-databases', '--all-databases', [CompletionResultType]::ParameterName, 'Every database of the server, not just the URL''s (live sources)')
+            [CompletionResult]::new('--physical', '--physical', [CompletionResultType]::ParameterName, 'Copy the whole cluster with pg_basebackup (live source, same major; needs REPLICATION)')
+            [CompletionResult]::new('--roles', '--roles', [CompletionResultType]::ParameterName, 'Copy the source''s roles (no passwords, no superuser or replication) and keep owners and grants')
+            [CompletionResult]::new('--skip-missing-extensions', '--skip-missing-extensions', [CompletionResultType]::ParameterName, 'Import even when the extensions the source uses are missing in the image')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Try even when the preflight says the data will not fit in the pool')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Only run the preflight and say what would be done')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for rm and reset without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for rm and reset without a terminal)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each zfs command and Docker call on stderr as it runs')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each zfs command and Docker call on stderr as it runs')
+            [CompletionResult]::new('--timings', '--timings', [CompletionResultType]::ParameterName, 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'stagdb;export' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write here instead of stdout (required for --format directory)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write here instead of stdout (required for --format directory)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Dump format')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Parallel jobs (directory format only) [default: the number of CPUs]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Parallel jobs (directory format only) [default: the number of CPUs]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database to dump [default: the branch''s default database]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for rm and reset without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for rm and reset without a terminal)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each zfs command and Docker call on stderr as it runs')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each zfs command and Docker call on stderr as it runs')
+            [CompletionResult]::new('--timings', '--timings', [CompletionResultType]::ParameterName, 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -468,6 +558,9 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('url', 'url', [CompletionResultType]::ParameterValue, 'Print a branch''s connection URL')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch')
             [CompletionResult]::new('psql', 'psql', [CompletionResultType]::ParameterValue, 'Run psql connected to a branch')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Make a new root branch from a live server or a dump')
+            [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Load a root branch''s source again; branches of the old data keep it')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Dump a branch or snapshot to a file or stdout')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -524,6 +617,15 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             break
         }
         'stagdb;help;psql' {
+            break
+        }
+        'stagdb;help;import' {
+            break
+        }
+        'stagdb;help;refresh' {
+            break
+        }
+        'stagdb;help;export' {
             break
         }
         'stagdb;help;completions' {

@@ -34,11 +34,17 @@ _stagdb() {
             stagdb,env)
                 cmd="stagdb__subcmd__env"
                 ;;
+            stagdb,export)
+                cmd="stagdb__subcmd__export"
+                ;;
             stagdb,gc)
                 cmd="stagdb__subcmd__gc"
                 ;;
             stagdb,help)
                 cmd="stagdb__subcmd__help"
+                ;;
+            stagdb,import)
+                cmd="stagdb__subcmd__import"
                 ;;
             stagdb,init)
                 cmd="stagdb__subcmd__init"
@@ -51,6 +57,9 @@ _stagdb() {
                 ;;
             stagdb,psql)
                 cmd="stagdb__subcmd__psql"
+                ;;
+            stagdb,refresh)
+                cmd="stagdb__subcmd__refresh"
                 ;;
             stagdb,reset)
                 cmd="stagdb__subcmd__reset"
@@ -94,11 +103,17 @@ _stagdb() {
             stagdb__subcmd__help,env)
                 cmd="stagdb__subcmd__help__subcmd__env"
                 ;;
+            stagdb__subcmd__help,export)
+                cmd="stagdb__subcmd__help__subcmd__export"
+                ;;
             stagdb__subcmd__help,gc)
                 cmd="stagdb__subcmd__help__subcmd__gc"
                 ;;
             stagdb__subcmd__help,help)
                 cmd="stagdb__subcmd__help__subcmd__help"
+                ;;
+            stagdb__subcmd__help,import)
+                cmd="stagdb__subcmd__help__subcmd__import"
                 ;;
             stagdb__subcmd__help,init)
                 cmd="stagdb__subcmd__help__subcmd__init"
@@ -111,6 +126,9 @@ _stagdb() {
                 ;;
             stagdb__subcmd__help,psql)
                 cmd="stagdb__subcmd__help__subcmd__psql"
+                ;;
+            stagdb__subcmd__help,refresh)
+                cmd="stagdb__subcmd__help__subcmd__refresh"
                 ;;
             stagdb__subcmd__help,reset)
                 cmd="stagdb__subcmd__help__subcmd__reset"
@@ -146,7 +164,7 @@ _stagdb() {
 
     case "${cmd}" in
         stagdb)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version init branch checkout snapshot commit log reset rm start stop restart status doctor gc protect unprotect url env psql completions help"
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version init branch checkout snapshot commit log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -284,12 +302,66 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__env)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            opts="-q -y -v -h -V --db --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__export)
+            opts="-o -j -q -y -v -h -V --output --format --jobs --db --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "custom plain directory" -- "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -336,7 +408,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__help)
-            opts="init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help"
+            opts="init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -419,6 +491,20 @@ _stagdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        stagdb__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         stagdb__subcmd__help__subcmd__gc)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -434,6 +520,20 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__help__subcmd__import)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -490,6 +590,20 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__help__subcmd__psql)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__help__subcmd__refresh)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -629,6 +743,52 @@ _stagdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        stagdb__subcmd__import)
+            opts="-j -q -y -v -h -V --pg-version --jobs --exclude-table-data --schema-only --all-databases --physical --roles --scrub --skip-missing-extensions --force --dry-run --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --pg-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-table-data)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scrub)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         stagdb__subcmd__init)
             opts="-q -y -v -h -V --pool --pool-file --size --dataset --pg-version --image --ports --head-port --listen --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -752,12 +912,62 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__psql)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            opts="-q -y -v -h -V --db --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__refresh)
+            opts="-j -q -y -v -h -V --source --jobs --exclude-table-data --schema-only --all-databases --physical --roles --scrub --skip-missing-extensions --force --dry-run --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-table-data)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scrub)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1002,12 +1212,16 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__url)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            opts="-q -y -v -h -V --db --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

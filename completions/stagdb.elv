@@ -52,6 +52,9 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand url 'Print a branch''s connection URL'
             cand env 'Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch'
             cand psql 'Run psql connected to a branch'
+            cand import 'Make a new root branch from a live server or a dump'
+            cand refresh 'Load a root branch''s source again; branches of the old data keep it'
+            cand export 'Dump a branch or snapshot to a file or stdout'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -358,6 +361,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --version 'Print version'
         }
         &'stagdb;url'= {
+            cand --db 'Database [default: the branch''s default database: an imported one''s own, else postgres]'
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
             cand --timeout 'Seconds to wait for a branch to accept connections'
@@ -375,6 +379,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --version 'Print version'
         }
         &'stagdb;env'= {
+            cand --db 'Database [default: the branch''s default database: an imported one''s own, else postgres]'
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
             cand --timeout 'Seconds to wait for a branch to accept connections'
@@ -392,6 +397,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --version 'Print version'
         }
         &'stagdb;psql'= {
+            cand --db 'Database [default: the branch''s default database]'
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
             cand --timeout 'Seconds to wait for a branch to accept connections'
@@ -405,6 +411,87 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --timings 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;import'= {
+            cand --pg-version 'PostgreSQL major of the new branch [default: the source''s]; a newer one upgrades'
+            cand -j 'Parallel jobs for dump and restore [default: the number of CPUs]'
+            cand --jobs 'Parallel jobs for dump and restore [default: the number of CPUs]'
+            cand --exclude-table-data 'Leave out this table''s rows (pg_dump pattern; repeatable; live sources)'
+            cand --scrub 'SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)'
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --schema-only 'Only the schema, no rows'
+            cand --all-databases 'Every database of the server, not just the URL''s (live sources)'
+            cand --physical 'Copy the whole cluster with pg_basebackup (live source, same major; needs REPLICATION)'
+            cand --roles 'Copy the source''s roles (no passwords, no superuser or replication) and keep owners and grants'
+            cand --skip-missing-extensions 'Import even when the extensions the source uses are missing in the image'
+            cand --force 'Try even when the preflight says the data will not fit in the pool'
+            cand --dry-run 'Only run the preflight and say what would be done'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand --timings 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;refresh'= {
+            cand --source 'Load from here instead of the recorded source'
+            cand -j 'Parallel jobs for dump and restore [default: the number of CPUs]'
+            cand --jobs 'Parallel jobs for dump and restore [default: the number of CPUs]'
+            cand --exclude-table-data 'Leave out this table''s rows (pg_dump pattern; repeatable; live sources)'
+            cand --scrub 'SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)'
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --schema-only 'Only the schema, no rows'
+            cand --all-databases 'Every database of the server, not just the URL''s (live sources)'
+            cand --physical 'Copy the whole cluster with pg_basebackup (live source, same major; needs REPLICATION)'
+            cand --roles 'Copy the source''s roles (no passwords, no superuser or replication) and keep owners and grants'
+            cand --skip-missing-extensions 'Import even when the extensions the source uses are missing in the image'
+            cand --force 'Try even when the preflight says the data will not fit in the pool'
+            cand --dry-run 'Only run the preflight and say what would be done'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand --timings 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;export'= {
+            cand -o 'Write here instead of stdout (required for --format directory)'
+            cand --output 'Write here instead of stdout (required for --format directory)'
+            cand --format 'Dump format'
+            cand -j 'Parallel jobs (directory format only) [default: the number of CPUs]'
+            cand --jobs 'Parallel jobs (directory format only) [default: the number of CPUs]'
+            cand --db 'Database to dump [default: the branch''s default database]'
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand --timings 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -444,6 +531,9 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand url 'Print a branch''s connection URL'
             cand env 'Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch'
             cand psql 'Run psql connected to a branch'
+            cand import 'Make a new root branch from a live server or a dump'
+            cand refresh 'Load a root branch''s source again; branches of the old data keep it'
+            cand export 'Dump a branch or snapshot to a file or stdout'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -482,6 +572,12 @@ set edit:completion:arg-completer[stagdb] = {|@words|
         &'stagdb;help;env'= {
         }
         &'stagdb;help;psql'= {
+        }
+        &'stagdb;help;import'= {
+        }
+        &'stagdb;help;refresh'= {
+        }
+        &'stagdb;help;export'= {
         }
         &'stagdb;help;completions'= {
         }

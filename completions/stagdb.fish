@@ -55,6 +55,9 @@ complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "unprotect" -d 'Let gc
 complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "url" -d 'Print a branch\'s connection URL'
 complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "env" -d 'Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch'
 complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "psql" -d 'Run psql connected to a branch'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "import" -d 'Make a new root branch from a live server or a dump'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "refresh" -d 'Load a root branch\'s source again; branches of the old data keep it'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "export" -d 'Dump a branch or snapshot to a file or stdout'
 complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l pool -d 'ZFS pool to create the store in [default: the only pool, or "stagdb" with --pool-file]' -r
@@ -275,6 +278,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand unprotect" -s v -l verbose
 complete -c stagdb -n "__fish_stagdb_using_subcommand unprotect" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand unprotect" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand unprotect" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand url" -l db -d 'Database [default: the branch\'s default database: an imported one\'s own, else postgres]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand url" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand url" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
 always\t''
@@ -287,6 +291,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand url" -s v -l verbose -d 'S
 complete -c stagdb -n "__fish_stagdb_using_subcommand url" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand url" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand url" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l db -d 'Database [default: the branch\'s default database: an imported one\'s own, else postgres]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
 always\t''
@@ -299,6 +304,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s v -l verbose -d 'S
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -l db -d 'Database [default: the branch\'s default database]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
 always\t''
@@ -311,6 +317,70 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -s v -l verbose -d '
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l pg-version -d 'PostgreSQL major of the new branch [default: the source\'s]; a newer one upgrades' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s j -l jobs -d 'Parallel jobs for dump and restore [default: the number of CPUs]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l exclude-table-data -d 'Leave out this table\'s rows (pg_dump pattern; repeatable; live sources)' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l scrub -d 'SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)' -r -F
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l schema-only -d 'Only the schema, no rows'
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l all-databases -d 'Every database of the server, not just the URL\'s (live sources)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l physical -d 'Copy the whole cluster with pg_basebackup (live source, same major; needs REPLICATION)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l roles -d 'Copy the source\'s roles (no passwords, no superuser or replication) and keep owners and grants'
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l skip-missing-extensions -d 'Import even when the extensions the source uses are missing in the image'
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l force -d 'Try even when the preflight says the data will not fit in the pool'
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l dry-run -d 'Only run the preflight and say what would be done'
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l source -d 'Load from here instead of the recorded source' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s j -l jobs -d 'Parallel jobs for dump and restore [default: the number of CPUs]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l exclude-table-data -d 'Leave out this table\'s rows (pg_dump pattern; repeatable; live sources)' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l scrub -d 'SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)' -r -F
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l schema-only -d 'Only the schema, no rows'
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l all-databases -d 'Every database of the server, not just the URL\'s (live sources)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l physical -d 'Copy the whole cluster with pg_basebackup (live source, same major; needs REPLICATION)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l roles -d 'Copy the source\'s roles (no passwords, no superuser or replication) and keep owners and grants'
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l skip-missing-extensions -d 'Import even when the extensions the source uses are missing in the image'
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l force -d 'Try even when the preflight says the data will not fit in the pool'
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l dry-run -d 'Only run the preflight and say what would be done'
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand export" -s o -l output -d 'Write here instead of stdout (required for --format directory)' -r -F
+complete -c stagdb -n "__fish_stagdb_using_subcommand export" -l format -d 'Dump format' -r -f -a "custom\t'pg_dump -Fc: compressed, restorable in parallel, selectively'
+plain\t'Plain SQL for psql'
+directory\t'pg_dump -Fd: a directory, dumped in parallel'"
+complete -c stagdb -n "__fish_stagdb_using_subcommand export" -s j -l jobs -d 'Parallel jobs (directory format only) [default: the number of CPUs]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand export" -l db -d 'Database to dump [default: the branch\'s default database]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand export" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand export" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c stagdb -n "__fish_stagdb_using_subcommand export" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand export" -l json -d 'Print machine-readable JSON on stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand export" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand export" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand export" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand export" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c stagdb -n "__fish_stagdb_using_subcommand export" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
 always\t''
@@ -323,23 +393,26 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -s v -l verbo
 complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "init" -d 'Create a store and its first branch, main'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "branch" -d 'List branches, or create one from HEAD, a branch or BRANCH@SNAPSHOT'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "checkout" -d 'Make a branch the HEAD (served on the store\'s head port too)'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "snapshot" -d 'Snapshot a branch (HEAD by default), also while it runs'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "log" -d 'Show the snapshots of a branch and its ancestors, newest first'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "reset" -d 'Throw away a branch\'s changes: back to a snapshot or its branch point'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "rm" -d 'Remove branches: container, dataset and snapshots'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "start" -d 'Start branches\' containers'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "stop" -d 'Stop branches\' containers'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "restart" -d 'Restart branches\' containers'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "status" -d 'Show the store, pool, HEAD, Docker engine and anything inconsistent'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "doctor" -d 'Check the store and its host; with --fix, repair what is safe to repair'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "gc" -d 'Remove expired branches, unused branch points and leftovers of interrupted commands'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "protect" -d 'Keep branches from gc and rm'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "unprotect" -d 'Let gc and rm remove branches again'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "url" -d 'Print a branch\'s connection URL'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "env" -d 'Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "psql" -d 'Run psql connected to a branch'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "init" -d 'Create a store and its first branch, main'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "branch" -d 'List branches, or create one from HEAD, a branch or BRANCH@SNAPSHOT'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "checkout" -d 'Make a branch the HEAD (served on the store\'s head port too)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "snapshot" -d 'Snapshot a branch (HEAD by default), also while it runs'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "log" -d 'Show the snapshots of a branch and its ancestors, newest first'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "reset" -d 'Throw away a branch\'s changes: back to a snapshot or its branch point'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "rm" -d 'Remove branches: container, dataset and snapshots'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "start" -d 'Start branches\' containers'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "stop" -d 'Stop branches\' containers'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "restart" -d 'Restart branches\' containers'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "status" -d 'Show the store, pool, HEAD, Docker engine and anything inconsistent'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "doctor" -d 'Check the store and its host; with --fix, repair what is safe to repair'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "gc" -d 'Remove expired branches, unused branch points and leftovers of interrupted commands'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "protect" -d 'Keep branches from gc and rm'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "unprotect" -d 'Let gc and rm remove branches again'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "url" -d 'Print a branch\'s connection URL'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "env" -d 'Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "psql" -d 'Run psql connected to a branch'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "import" -d 'Make a new root branch from a live server or a dump'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "refresh" -d 'Load a root branch\'s source again; branches of the old data keep it'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "export" -d 'Dump a branch or snapshot to a file or stdout'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

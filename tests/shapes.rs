@@ -158,6 +158,9 @@ fn json_shapes_and_human_output() {
     filtered(&s, || {
         let mut settings = insta::Settings::clone_current();
         settings.add_filter(&regex_escape(dump), "[DUMP]");
+        // The default parallelism is the machine's CPU count.
+        settings.add_filter(r"-j \d+", "-j [N]");
+        settings.add_filter(r"\d+ jobs", "[N] jobs");
         settings.bind(|| {
             insta::assert_snapshot!(
                 "import_dry_run_human",

@@ -119,7 +119,8 @@ case $mode in
     psql -X -q -v ON_ERROR_STOP=1 "${T[@]}" -f - >/dev/null ;;
   scrub)
     for f in /scrub/*.sql; do psql -X -q -v ON_ERROR_STOP=1 -1 "${T[@]}" -f "$f" >/dev/null; done
-    vacuumdb -q -h "$TGT_HOST" -p "$TGT_PORT" -U postgres --all --full -j "$JOBS"
+    # Not in parallel: -j with --full can deadlock on the system catalogs.
+    vacuumdb -q -h "$TGT_HOST" -p "$TGT_PORT" -U postgres --all --full
     # Old row versions live on in the WAL: switch segments so that the
     # checkpoints remove (wal_recycle=off) every segment from before the scrub.
     for i in 1 2; do
