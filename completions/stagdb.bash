@@ -332,7 +332,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__export)
-            opts="-o -j -q -y -v -h -V --output --format --jobs --db --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            opts="-o -j -q -y -v -h -V --output --format --jobs --db --all-databases --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

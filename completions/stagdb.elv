@@ -482,6 +482,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
             cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --all-databases 'Every database, roles included, as plain SQL (pg_dumpall)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -q 'Print nothing but data and errors'
             cand --quiet 'Print nothing but data and errors'

@@ -374,6 +374,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand export" -l color -d 'When 
 always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand export" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand export" -l all-databases -d 'Every database, roles included, as plain SQL (pg_dumpall)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand export" -l json -d 'Print machine-readable JSON on stdout'
 complete -c stagdb -n "__fish_stagdb_using_subcommand export" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand export" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'

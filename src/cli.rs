@@ -253,6 +253,10 @@ pub struct ExportArgs {
     /// Database to dump [default: the branch's default database]
     #[arg(long, value_name = "NAME")]
     pub db: Option<String>,
+
+    /// Every database, roles included, as plain SQL (pg_dumpall)
+    #[arg(long, conflicts_with_all = ["db", "jobs"])]
+    pub all_databases: bool,
 }
 
 #[derive(Debug, Args)]

@@ -676,6 +676,7 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
         return out;
     };
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut jobs = Vec::new();
     for c in containers {
         if let Some(kind) = c.labels.get(crate::ops::job::LABEL_JOB) {
             // A job (import, export) whose stagdb process is gone.
@@ -691,7 +692,8 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
                 })
                 .is_some_and(|o| o.alive());
             if !alive {
-                out.push(
+                // First: it may hold a dataset other fixes destroy.
+                jobs.push(
                     Problem::new(
                         "orphan-job",
                         format!("container {} is left from an interrupted {kind}", c.name),
@@ -823,7 +825,9 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
             );
         }
     }
-    out
+    // Leftover jobs first: they may hold datasets the other fixes destroy.
+    jobs.extend(out);
+    jobs
 }
 
 // ---------------------------------------------------------------- gc

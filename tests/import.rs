@@ -980,6 +980,99 @@ fn interrupted_import_leaves_nothing() {
     assert_ok("stagdb doctor after the interrupted import", &doctor);
 }
 
+/// 6b. An import killed with SIGKILL mid-restore (no rollback runs): its
+/// half-made branch, scratch dataset, loading server and job containers
+/// are all found and removed by `doctor --fix`, and the same import then
+/// succeeds.
+#[test]
+fn killed_import_is_cleaned_by_doctor() {
+    let _t = Timed::start("killed_import_is_cleaned_by_doctor");
+    let pw = "KillPw-3nQx8";
+    let src = SourcePg::with_fixture("killed", 17, 45509, pw, 20_000);
+    src.psql(
+        "app",
+        "CREATE TABLE public.big AS SELECT g AS id, md5(g::text) AS pad FROM generate_series(1, 1200000) g",
+    );
+    let s = TestStore::new("imp-killed", 43920);
+    s.init(17);
+    let mut child = s
+        .cmd(&["import", &src.url("app"), "big", "-j", "2"])
+        .env("PGPASSWORD", pw)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        for l in BufReader::new(stderr).lines() {
+            let Ok(l) = l else { break };
+            if l.contains("loading") {
+                let _ = tx.send(());
+            }
+            all.push(l);
+        }
+        all.join("\n")
+    });
+    let saw_loading = rx.recv_timeout(Duration::from_secs(60)).is_ok();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the import finished before it could be killed"
+    );
+    assert!(
+        Command::new("kill")
+            .args(["-KILL", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().unwrap();
+    let err = reader.join().unwrap();
+    assert!(saw_loading, "stderr never said loading:\n{err}");
+    assert!(status.code().is_none(), "not killed: {status:?}");
+    // Something was left (else the test proves nothing), and doctor sees it.
+    assert!(
+        datasets(&s).len() > 2,
+        "nothing left after SIGKILL: {:?}",
+        datasets(&s)
+    );
+    let doctor = s.run(&["doctor"]);
+    assert_eq!(
+        doctor.status.code(),
+        Some(1),
+        "doctor saw no problem:\n{}",
+        text(&doctor.stdout)
+    );
+    assert_ok("stagdb doctor --fix", &s.run(&["doctor", "--fix"]));
+    assert_eq!(
+        datasets(&s),
+        vec![s.dataset.clone(), format!("{}/main", s.dataset)],
+        "left after doctor --fix"
+    );
+    for c in containers(&s) {
+        assert!(
+            c.starts_with("main "),
+            "container left after doctor --fix: {c}"
+        );
+    }
+    // No password file of the killed process survives the next job.
+    ok_pw(&s, &["import", &src.url("app"), "big", "-j", "1"], pw);
+    assert_eq!(branch_names(&s), vec!["big", "main"]);
+    let leaked = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("stagdb-pgpass-")
+        })
+        .filter(|e| std::fs::read_to_string(e.path().join("pgpass")).is_ok_and(|c| c.contains(pw)))
+        .count();
+    assert_eq!(leaked, 0, "a password file of the killed import survived");
+}
+
 /// Removes a quota on drop.
 struct Quota(String);
 

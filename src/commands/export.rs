@@ -17,6 +17,7 @@ use crate::props;
 
 /// Dumps over the network from a running branch.
 const DUMP_RUNNING: &str = r#"set -euo pipefail
+if [ "$ALL" = 1 ]; then exec pg_dumpall -h "$TGT_HOST" -p "$TGT_PORT" -U postgres "$@"; fi
 exec pg_dump -h "$TGT_HOST" -p "$TGT_PORT" -U postgres -d "$TGT_DB" "$@"
 "#;
 
@@ -34,7 +35,11 @@ if ! as_pg pg_ctl -D "$D" -w -t 3600 -l /tmp/stagdb-export.log \
     -o "-c listen_addresses='' -c port=5432 -c fsync=off -c autovacuum=off" start >/dev/null; then
   cat /tmp/stagdb-export.log >&2; exit 1
 fi
-pg_dump -h /var/run/postgresql -U postgres -d "$TGT_DB" "$@"
+if [ "$ALL" = 1 ]; then
+  pg_dumpall -h /var/run/postgresql -U postgres "$@"
+else
+  pg_dump -h /var/run/postgresql -U postgres -d "$TGT_DB" "$@"
+fi
 as_pg pg_ctl -D "$D" -m fast -w stop >/dev/null
 "#;
 
@@ -52,7 +57,13 @@ pub async fn run(ctx: &Ctx, args: ExportArgs) -> CmdResult {
             "-j needs --format directory (pg_dump dumps in parallel only into a directory)",
         ));
     }
+    if args.all_databases && args.format != ExportFormat::Plain {
+        return Err(usage_error(
+            "--all-databases dumps plain SQL (pg_dumpall): add --format plain",
+        ));
+    }
     let mut dump_args: Vec<String> = match args.format {
+        _ if args.all_databases => vec![],
         ExportFormat::Custom => vec!["-Fc".into()],
         ExportFormat::Plain => vec!["-Fp".into()],
         ExportFormat::Directory => vec!["-Fd".into(), format!("-j{jobs}")],
@@ -105,7 +116,10 @@ pub async fn run(ctx: &Ctx, args: ExportArgs) -> CmdResult {
     let me = crate::intent::Owner::me();
     let image;
     let script;
-    let mut env = vec![format!("TGT_DB={db}")];
+    let mut env = vec![
+        format!("TGT_DB={db}"),
+        format!("ALL={}", u8::from(args.all_databases)),
+    ];
     let mut pass = None;
     let mut clone_ds = None;
     let mut temp_snap = None;
@@ -173,8 +187,13 @@ pub async fn run(ctx: &Ctx, args: ExportArgs) -> CmdResult {
         });
         script = DUMP_CLONE;
     }
+    let db_shown = if args.all_databases {
+        "every database".to_string()
+    } else {
+        format!("database {db}")
+    };
     ctx.printer.status(format!(
-        "exporting database {db} of {what} ({} format)",
+        "exporting {db_shown} of {what} ({} format)",
         match args.format {
             ExportFormat::Custom => "custom",
             ExportFormat::Plain => "plain",
