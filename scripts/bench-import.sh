@@ -4,8 +4,9 @@
 #
 #   A source server (a plain PostgreSQL container, not a stagdb branch) holds a pgbench database of
 #   about BENCH_MB MB. Then, timed in the same run:
-#     1. by hand, between the source and a second plain server with default settings, with the same
-#        major's tools (in a container on the host network): `pg_dump -Fc | pg_restore` and
+#     1. by hand, between the source and a second plain server with default settings whose data is
+#        on the same pool, with the same major's tools (in a container on the host network):
+#        `pg_dump -Fc | pg_restore` and
 #        `pg_dump -Fd -j N` + `pg_restore -j N` (the database dropped and created between runs);
 #     2. `stagdb import URL` (default -j: the CPUs) until it returns (initdb, load, ANALYZE,
 #        snapshot, the branch running) -- ratio against the best of 1;
@@ -59,10 +60,12 @@ cleanup() {
         zfs destroy -R "$DS" >/dev/null 2>&1 && break
         sleep 0.5
     done
-    for _ in $(seq 1 60); do
-        zfs list -H -o name "$POOL/bench-basebackup" >/dev/null 2>&1 || break
-        zfs destroy -r "$POOL/bench-basebackup" >/dev/null 2>&1 && break
-        sleep 0.5
+    for d in "$POOL/bench-basebackup" "$POOL/bench-dst"; do
+        for _ in $(seq 1 60); do
+            zfs list -H -o name "$d" >/dev/null 2>&1 || break
+            zfs destroy -r "$d" >/dev/null 2>&1 && break
+            sleep 0.5
+        done
     done
 }
 trap cleanup EXIT
@@ -81,8 +84,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 # A plain server: initdb, scram, replication allowed, default settings otherwise.
 server() {
-    local name=$1 port=$2
-    docker run -d --name "$name" -p "127.0.0.1:$port:5432" --shm-size 256m --user root --entrypoint "" "$IMG" bash -c "
+    local name=$1 port=$2 vol=()
+    # The by-hand target keeps its data on the same pool as stagdb's branches.
+    [[ -n ${3:-} ]] && vol=(-v "$3:/d")
+    docker run -d --name "$name" "${vol[@]}" -p "127.0.0.1:$port:5432" --shm-size 256m --user root --entrypoint "" "$IMG" bash -c "
 set -e
 mkdir -p /d /var/run/postgresql && chown postgres /d /var/run/postgresql
 echo $PW > /tmp/pw && chown postgres /tmp/pw
@@ -102,7 +107,8 @@ tools() {
 
 log "source server (PostgreSQL $MAJOR) with a pgbench database of ~$MB MB"
 server "$SRC" "$SRC_PORT"
-server "$DST" "$DST_PORT"
+zfs create "$POOL/bench-dst"
+server "$DST" "$DST_PORT" "$(zfs get -H -o value mountpoint "$POOL/bench-dst")"
 SCALE=$((MB * 10 / 150))
 docker exec "$SRC" su postgres -c "createdb app && pgbench -i -q -s $SCALE app" >/dev/null 2>&1
 SIZE=$(docker exec "$SRC" psql -U postgres -d app -Atc "SELECT pg_database_size('app')")
@@ -127,8 +133,9 @@ log "stagdb init"
 URL="postgresql://postgres:$PW@127.0.0.1:$SRC_PORT/app"
 log "stagdb import (-j $JOBS)"
 t0=$(now)
-"$STAGDB" import -j "$JOBS" "$URL" app >/dev/null 2>/tmp/stagdb-bench/import.log || { cat /tmp/stagdb-bench/import.log >&2; die "import failed"; }
+"$STAGDB" --timings import -j "$JOBS" "$URL" app >/dev/null 2>/tmp/stagdb-bench/import.log || { cat /tmp/stagdb-bench/import.log >&2; die "import failed"; }
 T_IMPORT=$(secs "$t0" "$(now)")
+IMPORT_TIMINGS=$(grep '^timings:' /tmp/stagdb-bench/import.log || true)
 
 log "pg_basebackup alone"
 zfs create "$POOL/bench-basebackup"
@@ -198,5 +205,7 @@ stagdb data in and out, $(date -u +%Y-%m-%d), $(nproc) CPUs, zfs-fuse, PostgreSQ
 | refresh: root refused connections (client poll)   | $UNAVAIL_POLL | stagdb's own figure: ${UNAVAIL_OWN} ms (target < 2 s) |
 | stagdb export app > /dev/null                     | $T_EXPORT | $(ratio "$T_EXPORT" "$T_PGDUMP")x of pg_dump alone (target 1.1x) |
 | pg_dump -Fc > /dev/null alone                     | $T_PGDUMP |                               |
+
+stagdb import phases: ${IMPORT_TIMINGS#timings: }
 EOF
 log "done"

@@ -72,6 +72,8 @@ pub const IMPORT_SETTINGS: &[(&str, &str)] = &[
     ("max_wal_size", "8GB"),
     ("checkpoint_timeout", "30min"),
     ("maintenance_work_mem", "512MB"),
+    // A single-transaction restore locks every table and index it makes.
+    ("max_locks_per_transaction", "1024"),
 ];
 
 /// What a branch's container looks like; built fresh on every start.
