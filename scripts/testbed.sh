@@ -295,7 +295,14 @@ ensure_zfs_fuse() {
             zfs_answers && { log "zfs-fuse: answering"; return; }
             sleep 1
         done
-        die "zfs-fuse (pid $pid) does not answer 'zpool list'; kill it and rerun"
+        # Wedged, or still exiting after a stop: gone for good, then started anew.
+        log "zfs-fuse: process $pid still does not answer after 30 s; killing it and starting anew"
+        kill -9 "$pid" 2>/dev/null || true
+        for i in $(seq 1 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.2
+        done
+        kill -0 "$pid" 2>/dev/null && die "zfs-fuse (pid $pid) survives kill -9; reboot the machine"
     fi
     unmount_stale_zfs_mounts
     rm -f "$ZFS_PIDFILE"

@@ -41,7 +41,7 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// The store's root dataset [default: the only store on this host]
-    #[arg(long, global = true, env = "STAGDB_STORE", value_name = "DATASET")]
+    #[arg(long, global = true, env = "STAGDB_STORE", value_name = "DATASET", add = crate::complete::stores())]
     pub store: Option<String>,
 
     /// Print machine-readable JSON on stdout
@@ -205,7 +205,7 @@ pub struct ImportArgs {
 #[derive(Debug, Args)]
 pub struct RefreshArgs {
     /// Root branch to refresh [default: HEAD's root]
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", add = crate::complete::branches())]
     pub name: Option<String>,
 
     /// Load from here instead of the recorded source
@@ -235,7 +235,7 @@ Examples:
   stagdb export feature | ssh other stagdb import - feature")]
 pub struct ExportArgs {
     /// Branch or BRANCH@SNAPSHOT [default: HEAD]
-    #[arg(value_name = "REF")]
+    #[arg(value_name = "REF", add = crate::complete::refs())]
     pub reference: Option<String>,
 
     /// Write here instead of stdout (required for --format directory)
@@ -311,7 +311,7 @@ pub struct BranchArgs {
     pub name: Option<String>,
 
     /// Where to branch from: BRANCH, BRANCH@SNAPSHOT or HEAD
-    #[arg(value_name = "START", default_value = "HEAD")]
+    #[arg(value_name = "START", default_value = "HEAD", add = crate::complete::refs())]
     pub start: String,
 
     /// Remove the named branch instead (like stagdb rm)
@@ -359,14 +359,14 @@ pub struct GcArgs {
 #[derive(Debug, Args)]
 pub struct ProtectArgs {
     /// Branches
-    #[arg(value_name = "NAME", required = true)]
+    #[arg(value_name = "NAME", required = true, add = crate::complete::branches())]
     pub names: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct CheckoutArgs {
     /// Branch to make HEAD
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", add = crate::complete::branches())]
     pub name: String,
 
     /// Create the branch first (from START, default HEAD)
@@ -374,14 +374,14 @@ pub struct CheckoutArgs {
     pub create: bool,
 
     /// With -b: where to branch from
-    #[arg(value_name = "START", requires = "create")]
+    #[arg(value_name = "START", requires = "create", add = crate::complete::refs())]
     pub start: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
     /// Branch to snapshot [default: HEAD]
-    #[arg(value_name = "BRANCH")]
+    #[arg(value_name = "BRANCH", add = crate::complete::branches())]
     pub branch: Option<String>,
 
     /// Message kept with the snapshot
@@ -396,7 +396,7 @@ pub struct SnapshotArgs {
 #[derive(Debug, Args)]
 pub struct LogArgs {
     /// Branch or BRANCH@SNAPSHOT to start from [default: HEAD]
-    #[arg(value_name = "REF")]
+    #[arg(value_name = "REF", add = crate::complete::refs())]
     pub reference: Option<String>,
 
     /// Show at most N entries
@@ -407,25 +407,25 @@ pub struct LogArgs {
 #[derive(Debug, Args)]
 pub struct ResetArgs {
     /// Branch to reset [default: HEAD]
-    #[arg(value_name = "BRANCH")]
+    #[arg(value_name = "BRANCH", add = crate::complete::branches())]
     pub branch: Option<String>,
 
     /// Snapshot to go back to [default: the branch's newest snapshot, else its branch point]
-    #[arg(long, value_name = "REF")]
+    #[arg(long, value_name = "REF", add = crate::complete::refs())]
     pub to: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct RmArgs {
     /// Branches to remove
-    #[arg(value_name = "NAME", required = true)]
+    #[arg(value_name = "NAME", required = true, add = crate::complete::branches())]
     pub names: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct NamesArgs {
     /// Branches [default: HEAD]
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", add = crate::complete::branches())]
     pub names: Vec<String>,
 
     /// Every branch of the store (e.g. after a reboot, or before maintenance)
@@ -436,7 +436,7 @@ pub struct NamesArgs {
 #[derive(Debug, Args)]
 pub struct RefArgs {
     /// Branch [default: HEAD]
-    #[arg(value_name = "BRANCH")]
+    #[arg(value_name = "BRANCH", add = crate::complete::branches())]
     pub reference: Option<String>,
 
     /// Database [default: the branch's default database: an imported one's own, else postgres]
@@ -447,7 +447,7 @@ pub struct RefArgs {
 #[derive(Debug, Args)]
 pub struct PsqlArgs {
     /// Branch [default: HEAD]
-    #[arg(value_name = "BRANCH")]
+    #[arg(value_name = "BRANCH", add = crate::complete::branches())]
     pub reference: Option<String>,
 
     /// Database [default: the branch's default database]

@@ -4,6 +4,7 @@
 
 pub(crate) mod cli;
 pub(crate) mod commands;
+pub(crate) mod complete;
 pub(crate) mod ctx;
 pub mod docker;
 pub mod docs;
@@ -32,6 +33,14 @@ use crate::error::{CommandError, ErrorKind};
 /// Parses the command line, runs the command, prints any error and returns
 /// the exit code (0 ok, 1 failed, 2 usage).
 pub fn run() -> ExitCode {
+    // `COMPLETE=bash stagdb ...`: the shell asks for completions. Never an
+    // error on the shell line: a failed completion completes nothing.
+    match clap_complete::CompleteEnv::with_factory(cli::command)
+        .try_complete(std::env::args_os(), std::env::current_dir().ok().as_deref())
+    {
+        Ok(false) => {}
+        Ok(true) | Err(_) => return ExitCode::SUCCESS,
+    }
     let cli = match cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -63,6 +63,11 @@ pub fn load_config() -> anyhow::Result<ConfigFile> {
     }
 }
 
+/// The config file's store, if it names one (completion; errors ignored).
+pub fn configured_store() -> Option<String> {
+    load_config().ok()?.store.filter(|s| !s.is_empty())
+}
+
 /// `NO_COLOR` set to anything non-empty turns color off for `auto`.
 fn color_for(choice: ColorChoice, is_tty: bool) -> bool {
     match choice {

@@ -477,7 +477,7 @@ impl Drop for Timed {
 
 // ------------------------------------------------------------------ tests
 
-/// 1. A live server by URL, with one job and with four: the data arrives
+/// Test 1: A live server by URL, with one job and with four: the data arrives
 /// intact, the branch runs with normal settings, the password is nowhere.
 #[test]
 fn import_live_server() {
@@ -589,7 +589,7 @@ fn import_live_server() {
     );
 }
 
-/// 2. Dumps: custom format (named after its database), directory format,
+/// Test 2: Dumps: custom format (named after its database), directory format,
 /// plain SQL gzipped, and a custom dump on stdin.
 #[test]
 fn import_dumps() {
@@ -651,7 +651,7 @@ fn import_dumps() {
     }
 }
 
-/// 3. Upgrades on import (13 -> 17, 15 -> 18); a downgrade is refused.
+/// Test 3: Upgrades on import (13 -> 17, 15 -> 18); a downgrade is refused.
 #[test]
 fn import_upgrades_and_refuses_downgrade() {
     let _t = Timed::start("import_upgrades_and_refuses_downgrade");
@@ -729,7 +729,7 @@ fn grep_files(ds: &str, needle: &str) -> String {
     }
 }
 
-/// 4. --scrub: the unscrubbed values are gone from SQL and from the files,
+/// Test 4: --scrub: the unscrubbed values are gone from SQL and from the files,
 /// of the branch, a branch of it and its import snapshot.
 #[test]
 fn import_scrubbed() {
@@ -794,7 +794,7 @@ fn import_scrubbed() {
     }
 }
 
-/// 5. refresh: the root gets the source's new rows; a branch of the old
+/// Test 5: refresh: the root gets the source's new rows; a branch of the old
 /// data keeps its own (and keeps running); log marks the old snapshots;
 /// reset moves a branch to the new data; gc frees the unused generation.
 #[test]
@@ -895,7 +895,7 @@ fn refresh_keeps_branches_of_old_data() {
     assert_ok("stagdb doctor", &doctor);
 }
 
-/// 6. An interrupted import leaves nothing behind.
+/// Test 6: An interrupted import leaves nothing behind.
 #[test]
 fn interrupted_import_leaves_nothing() {
     let _t = Timed::start("interrupted_import_leaves_nothing");
@@ -980,7 +980,7 @@ fn interrupted_import_leaves_nothing() {
     assert_ok("stagdb doctor after the interrupted import", &doctor);
 }
 
-/// 6b. An import killed with SIGKILL mid-restore (no rollback runs): its
+/// Test 6b: An import killed with SIGKILL mid-restore (no rollback runs): its
 /// half-made branch, scratch dataset, loading server and job containers
 /// are all found and removed by `doctor --fix`, and the same import then
 /// succeeds.
@@ -1082,7 +1082,7 @@ impl Drop for Quota {
     }
 }
 
-/// 7. The preflight refuses an import the pool has no room for.
+/// Test 7: The preflight refuses an import the pool has no room for.
 #[test]
 fn import_refused_when_pool_too_small() {
     let _t = Timed::start("import_refused_when_pool_too_small");
@@ -1120,7 +1120,7 @@ fn import_refused_when_pool_too_small() {
     assert_eq!(branch_names(&s), vec!["main"]);
 }
 
-/// 8. export: a snapshot to a file, re-imported; a branch streamed into
+/// Test 8: export: a snapshot to a file, re-imported; a branch streamed into
 /// `stagdb import -`.
 #[test]
 fn export_and_reimport() {

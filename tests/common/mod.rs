@@ -98,6 +98,12 @@ impl TestStore {
             if out.status.success() {
                 return Ok(());
             }
+            // One `zfs destroy -R` of many datasets gives up at the first
+            // "busy" one (zfs-fuse): clones first, one by one.
+            sh(&format!(
+                "zfs list -H -r -o name -t filesystem {} | tail -n +2 | tac | while read -r d; do zfs destroy -r \"$d\" >/dev/null 2>&1; done",
+                self.dataset
+            ));
             std::thread::sleep(std::time::Duration::from_millis(250));
         }
         Err(format!("could not destroy test dataset {}", self.dataset))

@@ -1,0 +1,118 @@
+//! Dynamic completion (`source <(COMPLETE=bash stagdb)`), driven as bash
+//! drives it: `COMPLETE=bash _CLAP_COMPLETE_INDEX=N stagdb -- stagdb WORDS...`.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::TestStore;
+
+/// The candidates for the word at `index` of `words` (words[0] is "stagdb").
+fn complete(store: Option<&str>, words: &[&str]) -> (Vec<String>, String, Duration) {
+    let mut c = Command::new(common::bin());
+    c.env("COMPLETE", "bash")
+        .env("_CLAP_COMPLETE_INDEX", (words.len() - 1).to_string())
+        .env("STAGDB_CONFIG", "/nonexistent/stagdb-test-config.toml")
+        .env_remove("STAGDB_STORE")
+        .arg("--")
+        .args(words);
+    if let Some(s) = store {
+        c.env("STAGDB_STORE", s);
+    }
+    let t = Instant::now();
+    let out = c.output().expect("run stagdb");
+    let took = t.elapsed();
+    assert!(out.status.success(), "completion failed: {out:?}");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let mut v: Vec<String> = text
+        .split('\n')
+        .filter(|l| !l.is_empty() && !l.starts_with('-'))
+        .map(str::to_string)
+        .collect();
+    v.sort();
+    (v, String::from_utf8_lossy(&out.stderr).to_string(), took)
+}
+
+#[test]
+fn completes_branches_refs_and_stores_fast() {
+    let s = TestStore::new("complete", 44100);
+    s.ok(&[
+        "init",
+        "--dataset",
+        &s.dataset,
+        "--pg-version",
+        "17",
+        "--image",
+        &common::image_template(),
+        "--ports",
+        "44100-44299",
+        "--head-port",
+        "44099",
+    ]);
+    // 100 branches: completion must stay fast with a store of that size.
+    for i in 0..97 {
+        s.ok(&["branch", &format!("b{i:03}"), "--no-start"]);
+    }
+    s.ok(&["branch", "feature/login", "--no-start"]);
+    s.ok(&["branch", "feature-x", "--no-start"]);
+    s.ok(&["snapshot", "main", "--name", "seed"]);
+    let ds = Some(s.dataset.as_str());
+
+    let (v, err, _) = complete(ds, &["stagdb", "checkout", "fe"]);
+    assert_eq!(v, ["feature-x", "feature/login"]);
+    assert_eq!(err, "");
+    let (v, _, _) = complete(ds, &["stagdb", "rm", "b09"]);
+    assert_eq!(v.len(), 7, "{v:?}"); // b090..b096
+    // Refs: snapshots after '@', HEAD; a branch argument gets no snapshots.
+    let (v, _, _) = complete(ds, &["stagdb", "log", "main@s"]);
+    assert_eq!(v, ["main@seed"]);
+    let (v, _, _) = complete(ds, &["stagdb", "branch", "new", "HE"]);
+    assert_eq!(v, ["HEAD"]);
+    let (v, _, _) = complete(ds, &["stagdb", "reset", "main", "--to", "main@"]);
+    assert!(v.contains(&"main@seed".to_string()), "{v:?}");
+    let (v, _, _) = complete(ds, &["stagdb", "checkout", "main@"]);
+    assert!(v.is_empty(), "{v:?}");
+    // Stores for --store, shells for completions.
+    let (v, _, _) = complete(None, &["stagdb", "--store", &s.dataset]);
+    assert_eq!(v, std::slice::from_ref(&s.dataset));
+    let (v, _, _) = complete(None, &["stagdb", "completions", "ba"]);
+    assert_eq!(v, ["bash"]);
+
+    // Fast: median of 7 runs with 100 branches.
+    let mut times: Vec<Duration> = (0..7)
+        .map(|_| complete(ds, &["stagdb", "checkout", "b"]).2)
+        .collect();
+    times.sort();
+    let median = times[3];
+    eprintln!("completion with 100 branches: median {median:?} of {times:?}");
+    assert!(
+        median < Duration::from_millis(100),
+        "completion took {median:?} (median)"
+    );
+
+    // Nothing to complete from, and never an error on the shell line.
+    // (No store named: the host's only store, if there is exactly one.)
+    for store in [Some("nosuchpool/nothing"), Some(""), None] {
+        let (v, err, _) = complete(store, &["stagdb", "checkout", "fe"]);
+        if store == Some("nosuchpool/nothing") {
+            assert!(v.is_empty(), "{store:?}: {v:?}");
+        }
+        assert_eq!(err, "", "{store:?}");
+    }
+    let (v, err, _) = complete(ds, &["stagdb", "nosuchverb", "x"]);
+    assert!(v.is_empty() && err.is_empty(), "{v:?} {err}");
+}
+
+#[test]
+fn registration_scripts_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = Command::new(common::bin())
+            .env("COMPLETE", shell)
+            .output()
+            .expect("run stagdb");
+        assert!(out.status.success(), "{shell}: {out:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("stagdb"), "{shell}: {text}");
+    }
+}
