@@ -53,7 +53,7 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('protect', 'protect', [CompletionResultType]::ParameterValue, 'Keep branches from gc and rm')
             [CompletionResult]::new('unprotect', 'unprotect', [CompletionResultType]::ParameterValue, 'Let gc and rm remove branches again')
             [CompletionResult]::new('url', 'url', [CompletionResultType]::ParameterValue, 'Print a branch''s connection URL')
-            [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch')
+            [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print a branch''s connection variables (DATABASE_URL, PGHOST, ...) for a shell or a dotenv file')
             [CompletionResult]::new('psql', 'psql', [CompletionResultType]::ParameterValue, 'Run psql connected to a branch')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Make a new root branch from a live server or a dump')
             [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Load a root branch''s source again; branches of the old data keep it')
@@ -401,6 +401,8 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
         }
         'stagdb;env' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database [default: the branch''s default database: an imported one''s own, else postgres]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--write', '--write', [CompletionResultType]::ParameterName, 'Write a dotenv file (mode 0600, replaced atomically) instead of printing')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
@@ -412,8 +414,8 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each zfs command and Docker call on stderr as it runs')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each zfs command and Docker call on stderr as it runs')
             [CompletionResult]::new('--timings', '--timings', [CompletionResultType]::ParameterName, 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -439,8 +441,8 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
         }
         'stagdb;import' {
             [CompletionResult]::new('--pg-version', '--pg-version', [CompletionResultType]::ParameterName, 'PostgreSQL major of the new branch [default: the source''s]; a newer one upgrades')
-            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Parallel jobs for dump and restore [default: the number of CPUs]')
-            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Parallel jobs for dump and restore [default: the number of CPUs]')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]')
             [CompletionResult]::new('--exclude-table-data', '--exclude-table-data', [CompletionResultType]::ParameterName, 'Leave out this table''s rows (pg_dump pattern; repeatable; live sources)')
             [CompletionResult]::new('--scrub', '--scrub', [CompletionResultType]::ParameterName, 'SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
@@ -469,8 +471,8 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
         }
         'stagdb;refresh' {
             [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Load from here instead of the recorded source')
-            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Parallel jobs for dump and restore [default: the number of CPUs]')
-            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Parallel jobs for dump and restore [default: the number of CPUs]')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]')
             [CompletionResult]::new('--exclude-table-data', '--exclude-table-data', [CompletionResultType]::ParameterName, 'Leave out this table''s rows (pg_dump pattern; repeatable; live sources)')
             [CompletionResult]::new('--scrub', '--scrub', [CompletionResultType]::ParameterName, 'SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
@@ -557,7 +559,7 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('protect', 'protect', [CompletionResultType]::ParameterValue, 'Keep branches from gc and rm')
             [CompletionResult]::new('unprotect', 'unprotect', [CompletionResultType]::ParameterValue, 'Let gc and rm remove branches again')
             [CompletionResult]::new('url', 'url', [CompletionResultType]::ParameterValue, 'Print a branch''s connection URL')
-            [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch')
+            [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print a branch''s connection variables (DATABASE_URL, PGHOST, ...) for a shell or a dotenv file')
             [CompletionResult]::new('psql', 'psql', [CompletionResultType]::ParameterValue, 'Run psql connected to a branch')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Make a new root branch from a live server or a dump')
             [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Load a root branch''s source again; branches of the old data keep it')

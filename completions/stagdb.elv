@@ -50,7 +50,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand protect 'Keep branches from gc and rm'
             cand unprotect 'Let gc and rm remove branches again'
             cand url 'Print a branch''s connection URL'
-            cand env 'Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch'
+            cand env 'Print a branch''s connection variables (DATABASE_URL, PGHOST, ...) for a shell or a dotenv file'
             cand psql 'Run psql connected to a branch'
             cand import 'Make a new root branch from a live server or a dump'
             cand refresh 'Load a root branch''s source again; branches of the old data keep it'
@@ -380,6 +380,8 @@ set edit:completion:arg-completer[stagdb] = {|@words|
         }
         &'stagdb;env'= {
             cand --db 'Database [default: the branch''s default database: an imported one''s own, else postgres]'
+            cand --format 'Output format'
+            cand --write 'Write a dotenv file (mode 0600, replaced atomically) instead of printing'
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
             cand --timeout 'Seconds to wait for a branch to accept connections'
@@ -391,8 +393,8 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand -v 'Show each zfs command and Docker call on stderr as it runs'
             cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
             cand --timings 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -416,8 +418,8 @@ set edit:completion:arg-completer[stagdb] = {|@words|
         }
         &'stagdb;import'= {
             cand --pg-version 'PostgreSQL major of the new branch [default: the source''s]; a newer one upgrades'
-            cand -j 'Parallel jobs for dump and restore [default: the number of CPUs]'
-            cand --jobs 'Parallel jobs for dump and restore [default: the number of CPUs]'
+            cand -j 'Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]'
+            cand --jobs 'Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]'
             cand --exclude-table-data 'Leave out this table''s rows (pg_dump pattern; repeatable; live sources)'
             cand --scrub 'SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)'
             cand --store 'The store''s root dataset [default: the only store on this host]'
@@ -445,8 +447,8 @@ set edit:completion:arg-completer[stagdb] = {|@words|
         }
         &'stagdb;refresh'= {
             cand --source 'Load from here instead of the recorded source'
-            cand -j 'Parallel jobs for dump and restore [default: the number of CPUs]'
-            cand --jobs 'Parallel jobs for dump and restore [default: the number of CPUs]'
+            cand -j 'Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]'
+            cand --jobs 'Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]'
             cand --exclude-table-data 'Leave out this table''s rows (pg_dump pattern; repeatable; live sources)'
             cand --scrub 'SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)'
             cand --store 'The store''s root dataset [default: the only store on this host]'
@@ -530,7 +532,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand protect 'Keep branches from gc and rm'
             cand unprotect 'Let gc and rm remove branches again'
             cand url 'Print a branch''s connection URL'
-            cand env 'Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch'
+            cand env 'Print a branch''s connection variables (DATABASE_URL, PGHOST, ...) for a shell or a dotenv file'
             cand psql 'Run psql connected to a branch'
             cand import 'Make a new root branch from a live server or a dump'
             cand refresh 'Load a root branch''s source again; branches of the old data keep it'

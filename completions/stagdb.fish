@@ -53,7 +53,7 @@ complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "gc" -d 'Remove expire
 complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "protect" -d 'Keep branches from gc and rm'
 complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "unprotect" -d 'Let gc and rm remove branches again'
 complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "url" -d 'Print a branch\'s connection URL'
-complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "env" -d 'Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch'
+complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "env" -d 'Print a branch\'s connection variables (DATABASE_URL, PGHOST, ...) for a shell or a dotenv file'
 complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "psql" -d 'Run psql connected to a branch'
 complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "import" -d 'Make a new root branch from a live server or a dump'
 complete -c stagdb -n "__fish_stagdb_needs_command" -f -a "refresh" -d 'Load a root branch\'s source again; branches of the old data keep it'
@@ -292,6 +292,10 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand url" -l timings -d 'Print 
 complete -c stagdb -n "__fish_stagdb_using_subcommand url" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand url" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l db -d 'Database [default: the branch\'s default database: an imported one\'s own, else postgres]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l format -d 'Output format' -r -f -a "shell\t'`export NAME=\'value\'` lines for `eval "$(stagdb env)"`'
+dotenv\t'`NAME="value"` lines for docker compose\'s `env_file:`, direnv\'s `dotenv`, ...'
+json\t'One JSON object (same as --json)'"
+complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l write -d 'Write a dotenv file (mode 0600, replaced atomically) instead of printing' -r -F
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
 always\t''
@@ -302,7 +306,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s q -l quiet -d 'Pri
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
-complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -l db -d 'Database [default: the branch\'s default database]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
@@ -318,7 +322,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -l timings -d 'Print
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l pg-version -d 'PostgreSQL major of the new branch [default: the source\'s]; a newer one upgrades' -r
-complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s j -l jobs -d 'Parallel jobs for dump and restore [default: the number of CPUs]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s j -l jobs -d 'Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l exclude-table-data -d 'Leave out this table\'s rows (pg_dump pattern; repeatable; live sources)' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l scrub -d 'SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)' -r -F
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
@@ -341,7 +345,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l timings -d 'Pri
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l source -d 'Load from here instead of the recorded source' -r
-complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s j -l jobs -d 'Parallel jobs for dump and restore [default: the number of CPUs]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s j -l jobs -d 'Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l exclude-table-data -d 'Leave out this table\'s rows (pg_dump pattern; repeatable; live sources)' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l scrub -d 'SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)' -r -F
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
@@ -410,7 +414,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_
 complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "protect" -d 'Keep branches from gc and rm'
 complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "unprotect" -d 'Let gc and rm remove branches again'
 complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "url" -d 'Print a branch\'s connection URL'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "env" -d 'Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "env" -d 'Print a branch\'s connection variables (DATABASE_URL, PGHOST, ...) for a shell or a dotenv file'
 complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "psql" -d 'Run psql connected to a branch'
 complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "import" -d 'Make a new root branch from a live server or a dump'
 complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help" -f -a "refresh" -d 'Load a root branch\'s source again; branches of the old data keep it'

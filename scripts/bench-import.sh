@@ -8,7 +8,7 @@
 #        on the same pool, with the same major's tools (in a container on the host network):
 #        `pg_dump -Fc | pg_restore` and
 #        `pg_dump -Fd -j N` + `pg_restore -j N` (the database dropped and created between runs);
-#     2. `stagdb import URL` (default -j: the CPUs) until it returns (initdb, load, ANALYZE,
+#     2. `stagdb import URL` (its default -j) until it returns (initdb, load, ANALYZE,
 #        snapshot, the branch running) -- ratio against the best of 1;
 #     3. `pg_basebackup` alone into a dataset of the pool, and `stagdb import --physical`;
 #     4. `stagdb refresh` of the imported root while a client polls it every 10 ms: the longest
@@ -131,9 +131,9 @@ BEST=$(awk -v a="$T_STREAM" -v b="$T_DIR" 'BEGIN { print (a < b) ? a : b }')
 log "stagdb init"
 "$STAGDB" init --dataset "$DS" --pg-version "$MAJOR" --image "$IMAGE" --ports "$PORTS" --head-port "$HEAD_PORT" >/dev/null 2>&1
 URL="postgresql://postgres:$PW@127.0.0.1:$SRC_PORT/app"
-log "stagdb import (-j $JOBS)"
+log "stagdb import (its default -j)"
 t0=$(now)
-"$STAGDB" --timings import -j "$JOBS" "$URL" app >/dev/null 2>/tmp/stagdb-bench/import.log || { cat /tmp/stagdb-bench/import.log >&2; die "import failed"; }
+"$STAGDB" --timings import "$URL" app >/dev/null 2>/tmp/stagdb-bench/import.log || { cat /tmp/stagdb-bench/import.log >&2; die "import failed"; }
 T_IMPORT=$(secs "$t0" "$(now)")
 IMPORT_TIMINGS=$(grep '^timings:' /tmp/stagdb-bench/import.log || true)
 
@@ -198,7 +198,7 @@ stagdb data in and out, $(date -u +%Y-%m-%d), $(nproc) CPUs, zfs-fuse, PostgreSQ
 |---------------------------------------------------|---------|-------------------------------|
 | by hand: pg_dump -Fc \| pg_restore                 | $T_STREAM |                               |
 | by hand: pg_dump -Fd -j $JOBS + pg_restore -j $JOBS        | $T_DIR |                               |
-| stagdb import -j $JOBS (ready, analyzed, snapshotted)   | $T_IMPORT | $(ratio "$T_IMPORT" "$BEST")x of the best by hand (target 0.8x) |
+| stagdb import, default -j (ready, analyzed, snapshotted) | $T_IMPORT | $(ratio "$T_IMPORT" "$BEST")x of the best by hand (target 0.8x) |
 | pg_basebackup alone                               | $T_BB |                               |
 | stagdb import --physical                          | $T_PHYS | $(ratio "$T_PHYS" "$T_BB")x of pg_basebackup (target 1.2x) |
 | stagdb refresh (whole command)                    | $T_REFRESH |                               |

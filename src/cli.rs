@@ -116,8 +116,8 @@ pub enum Command {
     Unprotect(ProtectArgs),
     /// Print a branch's connection URL
     Url(RefArgs),
-    /// Print shell export lines (DATABASE_URL, PGHOST, ...) for a branch
-    Env(RefArgs),
+    /// Print a branch's connection variables (DATABASE_URL, PGHOST, ...) for a shell or a dotenv file
+    Env(EnvArgs),
     /// Run psql connected to a branch
     Psql(PsqlArgs),
     /// Make a new root branch from a live server or a dump
@@ -133,7 +133,7 @@ pub enum Command {
 /// How to load data, shared by `import` and `refresh`.
 #[derive(Debug, Clone, Args)]
 pub struct LoadArgs {
-    /// Parallel jobs for dump and restore [default: the number of CPUs]
+    /// Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
 
@@ -442,6 +442,34 @@ pub struct RefArgs {
     /// Database [default: the branch's default database: an imported one's own, else postgres]
     #[arg(long, value_name = "NAME")]
     pub db: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EnvFormat {
+    /// `export NAME='value'` lines for `eval "$(stagdb env)"`
+    Shell,
+    /// `NAME="value"` lines for docker compose's `env_file:`, direnv's `dotenv`, ...
+    Dotenv,
+    /// One JSON object (same as --json)
+    Json,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  eval \"$(stagdb env feature-x)\"          into this shell
+  stagdb env --write .env                  a dotenv file (mode 0600) for docker compose or direnv")]
+pub struct EnvArgs {
+    #[command(flatten)]
+    pub target: RefArgs,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "shell")]
+    pub format: EnvFormat,
+
+    /// Write a dotenv file (mode 0600, replaced atomically) instead of printing
+    #[arg(long, value_name = "FILE", conflicts_with = "format")]
+    pub write: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

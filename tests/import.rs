@@ -116,6 +116,7 @@ printf '%s' "$PW" > /tmp/pw; chown postgres /tmp/pw
 runuser -u postgres -- initdb -D /d -U postgres --pwfile=/tmp/pw --auth-local=trust --auth-host=scram-sha-256 >/dev/null
 rm -f /tmp/pw
 echo "host all all all scram-sha-256" >> /d/pg_hba.conf
+echo "host replication all all scram-sha-256" >> /d/pg_hba.conf
 exec runuser -u postgres -- postgres -D /d -c listen_addresses=* -c unix_socket_directories=/tmp"#;
         let out = Command::new("docker")
             .args(["run", "-d", "--name", &name, "-p"])
@@ -1071,6 +1072,182 @@ fn killed_import_is_cleaned_by_doctor() {
         .filter(|e| std::fs::read_to_string(e.path().join("pgpass")).is_ok_and(|c| c.contains(pw)))
         .count();
     assert_eq!(leaked, 0, "a password file of the killed import survived");
+}
+
+/// Test 9: a physical import (pg_basebackup) comes up as a primary of its
+/// own with stagdb's password only; --physical refuses another major and a
+/// role without REPLICATION; --all-databases --roles copies every database
+/// and the roles (tamed), keeping owners and grants.
+#[test]
+fn import_physical_and_all_databases() {
+    let _t = Timed::start("import_physical_and_all_databases");
+    let pw = "PhysPw-8kLq2";
+    let src = SourcePg::with_fixture("phys", 15, 45510, pw, 20_000);
+    src.psql("postgres", "CREATE DATABASE other");
+    src.psql(
+        "other",
+        "CREATE ROLE reader; CREATE TABLE o (a int); INSERT INTO o VALUES (7); GRANT SELECT ON o TO reader",
+    );
+    src.psql("postgres", "CREATE ROLE boss SUPERUSER REPLICATION LOGIN PASSWORD 'bosspw'; CREATE ROLE norepl LOGIN PASSWORD 'noreplpw'");
+    let expected = src.checksum();
+    let s = TestStore::new("imp-phys", 43960);
+    s.init(15);
+
+    // Physical.
+    ok_pw(&s, &["import", "--physical", &src.url("app"), "phys"], pw);
+    assert_eq!(s.sql("phys", CHECKSUM), expected);
+    assert_eq!(s.sql("phys", "SELECT pg_is_in_recovery()"), "f");
+    assert_eq!(s.sql("phys", "SHOW fsync"), "on");
+    assert_eq!(
+        s.sql(
+            "phys",
+            "SELECT string_agg(rolname, ',') FROM pg_authid WHERE rolpassword IS NOT NULL"
+        ),
+        "postgres",
+        "only stagdb's password may be set"
+    );
+    assert!(s.ok(&["url", "phys"]).trim().ends_with("/app"));
+    let mp = mountpoint(&branch_dataset(&s, "phys"));
+    let pgdata = Path::new(&mp).join("pgdata");
+    for f in ["standby.signal", "recovery.signal"] {
+        assert!(!pgdata.join(f).exists(), "{f} left in the copy");
+    }
+    let auto = std::fs::read_to_string(pgdata.join("postgresql.auto.conf")).unwrap_or_default();
+    assert!(!auto.contains("primary_conninfo"), "{auto}");
+    // The source's own password does not open the copy.
+    let port = s
+        .ok(&["url", "phys"])
+        .trim()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let denied = Command::new("psql")
+        .args([
+            "-X",
+            "-A",
+            "-t",
+            "-d",
+            &format!("postgresql://postgres:{pw}@127.0.0.1:{port}/app"),
+            "-c",
+            "SELECT 1",
+        ])
+        .env("PGCONNECT_TIMEOUT", "5")
+        .output()
+        .unwrap();
+    assert!(
+        !denied.status.success(),
+        "the source's password opened the copy"
+    );
+    let boss = Command::new("psql")
+        .args([
+            "-X",
+            "-A",
+            "-t",
+            "-d",
+            &format!("postgresql://boss:bosspw@127.0.0.1:{port}/app"),
+            "-c",
+            "SELECT 1",
+        ])
+        .env("PGCONNECT_TIMEOUT", "5")
+        .output()
+        .unwrap();
+    assert!(
+        !boss.status.success(),
+        "a source role's password opened the copy"
+    );
+    // A branch of it works like any other.
+    s.ok(&["branch", "phys-b", "phys"]);
+    assert_eq!(s.sql("phys-b", CHECKSUM), expected);
+
+    // Refusals.
+    let other_major = s
+        .cmd(&[
+            "import",
+            "--physical",
+            "--pg-version",
+            "17",
+            &src.url("app"),
+            "x",
+        ])
+        .env("PGPASSWORD", pw)
+        .output()
+        .unwrap();
+    assert_eq!(
+        other_major.status.code(),
+        Some(2),
+        "{}",
+        text(&other_major.stderr)
+    );
+    let url_norepl = format!("postgresql://norepl@127.0.0.1:{}/app", src.port);
+    let norepl = s
+        .cmd(&["import", "--physical", &url_norepl, "x"])
+        .env("PGPASSWORD", "noreplpw")
+        .output()
+        .unwrap();
+    assert_eq!(norepl.status.code(), Some(1), "{}", text(&norepl.stderr));
+    assert!(
+        text(&norepl.stderr).contains("REPLICATION"),
+        "{}",
+        text(&norepl.stderr)
+    );
+    assert!(!branch_names(&s).contains(&"x".to_string()));
+
+    // Every database, with the roles.
+    ok_pw(
+        &s,
+        &[
+            "import",
+            "--all-databases",
+            "--roles",
+            &src.url("app"),
+            "alldb",
+        ],
+        pw,
+    );
+    assert_eq!(s.sql("alldb", CHECKSUM), expected);
+    assert!(s.ok(&["url", "alldb"]).trim().ends_with("/app"));
+    let dbs = s.sql(
+        "alldb",
+        "SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database WHERE NOT datistemplate",
+    );
+    assert_eq!(dbs, "app,other,postgres");
+    assert_eq!(
+        s.sql("alldb", "SELECT string_agg(rolname || ':' || rolsuper || rolreplication, ',' ORDER BY rolname) FROM pg_roles WHERE rolname IN ('app_owner','reader','boss','norepl')"),
+        "app_owner:falsefalse,boss:falsefalse,norepl:falsefalse,reader:falsefalse",
+        "roles copied without superuser or replication"
+    );
+    assert_eq!(
+        s.sql(
+            "alldb",
+            "SELECT count(*) FROM pg_authid WHERE rolpassword IS NOT NULL AND rolname <> 'postgres'"
+        ),
+        "0",
+        "no role password copied"
+    );
+    assert_eq!(
+        s.sql(
+            "alldb",
+            "SELECT tableowner FROM pg_tables WHERE tablename = 'orders'"
+        ),
+        "app_owner"
+    );
+    let other = s.ok(&[
+        "psql",
+        "alldb",
+        "--db",
+        "other",
+        "--",
+        "-X",
+        "-A",
+        "-t",
+        "-c",
+        "SELECT a, has_table_privilege('reader', 'o', 'SELECT') FROM o",
+    ]);
+    assert_eq!(other.trim(), "7|t");
 }
 
 /// Removes a quota on drop.

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::cli::{PsqlArgs, RefArgs};
+use crate::cli::{EnvArgs, EnvFormat, PsqlArgs, RefArgs};
 use crate::ctx::Ctx;
 use crate::error::{CmdResult, CommandError, ErrorKind, user_error};
 use crate::ops;
@@ -50,17 +50,90 @@ pub async fn url(ctx: &Ctx, args: RefArgs) -> CmdResult {
     }
 }
 
-pub async fn env(ctx: &Ctx, args: RefArgs) -> CmdResult {
-    let store = ops::open_store_for(ctx, args.reference.as_deref(), false).await?;
-    let b = ops::branch_or_head(&store, args.reference.as_deref())?;
-    let vars = vars(&store, b, args.db.as_deref())?;
-    if ctx.settings.json {
+pub async fn env(ctx: &Ctx, args: EnvArgs) -> CmdResult {
+    let r = &args.target;
+    let store = ops::open_store_for(ctx, r.reference.as_deref(), false).await?;
+    let b = ops::branch_or_head(&store, r.reference.as_deref())?;
+    let vars = vars(&store, b, r.db.as_deref())?;
+    if let Some(path) = &args.write {
+        write_dotenv(path, &vars)?;
+        ctx.printer.status(format!(
+            "wrote {} (branch '{}', mode 0600)",
+            path.display(),
+            b.name
+        ));
+        return Ok(());
+    }
+    if ctx.settings.json || args.format == EnvFormat::Json {
         let m: BTreeMap<&str, &String> = vars.iter().map(|(k, v)| (*k, v)).collect();
         return ctx.printer.json(&m);
     }
     for (k, v) in vars {
-        ctx.printer
-            .line(format!("export {k}={}", shell_quote(&v)))?;
+        let line = match args.format {
+            EnvFormat::Dotenv => format!("{k}={}", dotenv_quote(&v)),
+            _ => format!("export {k}={}", shell_quote(&v)),
+        };
+        ctx.printer.line(line)?;
+    }
+    Ok(())
+}
+
+/// A dotenv value in double quotes, with `\`, `"`, `$` and newlines
+/// escaped: read back verbatim by docker compose, direnv and python-dotenv.
+pub(crate) fn dotenv_quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '$' => out.push_str("\\$"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Writes the variables as a dotenv file readable by its owner only, via
+/// a temporary file renamed over it (a reader never sees half a file).
+fn write_dotenv(path: &std::path::Path, vars: &[(&str, String)]) -> CmdResult {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path.file_name().ok_or_else(|| {
+        crate::error::usage_error(format!("--write {}: not a file name", path.display()))
+    })?;
+    let tmp = dir.join(format!(
+        ".{}.stagdb-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let io = |e: std::io::Error, what: &str| {
+        CommandError::new(
+            ErrorKind::User,
+            anyhow::Error::new(e).context(format!("{what} {}", path.display())),
+        )
+    };
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&tmp)
+        .map_err(|e| io(e, "writing"))?;
+    let mut text = String::from("# written by `stagdb env --write`\n");
+    for (k, v) in vars {
+        text.push_str(&format!("{k}={}\n", dotenv_quote(v)));
+    }
+    let res = f.write_all(text.as_bytes()).and_then(|()| f.sync_all());
+    if let Err(e) = res.and_then(|()| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(e, "writing"));
     }
     Ok(())
 }
@@ -155,6 +228,13 @@ fn which(program: &str) -> bool {
 mod tests {
     use super::shell_quote;
     use std::process::Command;
+
+    #[test]
+    fn dotenv_values_are_escaped() {
+        use super::dotenv_quote;
+        assert_eq!(dotenv_quote("plain"), "\"plain\"");
+        assert_eq!(dotenv_quote("a\"b$c\\d\ne"), "\"a\\\"b\\$c\\\\d\\ne\"");
+    }
 
     #[test]
     fn plain_values_stay_readable() {

@@ -139,7 +139,8 @@ esac
 /// source's config files are set aside (kept as `*.source`), no standby
 /// or recovery signal and no replication settings remain, and a
 /// single-user session (stdin: the password never is an argument) sets
-/// stagdb's password and clears every other role's.
+/// stagdb's password, clears every other role's, and disables every
+/// subscription (one would connect to the source's publisher).
 const PHYSICAL_SCRIPT: &str = r#"set -euo pipefail
 D=/target/pgdata
 rm -rf "$D"
@@ -197,7 +198,7 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
         // Only for initdb, which does not run on a copied cluster.
         let _ = std::fs::remove_file(l.mountpoint.join(pg::PWFILE));
         let sql = format!(
-            "ALTER ROLE postgres WITH SUPERUSER LOGIN PASSWORD '{}'\nUPDATE pg_authid SET rolpassword = NULL WHERE rolname <> 'postgres'\n",
+            "ALTER ROLE postgres WITH SUPERUSER LOGIN PASSWORD '{}'\nUPDATE pg_authid SET rolpassword = NULL WHERE rolname <> 'postgres'\nUPDATE pg_subscription SET subenabled = false\n",
             l.password.replace('\'', "''")
         );
         let mut input = std::io::Cursor::new(sql.into_bytes());
