@@ -136,6 +136,12 @@ t0=$(now)
 "$STAGDB" --timings import "$URL" app >/dev/null 2>/tmp/stagdb-bench/import.log || { cat /tmp/stagdb-bench/import.log >&2; die "import failed"; }
 T_IMPORT=$(secs "$t0" "$(now)")
 IMPORT_TIMINGS=$(grep '^timings:' /tmp/stagdb-bench/import.log || true)
+log "stagdb import -j $JOBS"
+t0=$(now)
+"$STAGDB" --timings import -j "$JOBS" "$URL" appj >/dev/null 2>/tmp/stagdb-bench/importj.log || { cat /tmp/stagdb-bench/importj.log >&2; die "import -j $JOBS failed"; }
+T_IMPORTJ=$(secs "$t0" "$(now)")
+IMPORTJ_TIMINGS=$(grep '^timings:' /tmp/stagdb-bench/importj.log || true)
+"$STAGDB" rm -y appj >/dev/null 2>&1
 
 log "pg_basebackup alone"
 zfs create "$POOL/bench-basebackup"
@@ -198,7 +204,8 @@ stagdb data in and out, $(date -u +%Y-%m-%d), $(nproc) CPUs, zfs-fuse, PostgreSQ
 |---------------------------------------------------|---------|-------------------------------|
 | by hand: pg_dump -Fc \| pg_restore                 | $T_STREAM |                               |
 | by hand: pg_dump -Fd -j $JOBS + pg_restore -j $JOBS        | $T_DIR |                               |
-| stagdb import, default -j (ready, analyzed, snapshotted) | $T_IMPORT | $(ratio "$T_IMPORT" "$BEST")x of the best by hand (target 0.8x) |
+| stagdb import, default -j (ready, frozen, analyzed, snapshotted) | $T_IMPORT | $(ratio "$T_IMPORT" "$BEST")x of the best by hand (target 0.8x) |
+| stagdb import -j $JOBS                                    | $T_IMPORTJ | $(ratio "$T_IMPORTJ" "$BEST")x of the best by hand |
 | pg_basebackup alone                               | $T_BB |                               |
 | stagdb import --physical                          | $T_PHYS | $(ratio "$T_PHYS" "$T_BB")x of pg_basebackup (target 1.2x) |
 | stagdb refresh (whole command)                    | $T_REFRESH |                               |
@@ -206,6 +213,7 @@ stagdb data in and out, $(date -u +%Y-%m-%d), $(nproc) CPUs, zfs-fuse, PostgreSQ
 | stagdb export app > /dev/null                     | $T_EXPORT | $(ratio "$T_EXPORT" "$T_PGDUMP")x of pg_dump alone (target 1.1x) |
 | pg_dump -Fc > /dev/null alone                     | $T_PGDUMP |                               |
 
-stagdb import phases: ${IMPORT_TIMINGS#timings: }
+stagdb import phases (default -j): ${IMPORT_TIMINGS#timings: }
+stagdb import phases (-j $JOBS): ${IMPORTJ_TIMINGS#timings: }
 EOF
 log "done"

@@ -129,7 +129,11 @@ case $mode in
       psql -X -q -v ON_ERROR_STOP=1 "${T[@]}" -c 'SELECT pg_switch_wal()' -c 'CHECKPOINT' >/dev/null
     done ;;
   analyze)
-    vacuumdb -q -h "$TGT_HOST" -p "$TGT_PORT" -U postgres --all --analyze-only -j "$JOBS" ;;
+    # VACUUM FREEZE, not just ANALYZE: restored rows carry no hint bits, and
+    # the first reader of each page would write it, in every branch (slow
+    # reads, and copy-on-write space per branch); frozen once here, every
+    # branch inherits the pages as they are read.
+    vacuumdb -q -h "$TGT_HOST" -p "$TGT_PORT" -U postgres --all --freeze --analyze -j "$JOBS" ;;
   *) echo "unknown mode $mode" >&2; exit 64 ;;
 esac
 "#;
