@@ -42,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Snapshot a branch (HEAD by default), also while it runs')
             [CompletionResult]::new('commit', 'commit', [CompletionResultType]::ParameterValue, 'Snapshot a branch (HEAD by default), also while it runs')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show the snapshots of a branch and its ancestors, newest first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Everything about one branch or snapshot: lineage, space, state, container, version')
             [CompletionResult]::new('reset', 'reset', [CompletionResultType]::ParameterValue, 'Throw away a branch''s changes: back to a snapshot or its branch point')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove branches: container, dataset and snapshots')
             [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Start branches'' containers')
@@ -176,6 +177,24 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
         'stagdb;log' {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show at most N entries')
             [CompletionResult]::new('--max-count', '--max-count', [CompletionResultType]::ParameterName, 'Show at most N entries')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for rm and reset without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for rm and reset without a terminal)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each zfs command and Docker call on stderr as it runs')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each zfs command and Docker call on stderr as it runs')
+            [CompletionResult]::new('--timings', '--timings', [CompletionResultType]::ParameterName, 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'stagdb;show' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
@@ -548,6 +567,7 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('checkout', 'checkout', [CompletionResultType]::ParameterValue, 'Make a branch the HEAD (served on the store''s head port too)')
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Snapshot a branch (HEAD by default), also while it runs')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show the snapshots of a branch and its ancestors, newest first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Everything about one branch or snapshot: lineage, space, state, container, version')
             [CompletionResult]::new('reset', 'reset', [CompletionResultType]::ParameterValue, 'Throw away a branch''s changes: back to a snapshot or its branch point')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove branches: container, dataset and snapshots')
             [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Start branches'' containers')
@@ -581,6 +601,9 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             break
         }
         'stagdb;help;log' {
+            break
+        }
+        'stagdb;help;show' {
             break
         }
         'stagdb;help;reset' {

@@ -70,6 +70,9 @@ _stagdb() {
             stagdb,rm)
                 cmd="stagdb__subcmd__rm"
                 ;;
+            stagdb,show)
+                cmd="stagdb__subcmd__show"
+                ;;
             stagdb,snapshot)
                 cmd="stagdb__subcmd__snapshot"
                 ;;
@@ -139,6 +142,9 @@ _stagdb() {
             stagdb__subcmd__help,rm)
                 cmd="stagdb__subcmd__help__subcmd__rm"
                 ;;
+            stagdb__subcmd__help,show)
+                cmd="stagdb__subcmd__help__subcmd__show"
+                ;;
             stagdb__subcmd__help,snapshot)
                 cmd="stagdb__subcmd__help__subcmd__snapshot"
                 ;;
@@ -164,7 +170,7 @@ _stagdb() {
 
     case "${cmd}" in
         stagdb)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version init branch checkout snapshot commit log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help"
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version init branch checkout snapshot commit log show reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -416,7 +422,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__help)
-            opts="init branch checkout snapshot log reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help"
+            opts="init branch checkout snapshot log show reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -654,6 +660,20 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1052,6 +1072,32 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__rm)
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__show)
             opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

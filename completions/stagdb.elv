@@ -39,6 +39,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand snapshot 'Snapshot a branch (HEAD by default), also while it runs'
             cand commit 'Snapshot a branch (HEAD by default), also while it runs'
             cand log 'Show the snapshots of a branch and its ancestors, newest first'
+            cand show 'Everything about one branch or snapshot: lineage, space, state, container, version'
             cand reset 'Throw away a branch''s changes: back to a snapshot or its branch point'
             cand rm 'Remove branches: container, dataset and snapshots'
             cand start 'Start branches'' containers'
@@ -167,6 +168,23 @@ set edit:completion:arg-completer[stagdb] = {|@words|
         &'stagdb;log'= {
             cand -n 'Show at most N entries'
             cand --max-count 'Show at most N entries'
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand --timings 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;show'= {
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
             cand --timeout 'Seconds to wait for a branch to accept connections'
@@ -521,6 +539,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand checkout 'Make a branch the HEAD (served on the store''s head port too)'
             cand snapshot 'Snapshot a branch (HEAD by default), also while it runs'
             cand log 'Show the snapshots of a branch and its ancestors, newest first'
+            cand show 'Everything about one branch or snapshot: lineage, space, state, container, version'
             cand reset 'Throw away a branch''s changes: back to a snapshot or its branch point'
             cand rm 'Remove branches: container, dataset and snapshots'
             cand start 'Start branches'' containers'
@@ -549,6 +568,8 @@ set edit:completion:arg-completer[stagdb] = {|@words|
         &'stagdb;help;snapshot'= {
         }
         &'stagdb;help;log'= {
+        }
+        &'stagdb;help;show'= {
         }
         &'stagdb;help;reset'= {
         }

@@ -94,6 +94,8 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// Show the snapshots of a branch and its ancestors, newest first
     Log(LogArgs),
+    /// Everything about one branch or snapshot: lineage, space, state, container, version
+    Show(ShowArgs),
     /// Throw away a branch's changes: back to a snapshot or its branch point
     Reset(ResetArgs),
     /// Remove branches: container, dataset and snapshots
@@ -402,6 +404,13 @@ pub struct LogArgs {
     /// Show at most N entries
     #[arg(short = 'n', long = "max-count", value_name = "N")]
     pub max_count: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Branch or BRANCH@SNAPSHOT [default: HEAD]
+    #[arg(value_name = "REF", add = crate::complete::refs())]
+    pub reference: Option<String>,
 }
 
 #[derive(Debug, Args)]

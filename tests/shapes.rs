@@ -72,6 +72,8 @@ fn transcript(out: &Output) -> String {
 
 fn filtered<F: FnOnce()>(s: &TestStore, f: F) {
     let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", "[RFC3339]");
+    settings.add_filter(r"stagdb-[a-z0-9-]+-[0-9a-f]{8}-", "[CONTAINER]-");
     settings.add_filter(&regex_escape(&s.dataset), "[STORE]");
     settings.add_filter(r"\b\d{4,5}\b", "[PORT]");
     settings.add_filter(r"\d+(\.\d+)? (B|KiB|MiB|GiB|TiB)", "[SIZE]");
@@ -155,6 +157,12 @@ fn json_shapes_and_human_output() {
     insta::assert_snapshot!("import", json_shape(&s, &["import", dump, "shop"]));
     insta::assert_snapshot!("refresh", json_shape(&s, &["refresh", "shop"]));
     insta::assert_snapshot!("log_after_refresh", json_shape(&s, &["log", "shop"]));
+    insta::assert_snapshot!("show_branch", json_shape(&s, &["show", "shop"]));
+    let newest = s.json(&["log", "shop"])[0]["ref"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    insta::assert_snapshot!("show_snapshot", json_shape(&s, &["show", &newest]));
     filtered(&s, || {
         let mut settings = insta::Settings::clone_current();
         settings.add_filter(&regex_escape(dump), "[DUMP]");
@@ -166,6 +174,7 @@ fn json_shapes_and_human_output() {
                 "import_dry_run_human",
                 transcript(&s.run(&["import", "--dry-run", dump, "shop2"]))
             );
+            insta::assert_snapshot!("show_human", transcript(&s.run(&["show", "main"])));
             insta::assert_snapshot!(
                 "import_exists",
                 transcript(&s.run(&["import", dump, "shop"]))

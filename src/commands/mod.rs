@@ -15,6 +15,7 @@ mod protect;
 mod refresh;
 mod reset;
 mod rm;
+mod show;
 mod snapshot;
 mod status;
 
@@ -29,6 +30,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Checkout(args) => checkout::run(ctx, args).await,
         Command::Snapshot(args) => snapshot::run(ctx, args).await,
         Command::Log(args) => log::run(ctx, args).await,
+        Command::Show(args) => show::run(ctx, args).await,
         Command::Reset(args) => reset::run(ctx, args).await,
         Command::Rm(args) => rm::run(ctx, &args.names).await,
         Command::Start(args) => lifecycle::start(ctx, args).await,

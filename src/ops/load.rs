@@ -678,8 +678,10 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
     // (A physical copy brought its statistics along.)
     if !physical {
         let t = Instant::now();
-        ctx.printer
-            .status(format!("gathering statistics for '{}' (ANALYZE)", l.name));
+        ctx.printer.status(format!(
+            "freezing and gathering statistics for '{}' (VACUUM FREEZE ANALYZE)",
+            l.name
+        ));
         job::run(
             ctx,
             job(

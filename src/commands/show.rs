@@ -1,0 +1,245 @@
+//! `stagdb show REF`: everything about one branch or one snapshot, like
+//! `git show`. What is shown is worked out by a pure function of the store
+//! and its containers; the command only reads and prints.
+
+use serde::Serialize;
+
+use crate::cli::ShowArgs;
+use crate::ctx::Ctx;
+use crate::docker::ContainerInfo;
+use crate::error::CmdResult;
+use crate::ops;
+use crate::store::{Branch, Snapshot, Store};
+use crate::ui;
+
+/// `stagdb show --json`. Stable schema: add fields, never rename.
+#[derive(Serialize, Debug, PartialEq)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub(crate) enum Shown {
+    Branch(BranchView),
+    Snapshot(SnapshotView),
+}
+
+#[derive(Serialize, Debug, PartialEq)]
+pub(crate) struct BranchView {
+    name: String,
+    head: bool,
+    dataset: String,
+    /// `BRANCH@SNAPSHOT` it was made from (`(old data)` after a refresh).
+    parent: Option<String>,
+    /// The ZFS origin snapshot.
+    origin: Option<String>,
+    children: Vec<String>,
+    snapshots: Vec<SnapshotLine>,
+    used_bytes: u64,
+    referenced_bytes: u64,
+    port: Option<u16>,
+    state: String,
+    container: Option<String>,
+    image: Option<String>,
+    pg_version: Option<u32>,
+    database: String,
+    created: String,
+    expires: Option<String>,
+    protected: bool,
+    /// An imported root's source (never a password).
+    source: Option<String>,
+}
+
+#[derive(Serialize, Debug, PartialEq)]
+pub(crate) struct SnapshotLine {
+    name: String,
+    created: String,
+    message: Option<String>,
+}
+
+#[derive(Serialize, Debug, PartialEq)]
+pub(crate) struct SnapshotView {
+    reference: String,
+    branch: String,
+    name: String,
+    full: String,
+    created: String,
+    author: Option<String>,
+    message: Option<String>,
+    /// `branch-point`, `import`, or none (taken by `snapshot`).
+    taken_for: Option<String>,
+    used_bytes: u64,
+    /// Branches made from it.
+    branches: Vec<String>,
+}
+
+/// What `show` says about a branch or snapshot of the store.
+pub(crate) fn view(
+    store: &Store,
+    branch: &Branch,
+    snapshot: Option<&Snapshot>,
+    container: Option<&ContainerInfo>,
+) -> Shown {
+    if let Some(s) = snapshot {
+        return Shown::Snapshot(SnapshotView {
+            reference: format!("{}@{}", branch.name, s.name),
+            branch: branch.name.clone(),
+            name: s.name.clone(),
+            full: s.full.clone(),
+            created: ui::rfc3339(s.created),
+            author: s.author.clone(),
+            message: s.message.clone(),
+            taken_for: s.kind.clone(),
+            used_bytes: s.used,
+            branches: store
+                .clones_of(&s.full)
+                .iter()
+                .map(|b| b.name.clone())
+                .collect(),
+        });
+    }
+    let source = branch.source.as_deref().map(|s| {
+        serde_json::from_str::<serde_json::Value>(s)
+            .ok()
+            .and_then(|v| v.get("source").and_then(|x| x.as_str()).map(str::to_string))
+            .unwrap_or_else(|| s.to_string())
+    });
+    Shown::Branch(BranchView {
+        name: branch.name.clone(),
+        head: ops::is_head(store, branch),
+        dataset: branch.dataset.clone(),
+        parent: store.parent_ref(branch),
+        origin: branch.origin.clone(),
+        children: store
+            .children_of(branch)
+            .iter()
+            .map(|b| b.name.clone())
+            .collect(),
+        snapshots: branch
+            .snapshots
+            .iter()
+            .rev()
+            .map(|s| SnapshotLine {
+                name: s.name.clone(),
+                created: ui::rfc3339(s.created),
+                message: s.message.clone(),
+            })
+            .collect(),
+        used_bytes: branch.used,
+        referenced_bytes: branch.referenced,
+        port: branch.port,
+        state: ops::state_of(container).to_string(),
+        container: container.map(|c| c.name.clone()),
+        image: container.map(|c| c.image.clone()),
+        pg_version: branch.pg_version,
+        database: branch.db().to_string(),
+        created: ui::rfc3339(branch.created),
+        expires: branch.expires.map(ui::rfc3339),
+        protected: branch.protected,
+        source,
+    })
+}
+
+pub async fn run(ctx: &Ctx, args: ShowArgs) -> CmdResult {
+    let store = ops::open_store(ctx).await?;
+    let target = ops::resolve_ref(&store, args.reference.as_deref().unwrap_or("HEAD"))?;
+    let containers = ops::containers(ctx, &store).await?;
+    let shown = view(
+        &store,
+        target.branch,
+        target.snapshot,
+        containers.get(&target.branch.name),
+    );
+    if ctx.settings.json {
+        return ctx.printer.json(&shown);
+    }
+    let p = &ctx.printer;
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    match shown {
+        Shown::Snapshot(s) => {
+            p.line(format!("snapshot {}", s.reference))?;
+            p.line(format!("dataset:   {}", s.full))?;
+            p.line(format!("created:   {}", s.created))?;
+            p.line(format!("author:    {}", opt(&s.author)))?;
+            p.line(format!(
+                "taken:     {}",
+                s.taken_for.as_deref().map_or("by snapshot", |k| match k {
+                    "branch-point" => "to branch from",
+                    "import" => "by import or refresh",
+                    other => other,
+                })
+            ))?;
+            p.line(format!("space:     {}", ui::human_bytes(s.used_bytes)))?;
+            p.line(format!(
+                "branches:  {}",
+                if s.branches.is_empty() {
+                    "-".to_string()
+                } else {
+                    s.branches.join(", ")
+                }
+            ))?;
+            if let Some(m) = &s.message {
+                p.line("")?;
+                for l in m.lines() {
+                    p.line(format!("    {l}"))?;
+                }
+            }
+        }
+        Shown::Branch(b) => {
+            p.line(format!(
+                "branch {}{}",
+                b.name,
+                if b.head { " (HEAD)" } else { "" }
+            ))?;
+            p.line(format!("dataset:   {}", b.dataset))?;
+            p.line(format!("parent:    {}", opt(&b.parent)))?;
+            p.line(format!(
+                "children:  {}",
+                if b.children.is_empty() {
+                    "-".to_string()
+                } else {
+                    b.children.join(", ")
+                }
+            ))?;
+            p.line(format!(
+                "state:     {} (container {}, image {})",
+                b.state,
+                opt(&b.container),
+                opt(&b.image)
+            ))?;
+            p.line(format!(
+                "port:      {}",
+                b.port.map_or("-".to_string(), |p| p.to_string())
+            ))?;
+            p.line(format!(
+                "postgres:  {} (database {})",
+                b.pg_version.map_or("?".to_string(), |v| v.to_string()),
+                b.database
+            ))?;
+            p.line(format!(
+                "space:     {} used, {} referenced",
+                ui::human_bytes(b.used_bytes),
+                ui::human_bytes(b.referenced_bytes)
+            ))?;
+            p.line(format!("created:   {}", b.created))?;
+            p.line(format!(
+                "expires:   {}{}",
+                opt(&b.expires),
+                if b.protected { " (protected)" } else { "" }
+            ))?;
+            if let Some(s) = &b.source {
+                p.line(format!("source:    {s}"))?;
+            }
+            p.line(format!("snapshots: {}", b.snapshots.len()))?;
+            for s in &b.snapshots {
+                p.line(format!(
+                    "  {}@{}  {}  {}",
+                    b.name,
+                    s.name,
+                    s.created,
+                    s.message
+                        .as_deref()
+                        .and_then(|m| m.lines().next())
+                        .unwrap_or("")
+                ))?;
+            }
+        }
+    }
+    Ok(())
+}
