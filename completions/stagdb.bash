@@ -880,7 +880,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__log)
-            opts="-n -q -y -v -h -V --max-count --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            opts="-n -q -y -v -h -V --max-count --graph --all --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -171,6 +171,8 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
             cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --graph 'Branches and snapshots as a tree (REF''s whole tree, from its root)'
+            cand --all 'With --graph: every tree of the store (every root, imported ones too)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -q 'Print nothing but data and errors'
             cand --quiet 'Print nothing but data and errors'

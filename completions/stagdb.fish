@@ -145,6 +145,8 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand log" -l color -d 'When to 
 always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand log" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand log" -l graph -d 'Branches and snapshots as a tree (REF\'s whole tree, from its root)'
+complete -c stagdb -n "__fish_stagdb_using_subcommand log" -l all -d 'With --graph: every tree of the store (every root, imported ones too)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand log" -l json -d 'Print machine-readable JSON on stdout'
 complete -c stagdb -n "__fish_stagdb_using_subcommand log" -s q -l quiet -d 'Print nothing but data and errors'
 complete -c stagdb -n "__fish_stagdb_using_subcommand log" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'

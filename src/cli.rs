@@ -402,8 +402,21 @@ pub struct LogArgs {
     pub reference: Option<String>,
 
     /// Show at most N entries
-    #[arg(short = 'n', long = "max-count", value_name = "N")]
+    #[arg(
+        short = 'n',
+        long = "max-count",
+        value_name = "N",
+        conflicts_with = "graph"
+    )]
     pub max_count: Option<usize>,
+
+    /// Branches and snapshots as a tree (REF's whole tree, from its root)
+    #[arg(long)]
+    pub graph: bool,
+
+    /// With --graph: every tree of the store (every root, imported ones too)
+    #[arg(long, requires = "graph")]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

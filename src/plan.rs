@@ -667,6 +667,24 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
                         snapshot: s.full.clone(),
                     }),
                 );
+            } else if s.name.starts_with("export-")
+                && s.intent
+                    .is_some_and(|i| i.op == Op::Creating && !i.owner.alive())
+                && store.clones_of(&s.full).is_empty()
+            {
+                // Taken by an export of a stopped branch that was killed.
+                out.push(
+                    Problem::new(
+                        "interrupted-export",
+                        format!(
+                            "snapshot {}@{} was left by an interrupted export",
+                            b.name, s.name
+                        ),
+                    )
+                    .fix(Fix::DropSnapshot {
+                        snapshot: s.full.clone(),
+                    }),
+                );
             }
         }
     }
@@ -942,6 +960,130 @@ pub fn gc_plan(store: &Store, now: i64) -> GcPlan<'_> {
         }
     }
     plan
+}
+
+/// `log --graph`: branches and snapshots as a tree, newest snapshots
+/// first, each branch under the snapshot it was made from.
+#[derive(Debug, Default, Serialize, PartialEq)]
+pub struct Graph {
+    pub nodes: Vec<GraphNode>,
+    pub edges: Vec<GraphEdge>,
+    /// The tree drawn as text, one line per node.
+    #[serde(skip)]
+    pub lines: Vec<String>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct GraphNode {
+    /// `BRANCH` or `BRANCH@SNAPSHOT`.
+    pub id: String,
+    /// `branch` or `snapshot`.
+    pub kind: &'static str,
+    pub head: bool,
+    pub message: Option<String>,
+    pub created: i64,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct GraphEdge {
+    pub from: String,
+    pub to: String,
+}
+
+/// The trees of the given roots (`None`: every root of the store).
+pub fn graph(store: &Store, root: Option<&Branch>) -> Graph {
+    let mut g = Graph::default();
+    let roots: Vec<&Branch> = match root {
+        Some(r) => vec![r],
+        None => store
+            .branches
+            .iter()
+            .filter(|b| store.parent_of(b).is_none())
+            .collect(),
+    };
+    let mut seen = BTreeSet::new();
+    for r in roots {
+        graph_branch(store, r, "", "", &mut g, &mut seen);
+    }
+    g
+}
+
+fn graph_branch<'a>(
+    store: &'a Store,
+    b: &'a Branch,
+    first: &str,
+    rest: &str,
+    g: &mut Graph,
+    seen: &mut BTreeSet<&'a str>,
+) {
+    if !seen.insert(b.dataset.as_str()) {
+        return; // lineage loops cannot happen in ZFS; be safe anyway
+    }
+    let head = store.head.as_deref() == Some(b.name.as_str());
+    let old = store
+        .retired_parent_of(b)
+        .map(|(r, s)| format!("  (from {}@{}, old data)", r.of, s.name))
+        .unwrap_or_default();
+    g.lines.push(format!(
+        "{first}{}{}{old}",
+        b.name,
+        if head { "  (HEAD)" } else { "" }
+    ));
+    g.nodes.push(GraphNode {
+        id: b.name.clone(),
+        kind: "branch",
+        head,
+        message: None,
+        created: b.created,
+    });
+    let snaps: Vec<&Snapshot> = b.snapshots.iter().rev().collect();
+    for (i, s) in snaps.iter().enumerate() {
+        let last = i + 1 == snaps.len();
+        let id = format!("{}@{}", b.name, s.name);
+        let msg = s
+            .message
+            .as_deref()
+            .and_then(|m| m.lines().next())
+            .unwrap_or("");
+        g.lines.push(format!(
+            "{rest}{}@{}{}",
+            if last { "└─ " } else { "├─ " },
+            s.name,
+            if msg.is_empty() {
+                String::new()
+            } else {
+                format!("  {msg}")
+            }
+        ));
+        g.nodes.push(GraphNode {
+            id: id.clone(),
+            kind: "snapshot",
+            head: false,
+            message: s.message.clone(),
+            created: s.created,
+        });
+        g.edges.push(GraphEdge {
+            from: b.name.clone(),
+            to: id.clone(),
+        });
+        let below = format!("{rest}{}", if last { "   " } else { "│  " });
+        let children = store.clones_of(&s.full);
+        for (j, c) in children.iter().enumerate() {
+            let last_child = j + 1 == children.len();
+            g.edges.push(GraphEdge {
+                from: id.clone(),
+                to: c.name.clone(),
+            });
+            graph_branch(
+                store,
+                c,
+                &format!("{below}{}", if last_child { "└─ " } else { "├─ " }),
+                &format!("{below}{}", if last_child { "   " } else { "│  " }),
+                g,
+                seen,
+            );
+        }
+    }
 }
 
 #[cfg(test)]

@@ -395,6 +395,9 @@ impl PsWatch {
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
         let needle = needle.to_string();
+        // What the user typed: stagdb's own command line, which every
+        // process it forks shows too until that process execs.
+        let own = exclude.and_then(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).ok());
         let handle = std::thread::spawn(move || {
             let mut found = Vec::new();
             let mut polls = 0;
@@ -414,6 +417,9 @@ impl PsWatch {
                     let Ok(raw) = std::fs::read(e.path().join("cmdline")) else {
                         continue;
                     };
+                    if own.as_ref().is_some_and(|o| *o == raw) {
+                        continue;
+                    }
                     let args = String::from_utf8_lossy(&raw).replace('\0', " ");
                     if args.contains("pg_dump") || args.contains("pg_restore") {
                         saw_dump = true;

@@ -158,6 +158,7 @@ fn json_shapes_and_human_output() {
     insta::assert_snapshot!("refresh", json_shape(&s, &["refresh", "shop"]));
     insta::assert_snapshot!("log_after_refresh", json_shape(&s, &["log", "shop"]));
     insta::assert_snapshot!("show_branch", json_shape(&s, &["show", "shop"]));
+    insta::assert_snapshot!("log_graph", json_shape(&s, &["log", "--graph", "--all"]));
     let newest = s.json(&["log", "shop"])[0]["ref"]
         .as_str()
         .unwrap()
@@ -175,6 +176,10 @@ fn json_shapes_and_human_output() {
                 transcript(&s.run(&["import", "--dry-run", dump, "shop2"]))
             );
             insta::assert_snapshot!("show_human", transcript(&s.run(&["show", "main"])));
+            insta::assert_snapshot!(
+                "log_graph_human",
+                transcript(&s.run(&["log", "--graph", "--all"]))
+            );
             insta::assert_snapshot!(
                 "import_exists",
                 transcript(&s.run(&["import", dump, "shop"]))

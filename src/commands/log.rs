@@ -23,6 +23,9 @@ struct Entry {
 }
 
 pub async fn run(ctx: &Ctx, args: LogArgs) -> CmdResult {
+    if args.graph {
+        return graph(ctx, args).await;
+    }
     let store = ops::open_store_for(ctx, args.reference.as_deref(), true).await?;
     let target = ops::resolve_ref(&store, args.reference.as_deref().unwrap_or("HEAD"))?;
     let mut entries = store.log(target.branch, target.snapshot.map(|s| s.name.as_str()));
@@ -73,5 +76,27 @@ pub async fn run(ctx: &Ctx, args: LogArgs) -> CmdResult {
         .collect();
     ctx.printer
         .table(&["REF", "TIME", "AUTHOR", "SPACE", "MESSAGE"], rows)?;
+    Ok(())
+}
+
+/// `log --graph [--all]`: the tree of REF's root, or of every root.
+async fn graph(ctx: &Ctx, args: LogArgs) -> CmdResult {
+    let store = ops::open_store(ctx).await?;
+    let root = if args.all {
+        None
+    } else {
+        let mut b = ops::resolve_ref(&store, args.reference.as_deref().unwrap_or("HEAD"))?.branch;
+        while let Some((p, _)) = store.parent_of(b) {
+            b = p;
+        }
+        Some(b)
+    };
+    let g = crate::plan::graph(&store, root);
+    if ctx.settings.json {
+        return ctx.printer.json(&g);
+    }
+    for l in &g.lines {
+        ctx.printer.line(l)?;
+    }
     Ok(())
 }

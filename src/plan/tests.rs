@@ -516,3 +516,80 @@ fn a_branch_point_being_branched_from_is_not_collected() {
     assert!(gc_plan(&s, 0).snapshots.is_empty());
     assert!(!codes(&problems(&s, Some(&healthy_containers()))).contains(&"unused-branch-point"));
 }
+
+#[test]
+fn graph_draws_the_tree() {
+    let mut f = Fixture::new();
+    f.branch("main", 6000, None, 1)
+        .snapshot("main", "s1", 10, false)
+        .snapshot("main", "bp", 20, true)
+        .branch("dev", 6001, Some("main@bp"), 21)
+        .snapshot("dev", "d1", 30, false)
+        .branch("feat", 6002, Some("dev@d1"), 31)
+        .branch("other", 6003, Some("main@s1"), 11)
+        .branch("imported", 6004, None, 40);
+    let s = f.store();
+    let g = graph(&s, s.branch("main"));
+    assert_eq!(
+        g.lines,
+        [
+            "main  (HEAD)",
+            "├─ @bp",
+            "│  └─ dev",
+            "│     └─ @d1",
+            "│        └─ feat",
+            "└─ @s1",
+            "   └─ other",
+        ]
+    );
+    assert_eq!(g.nodes.len(), 7);
+    assert!(g.edges.contains(&GraphEdge {
+        from: "main@bp".into(),
+        to: "dev".into()
+    }));
+    assert!(g.edges.contains(&GraphEdge {
+        from: "dev".into(),
+        to: "dev@d1".into()
+    }));
+    // --all: every root, the imported one too.
+    let all = graph(&s, None);
+    assert_eq!(all.lines[0], "imported");
+    assert_eq!(all.lines[1], "main  (HEAD)");
+    assert_eq!(all.nodes.len(), 8);
+}
+
+#[test]
+fn an_interrupted_exports_snapshot_is_dropped() {
+    let mut f = Fixture::new();
+    f.branch("main", 6000, None, 1)
+        .snapshot("main", "export-1-2", 10, false)
+        .snapshot("main", "export-3-4", 11, false)
+        .snapshot("main", "export-by-hand", 12, false);
+    let full = |n: &str| format!("{ROOT}/main@{n}");
+    f.prop(
+        &full("export-1-2"),
+        props::STATE,
+        &dead(Op::Creating, false),
+        "local",
+    );
+    f.prop(
+        &full("export-3-4"),
+        props::STATE,
+        &live(Op::Creating),
+        "local",
+    );
+    let s = f.store();
+    let ps = problems(&s, None);
+    let drops: Vec<&Fix> = ps
+        .iter()
+        .filter(|p| p.code == "interrupted-export")
+        .filter_map(|p| p.fix.as_ref())
+        .collect();
+    assert_eq!(
+        drops,
+        [&Fix::DropSnapshot {
+            snapshot: full("export-1-2")
+        }],
+        "only the dead export's snapshot, never a live one's or one taken by hand"
+    );
+}
