@@ -43,6 +43,9 @@ _stagdb() {
             stagdb,help)
                 cmd="stagdb__subcmd__help"
                 ;;
+            stagdb,hook)
+                cmd="stagdb__subcmd__hook"
+                ;;
             stagdb,import)
                 cmd="stagdb__subcmd__import"
                 ;;
@@ -115,6 +118,9 @@ _stagdb() {
             stagdb__subcmd__help,help)
                 cmd="stagdb__subcmd__help__subcmd__help"
                 ;;
+            stagdb__subcmd__help,hook)
+                cmd="stagdb__subcmd__help__subcmd__hook"
+                ;;
             stagdb__subcmd__help,import)
                 cmd="stagdb__subcmd__help__subcmd__import"
                 ;;
@@ -163,6 +169,39 @@ _stagdb() {
             stagdb__subcmd__help,url)
                 cmd="stagdb__subcmd__help__subcmd__url"
                 ;;
+            stagdb__subcmd__help__subcmd__hook,install)
+                cmd="stagdb__subcmd__help__subcmd__hook__subcmd__install"
+                ;;
+            stagdb__subcmd__help__subcmd__hook,run)
+                cmd="stagdb__subcmd__help__subcmd__hook__subcmd__run"
+                ;;
+            stagdb__subcmd__help__subcmd__hook,uninstall)
+                cmd="stagdb__subcmd__help__subcmd__hook__subcmd__uninstall"
+                ;;
+            stagdb__subcmd__hook,help)
+                cmd="stagdb__subcmd__hook__subcmd__help"
+                ;;
+            stagdb__subcmd__hook,install)
+                cmd="stagdb__subcmd__hook__subcmd__install"
+                ;;
+            stagdb__subcmd__hook,run)
+                cmd="stagdb__subcmd__hook__subcmd__run"
+                ;;
+            stagdb__subcmd__hook,uninstall)
+                cmd="stagdb__subcmd__hook__subcmd__uninstall"
+                ;;
+            stagdb__subcmd__hook__subcmd__help,help)
+                cmd="stagdb__subcmd__hook__subcmd__help__subcmd__help"
+                ;;
+            stagdb__subcmd__hook__subcmd__help,install)
+                cmd="stagdb__subcmd__hook__subcmd__help__subcmd__install"
+                ;;
+            stagdb__subcmd__hook__subcmd__help,run)
+                cmd="stagdb__subcmd__hook__subcmd__help__subcmd__run"
+                ;;
+            stagdb__subcmd__hook__subcmd__help,uninstall)
+                cmd="stagdb__subcmd__hook__subcmd__help__subcmd__uninstall"
+                ;;
             *)
                 ;;
         esac
@@ -170,7 +209,7 @@ _stagdb() {
 
     case "${cmd}" in
         stagdb)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version init branch checkout snapshot commit log show reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help"
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version init branch checkout snapshot commit log show reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export hook completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -422,7 +461,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__help)
-            opts="init branch checkout snapshot log show reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export completions help"
+            opts="init branch checkout snapshot log show reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export hook completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -536,6 +575,62 @@ _stagdb() {
         stagdb__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__help__subcmd__hook)
+            opts="install uninstall run"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__help__subcmd__hook__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__help__subcmd__hook__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__help__subcmd__hook__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -764,6 +859,180 @@ _stagdb() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__hook)
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version install uninstall run help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__hook__subcmd__help)
+            opts="install uninstall run help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__hook__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__hook__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__hook__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__hook__subcmd__help__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__hook__subcmd__install)
+            opts="-q -y -v -h -V --force --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__hook__subcmd__run)
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__hook__subcmd__uninstall)
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -56,6 +56,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand import 'Make a new root branch from a live server or a dump'
             cand refresh 'Load a root branch''s source again; branches of the old data keep it'
             cand export 'Dump a branch or snapshot to a file or stdout'
+            cand hook 'Git integration: a post-checkout hook that follows git branches'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -518,6 +519,93 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'stagdb;hook'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand --timings 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand install 'Install the git post-checkout hook in the repository here'
+            cand uninstall 'Remove the hook (and restore a hook it had kept)'
+            cand run 'What the hook runs: make BRANCH the HEAD if the store has it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'stagdb;hook;install'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --force 'Keep a foreign hook (as post-checkout.pre-stagdb, run first) instead of refusing'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand --timings 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;hook;uninstall'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand --timings 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;hook;run'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand --timings 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;hook;help'= {
+            cand install 'Install the git post-checkout hook in the repository here'
+            cand uninstall 'Remove the hook (and restore a hook it had kept)'
+            cand run 'What the hook runs: make BRANCH the HEAD if the store has it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'stagdb;hook;help;install'= {
+        }
+        &'stagdb;hook;help;uninstall'= {
+        }
+        &'stagdb;hook;help;run'= {
+        }
+        &'stagdb;hook;help;help'= {
+        }
         &'stagdb;completions'= {
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
@@ -558,6 +646,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand import 'Make a new root branch from a live server or a dump'
             cand refresh 'Load a root branch''s source again; branches of the old data keep it'
             cand export 'Dump a branch or snapshot to a file or stdout'
+            cand hook 'Git integration: a post-checkout hook that follows git branches'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -604,6 +693,17 @@ set edit:completion:arg-completer[stagdb] = {|@words|
         &'stagdb;help;refresh'= {
         }
         &'stagdb;help;export'= {
+        }
+        &'stagdb;help;hook'= {
+            cand install 'Install the git post-checkout hook in the repository here'
+            cand uninstall 'Remove the hook (and restore a hook it had kept)'
+            cand run 'What the hook runs: make BRANCH the HEAD if the store has it'
+        }
+        &'stagdb;help;hook;install'= {
+        }
+        &'stagdb;help;hook;uninstall'= {
+        }
+        &'stagdb;help;hook;run'= {
         }
         &'stagdb;help;completions'= {
         }

@@ -128,8 +128,34 @@ pub enum Command {
     Refresh(RefreshArgs),
     /// Dump a branch or snapshot to a file or stdout
     Export(ExportArgs),
+    /// Git integration: a post-checkout hook that follows git branches
+    Hook(HookArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    #[command(subcommand)]
+    pub action: HookAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookAction {
+    /// Install the git post-checkout hook in the repository here
+    Install {
+        /// Keep a foreign hook (as post-checkout.pre-stagdb, run first) instead of refusing
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove the hook (and restore a hook it had kept)
+    Uninstall,
+    /// What the hook runs: make BRANCH the HEAD if the store has it
+    #[command(hide = true)]
+    Run {
+        /// The git branch just checked out
+        branch: String,
+    },
 }
 
 /// How to load data, shared by `import` and `refresh`.

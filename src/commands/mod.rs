@@ -7,6 +7,7 @@ mod connect;
 mod doctor;
 mod export;
 mod gc;
+mod hook;
 mod import;
 mod init;
 mod lifecycle;
@@ -47,6 +48,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Import(args) => import::run(ctx, args).await,
         Command::Refresh(args) => refresh::run(ctx, args).await,
         Command::Export(args) => export::run(ctx, args).await,
+        Command::Hook(args) => hook::run(ctx, args).await,
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -1,0 +1,126 @@
+//! The git post-checkout hook: install, uninstall, chaining, and git
+//! switching the database HEAD without ever failing a git command.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::TestStore;
+
+fn git(repo: &Path, store: &str, args: &[&str]) -> Output {
+    Command::new("git")
+        .current_dir(repo)
+        .args(args)
+        .env("STAGDB_STORE", store)
+        .env("STAGDB_CONFIG", "/nonexistent/stagdb-test-config.toml")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .expect("run git")
+}
+
+fn git_ok(repo: &Path, store: &str, args: &[&str]) -> String {
+    let out = git(repo, store, args);
+    assert!(
+        out.status.success(),
+        "git {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stagdb_in(repo: &Path, store: &str, args: &[&str]) -> Output {
+    Command::new(common::bin())
+        .current_dir(repo)
+        .args(args)
+        .env("STAGDB_STORE", store)
+        .env("STAGDB_CONFIG", "/nonexistent/stagdb-test-config.toml")
+        .output()
+        .expect("run stagdb")
+}
+
+fn head(s: &TestStore) -> String {
+    s.json(&["status"])["head"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn git_switch_follows_database_branches() {
+    let s = TestStore::new("hook", 44360);
+    s.init(17);
+    s.ok(&["branch", "feature-x", "--no-start"]);
+    let repo = std::env::temp_dir().join(format!("stagdb-hook-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(&repo).unwrap();
+    let ds = s.dataset.as_str();
+    git_ok(&repo, ds, &["init", "-q", "-b", "main"]);
+    git_ok(&repo, ds, &["commit", "-q", "--allow-empty", "-m", "init"]);
+
+    // A foreign hook: refused without --force, chained with it.
+    let hook = repo.join(".git/hooks/post-checkout");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\necho foreign >> \"$(git rev-parse --git-dir)/foreign.log\"\n",
+    )
+    .unwrap();
+    Command::new("chmod")
+        .args(["755"])
+        .arg(&hook)
+        .status()
+        .unwrap();
+    let refused = stagdb_in(&repo, ds, &["hook", "install"]);
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+    let ok = stagdb_in(&repo, ds, &["hook", "install", "--force"]);
+    assert!(ok.status.success(), "{ok:?}");
+    // Idempotent.
+    let again = stagdb_in(&repo, ds, &["hook", "install"]);
+    assert!(again.status.success(), "{again:?}");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("installed already"));
+
+    // git switch to a branch the store has: it becomes the database HEAD.
+    git_ok(&repo, ds, &["switch", "-q", "-c", "feature-x"]);
+    assert_eq!(head(&s), "feature-x");
+    // The foreign hook still ran.
+    let log = std::fs::read_to_string(repo.join(".git/foreign.log")).unwrap();
+    assert_eq!(log.lines().count(), 1);
+    // A git branch the store does not have: nothing changes, git succeeds
+    // and prints nothing from stagdb.
+    let err = git_ok(&repo, ds, &["switch", "-q", "-c", "no-such-db"]);
+    assert!(!err.contains("stagdb"), "{err}");
+    assert_eq!(head(&s), "feature-x");
+    git_ok(&repo, ds, &["switch", "-q", "main"]);
+    assert_eq!(head(&s), "main");
+
+    // A broken store: git still succeeds, with one warning line.
+    let out = git(&repo, "nosuchpool/nothing", &["switch", "-q", "feature-x"]);
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("stagdb: ")).count(),
+        1,
+        "{err}"
+    );
+
+    // Uninstall restores the foreign hook.
+    let un = stagdb_in(&repo, ds, &["hook", "uninstall"]);
+    assert!(un.status.success(), "{un:?}");
+    let text = std::fs::read_to_string(&hook).unwrap();
+    assert!(
+        text.contains("foreign") && !text.contains("stagdb-hook"),
+        "{text}"
+    );
+    assert!(!repo.join(".git/hooks/post-checkout.pre-stagdb").exists());
+    // Uninstalling a foreign hook is refused; outside a repository, install fails clearly.
+    let un = stagdb_in(&repo, ds, &["hook", "uninstall"]);
+    assert_eq!(un.status.code(), Some(1), "{un:?}");
+    let outside = stagdb_in(Path::new("/"), ds, &["hook", "install"]);
+    assert_eq!(outside.status.code(), Some(1), "{outside:?}");
+    assert!(String::from_utf8_lossy(&outside.stderr).contains("not in a git repository"));
+    std::fs::remove_dir_all(&repo).unwrap();
+}
