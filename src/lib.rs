@@ -65,15 +65,29 @@ pub fn run() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
-    let config = match settings::load_config() {
-        Ok(c) => c,
-        Err(e) => {
-            let err = CommandError::new(ErrorKind::Usage, e);
-            err.print(settings::Settings::early_color(Some(&cli.global)));
-            return err.exit_code();
-        }
+    let early = |e: anyhow::Error| {
+        let err = CommandError::new(ErrorKind::Usage, e);
+        err.print(settings::Settings::early_color(Some(&cli.global)));
+        err.exit_code()
     };
-    let settings = settings::Settings::resolve(&cli.global, config);
+    let (config, user_file) = settings::load_config_from();
+    let config = match config {
+        Ok(c) => c,
+        Err(e) => return early(e),
+    };
+    let project = match std::env::current_dir() {
+        Ok(cwd) => match settings::find_project(&cwd) {
+            Ok(p) => p,
+            Err(e) => return early(e),
+        },
+        Err(_) => None,
+    };
+    let files = project
+        .iter()
+        .map(|p| p.path.clone())
+        .chain(user_file)
+        .collect();
+    let settings = settings::Settings::resolve(&cli.global, config, project, files);
     let color = settings.color_err;
     let ctx = ctx::Ctx::new(settings);
     let rt = match tokio::runtime::Builder::new_current_thread()

@@ -32,14 +32,18 @@ fn git_ok(repo: &Path, store: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// stagdb in `repo`; an empty `store` leaves STAGDB_STORE unset.
 fn stagdb_in(repo: &Path, store: &str, args: &[&str]) -> Output {
-    Command::new(common::bin())
-        .current_dir(repo)
+    let mut c = Command::new(common::bin());
+    c.current_dir(repo)
         .args(args)
-        .env("STAGDB_STORE", store)
-        .env("STAGDB_CONFIG", "/nonexistent/stagdb-test-config.toml")
-        .output()
-        .expect("run stagdb")
+        .env("STAGDB_CONFIG", "/nonexistent/stagdb-test-config.toml");
+    if store.is_empty() {
+        c.env_remove("STAGDB_STORE");
+    } else {
+        c.env("STAGDB_STORE", store);
+    }
+    c.output().expect("run stagdb")
 }
 
 fn head(s: &TestStore) -> String {
@@ -106,6 +110,58 @@ fn git_switch_follows_database_branches() {
         1,
         "{err}"
     );
+
+    // With `.stagdb.toml`: a missing branch is created from `from`, and the
+    // env file follows HEAD. The store comes from the project file too.
+    std::fs::write(
+        repo.join(".stagdb.toml"),
+        format!(
+            "store = \"{ds}\"\nfrom = \"main\"\nbranch-on-checkout = true\nenv-file = \".env\"\n"
+        ),
+    )
+    .unwrap();
+    let no_env = |args: &[&str]| {
+        Command::new("git")
+            .current_dir(&repo)
+            .args(args)
+            .env_remove("STAGDB_STORE")
+            .env("STAGDB_CONFIG", "/nonexistent/stagdb-test-config.toml")
+            .output()
+            .unwrap()
+    };
+    let out = no_env(&["switch", "-q", "-c", "newfeat"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(head(&s), "newfeat");
+    let rows = s.json(&["branch"]);
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "newfeat")
+        .unwrap();
+    assert!(
+        row["parent"].as_str().unwrap().starts_with("main@"),
+        "{row}"
+    );
+    let env = std::fs::read_to_string(repo.join(".env")).unwrap();
+    let url = s.ok(&["url", "newfeat"]).trim().to_string();
+    assert!(env.contains(&format!("DATABASE_URL=\"{url}\"")), "{env}");
+    let status = stagdb_in(&repo, "", &["status"]);
+    assert!(
+        String::from_utf8_lossy(&status.stdout).contains(".stagdb.toml"),
+        "{status:?}"
+    );
+    // Unknown keys are errors naming the file and the key.
+    std::fs::write(repo.join(".stagdb.toml"), "stor = \"x\"\n").unwrap();
+    let bad = stagdb_in(&repo, ds, &["status"]);
+    assert_eq!(bad.status.code(), Some(2), "{bad:?}");
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains(".stagdb.toml") && err.contains("stor"),
+        "{err}"
+    );
+    std::fs::remove_file(repo.join(".stagdb.toml")).unwrap();
+    git_ok(&repo, ds, &["switch", "-q", "main"]);
 
     // Uninstall restores the foreign hook.
     let un = stagdb_in(&repo, ds, &["hook", "uninstall"]);

@@ -78,6 +78,13 @@ pub async fn env(ctx: &Ctx, args: EnvArgs) -> CmdResult {
     Ok(())
 }
 
+/// Writes a branch's dotenv file (the git hook's `env-file`).
+pub(crate) async fn write_env_file(ctx: &Ctx, path: &std::path::Path, branch: &str) -> CmdResult {
+    let store = ops::open_store_for(ctx, Some(branch), false).await?;
+    let b = ops::find_branch(&store, branch)?;
+    write_dotenv(path, &vars(&store, b, None)?)
+}
+
 /// A dotenv value in double quotes, with `\`, `"`, `$` and newlines
 /// escaped: read back verbatim by docker compose, direnv and python-dotenv.
 pub(crate) fn dotenv_quote(value: &str) -> String {

@@ -164,25 +164,38 @@ fn uninstall(ctx: &Ctx) -> CmdResult {
     Ok(())
 }
 
-/// What the hook runs: checkout of the branch when the store has it.
+/// What the hook runs: checkout of the branch when the store has it (or,
+/// with `branch-on-checkout` in `.stagdb.toml`, creates it from `from`),
+/// then the project's `env-file` rewritten for the new HEAD.
 async fn on_checkout(ctx: &Ctx, branch: &str) -> CmdResult {
     if crate::names::validate_branch_name(branch).is_err() {
         return Ok(());
     }
+    let project = ctx.settings.project.as_ref();
     let store = ops::open_store_for(ctx, Some(branch), false).await?;
-    if store.branch(branch).is_none() {
+    let exists = store.branch(branch).is_some();
+    let create = !exists && project.is_some_and(|p| p.config.branch_on_checkout);
+    if !exists && !create {
         return Ok(()); // no database branch of that name: nothing to do
     }
-    if store.head.as_deref() == Some(branch) {
-        return Ok(());
+    if store.head.as_deref() != Some(branch) {
+        super::checkout::run(
+            ctx,
+            crate::cli::CheckoutArgs {
+                name: branch.to_string(),
+                create,
+                start: create
+                    .then(|| project.and_then(|p| p.config.from.clone()))
+                    .flatten(),
+            },
+        )
+        .await?;
     }
-    super::checkout::run(
-        ctx,
-        crate::cli::CheckoutArgs {
-            name: branch.to_string(),
-            create: false,
-            start: None,
-        },
-    )
-    .await
+    if let Some(p) = project
+        && let Some(file) = &p.config.env_file
+    {
+        let path = p.dir().join(file);
+        super::connect::write_env_file(ctx, &path, branch).await?;
+    }
+    Ok(())
 }

@@ -20,6 +20,8 @@ struct Status {
     branches: Counts,
     /// Old data of refreshed roots that branches still use.
     old_generations: Vec<OldGeneration>,
+    /// Config files read (project `.stagdb.toml`, then the user's).
+    config_files: Vec<String>,
     problems: Vec<String>,
     /// The same problems with a stable code and what `doctor --fix` does.
     details: Vec<plan::Problem>,
@@ -132,6 +134,12 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
                 .filter(|s| s.is_branch_point())
                 .count(),
         },
+        config_files: ctx
+            .settings
+            .config_files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
         old_generations: store
             .retired
             .iter()
@@ -163,6 +171,9 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
         status.head_port
     ))?;
     p.line(format!("image:     {}", status.image))?;
+    if !status.config_files.is_empty() {
+        p.line(format!("config:    {}", status.config_files.join(", ")))?;
+    }
     p.line(format!("ports:     {}", status.ports))?;
     match (&status.docker.version, &status.docker.error) {
         (Some(v), _) => p.line(format!(
