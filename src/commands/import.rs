@@ -176,23 +176,7 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
     let branch = ops::reload_branch(ctx, &store, &name, &pf.dataset).await?;
     ops::start_branch(ctx, &store, &branch, ops::is_head(&store, &branch)).await?;
     let message = format!("import of {} ({})", pf.source, pf.method);
-    let snap = ops::snapshot_branch(
-        ctx,
-        &store,
-        &branch,
-        true,
-        ops::SnapshotMeta {
-            name: Some(&format!(
-                "import-{}",
-                jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S")
-            )),
-            message: Some(&message),
-            kind: Some(props::KIND_IMPORT),
-            author: &ops::author(),
-            intent: None,
-        },
-    )
-    .await?;
+    let snap = load::snapshot_import(ctx, &store, &branch, &message).await?;
     ops::clear_intent(ctx, &pf.dataset).await?;
     ctx.commit();
     ctx.keep();

@@ -220,23 +220,7 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
     ctx.keep();
     drop(lock);
     let message = format!("refresh from {} ({})", pf.source, pf.method);
-    let snap = ops::snapshot_branch(
-        ctx,
-        &fresh,
-        &branch,
-        true,
-        ops::SnapshotMeta {
-            name: Some(&format!(
-                "import-{}",
-                jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S")
-            )),
-            message: Some(&message),
-            kind: Some(props::KIND_IMPORT),
-            author: &ops::author(),
-            intent: None,
-        },
-    )
-    .await?;
+    let snap = load::snapshot_import(ctx, &fresh, &branch, &message).await?;
     ops::clear_intent(ctx, &new_ds).await?;
 
     // Old data no branch uses any more.

@@ -718,6 +718,34 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
     Ok(done)
 }
 
+/// The snapshot an import or refresh ends with (`import-TIME`, kind
+/// `import`), taken of the running branch after a CHECKPOINT.
+pub async fn snapshot_import(
+    ctx: &Ctx,
+    store: &Store,
+    branch: &crate::store::Branch,
+    message: &str,
+) -> CmdResult<String> {
+    let name = format!(
+        "import-{}",
+        jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S")
+    );
+    super::snapshot_branch(
+        ctx,
+        store,
+        branch,
+        true,
+        super::SnapshotMeta {
+            name: Some(&name),
+            message: Some(message),
+            kind: Some(props::KIND_IMPORT),
+            author: &super::author(),
+            intent: None,
+        },
+    )
+    .await
+}
+
 /// A scratch dataset for a directory-format dump, `NAME:import` next to
 /// the branch; marked so doctor and gc clear it if the import dies.
 async fn make_scratch(ctx: &Ctx, store: &Store, name: &str) -> CmdResult<(String, PathBuf)> {
