@@ -396,8 +396,13 @@ impl PsWatch {
         let stop2 = stop.clone();
         let needle = needle.to_string();
         // What the user typed: stagdb's own command line, which every
-        // process it forks shows too until that process execs.
-        let own = exclude.and_then(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).ok());
+        // process it forks shows too until that process execs (zfs, ...).
+        // A leak would be in another program's arguments.
+        let own = exclude.map(|_| {
+            let mut v = common::bin().into_os_string().into_encoded_bytes();
+            v.push(0);
+            v
+        });
         let handle = std::thread::spawn(move || {
             let mut found = Vec::new();
             let mut polls = 0;
@@ -417,7 +422,7 @@ impl PsWatch {
                     let Ok(raw) = std::fs::read(e.path().join("cmdline")) else {
                         continue;
                     };
-                    if own.as_ref().is_some_and(|o| *o == raw) {
+                    if own.as_ref().is_some_and(|o| raw.starts_with(o)) {
                         continue;
                     }
                     let args = String::from_utf8_lossy(&raw).replace('\0', " ");
