@@ -84,6 +84,11 @@ impl Ctx {
             })
     }
 
+    /// The Docker engine if a connection was made (never connects).
+    pub fn docker_if_connected(&self) -> Option<&Docker> {
+        self.docker.get()
+    }
+
     /// Records something to remove if the command does not complete.
     pub fn created(&self, what: Undo) {
         self.undo.borrow_mut().push(what);

@@ -214,6 +214,9 @@ pub struct Docker {
     api: bollard::Docker,
     host: String,
     verbose: bool,
+    /// Container creates whose request was sent: they finish even when the
+    /// caller is cancelled, and a rollback waits for them ([`Docker::idle`]).
+    inflight: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl fmt::Debug for Docker {
@@ -253,6 +256,7 @@ impl Docker {
             api: api.with_timeout(REQUEST_TIMEOUT),
             host: host.to_string(),
             verbose,
+            inflight: Default::default(),
         })
     }
 
@@ -329,12 +333,30 @@ impl Docker {
         let opts = CreateContainerOptionsBuilder::default()
             .name(&spec.name)
             .build();
-        let resp = self
-            .api
-            .create_container(Some(opts), create_body(spec))
+        // On a task of its own: an interrupt that drops this future must not
+        // leave the engine creating a container after the rollback looked.
+        use std::sync::atomic::Ordering;
+        let api = self.api.clone();
+        let body = create_body(spec);
+        let inflight = self.inflight.clone();
+        inflight.fetch_add(1, Ordering::SeqCst);
+        let task = tokio::spawn(async move {
+            let res = api.create_container(Some(opts), body).await;
+            inflight.fetch_sub(1, Ordering::SeqCst);
+            res
+        });
+        let resp = task
             .await
+            .map_err(|e| anyhow::anyhow!("docker: creating container '{}': {e}", spec.name))?
             .map_err(|e| self.err(format!("creating container '{}'", spec.name), e))?;
         Ok(resp.id)
+    }
+
+    /// Waits until no container create is in flight.
+    pub async fn idle(&self) {
+        while self.inflight.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     /// Starts a created or stopped container.

@@ -55,6 +55,10 @@ pub async fn rollback(ctx: &Ctx) {
     // A zfs command cut off from its caller still runs: let it finish, so
     // what it makes is there to be undone.
     ctx.zfs.idle().await;
+    // Likewise a container create the engine was already working on.
+    if let Some(d) = ctx.docker_if_connected() {
+        d.idle().await;
+    }
     let steps = ctx.take_undo();
     if steps.is_empty() {
         return;
