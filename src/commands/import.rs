@@ -119,21 +119,14 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
             None => (ops::index::from_branches(ctx, &store.dataset).await?, false),
         };
         let port = ops::take_port(ctx, &store, taken, indexed).await?;
-        let mut bprops: Vec<(&str, String)> = vec![
-            (props::BRANCH, name.clone()),
-            (props::PORT, port.to_string()),
-            (props::PASSWORD, password.clone()),
-            (props::PG_VERSION, pf.pg_version.to_string()),
-            (props::CREATED, ui::now().to_string()),
-            (props::STATE, Intent::new(Op::Creating, false).to_string()),
-            (
-                props::DATABASE,
-                crate::zfs::parse::escape_value(&pf.database),
-            ),
-        ];
-        if let Some(r) = &recorded {
-            bprops.push((props::SOURCE, crate::zfs::parse::escape_value(r)));
-        }
+        let bprops = root_props(
+            &name,
+            port,
+            &password,
+            &pf,
+            Intent::new(Op::Creating, false),
+            recorded.as_deref(),
+        );
         ctx.created(Undo::OwnedDataset(pf.dataset.clone()));
         ctx.created(Undo::BranchContainers {
             store: store.dataset.clone(),
@@ -205,6 +198,33 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
         ctx.printer.line(url)?;
         Ok(())
     }
+}
+
+/// The properties of a new root branch's dataset (import, refresh).
+pub(crate) fn root_props(
+    name: &str,
+    port: u16,
+    password: &str,
+    pf: &Preflight,
+    intent: Intent,
+    recorded: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let mut v = vec![
+        (props::BRANCH, name.to_string()),
+        (props::PORT, port.to_string()),
+        (props::PASSWORD, password.to_string()),
+        (props::PG_VERSION, pf.pg_version.to_string()),
+        (props::CREATED, ui::now().to_string()),
+        (props::STATE, intent.to_string()),
+        (
+            props::DATABASE,
+            crate::zfs::parse::escape_value(&pf.database),
+        ),
+    ];
+    if let Some(r) = recorded {
+        v.push((props::SOURCE, crate::zfs::parse::escape_value(r)));
+    }
+    v
 }
 
 /// The `stagdb:source` value: what refresh needs to do it again.

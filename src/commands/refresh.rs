@@ -141,23 +141,16 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
                 "{new_ds} exists already; try again in a second"
             )));
         }
-        let mut bprops: Vec<(&str, String)> = vec![
-            (props::BRANCH, root.name.clone()),
-            (props::PORT, port.to_string()),
-            (props::PASSWORD, password.clone()),
-            (props::PG_VERSION, pf.pg_version.to_string()),
-            (props::CREATED, ui::now().to_string()),
-            // Until the switch it is a temporary (destroyed by doctor or gc
-            // if the command dies); after it, a branch doctor starts.
-            (props::STATE, Intent::new(Op::Resetting, true).to_string()),
-            (
-                props::DATABASE,
-                crate::zfs::parse::escape_value(&pf.database),
-            ),
-        ];
-        if let Some(r) = &recorded {
-            bprops.push((props::SOURCE, crate::zfs::parse::escape_value(r)));
-        }
+        // Until the switch it is a temporary (destroyed by doctor or gc if
+        // the command dies); after it, a branch doctor starts.
+        let mut bprops = super::import::root_props(
+            &root.name,
+            port,
+            &password,
+            &pf,
+            Intent::new(Op::Resetting, true),
+            recorded.as_deref(),
+        );
         if root.protected {
             bprops.push((props::PROTECTED, "1".into()));
         }
