@@ -13,9 +13,64 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-/// Released when dropped (the OS drops flock locks with the file).
+/// Released when dropped (the OS drops flock locks with the file), unless
+/// a child made by [`inherit_locks`] still runs: it shares the lock.
 pub struct StoreLock {
-    _file: File,
+    file: File,
+}
+
+/// The locks this process holds, as (fd, device, inode): what a child is
+/// given. The device and inode let the child check the fd is still the
+/// lock file (a dropped lock's number may be reused by then).
+static HELD: std::sync::Mutex<Vec<(i32, u64, u64)>> = std::sync::Mutex::new(Vec::new());
+
+fn held() -> std::sync::MutexGuard<'static, Vec<(i32, u64, u64)>> {
+    HELD.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl StoreLock {
+    fn new(file: File) -> StoreLock {
+        use std::os::fd::AsRawFd;
+        if let Ok(m) = file.metadata() {
+            held().push((file.as_raw_fd(), m.dev(), m.ino()));
+        }
+        StoreLock { file }
+    }
+}
+
+impl Drop for StoreLock {
+    fn drop(&mut self) {
+        use std::os::fd::AsRawFd;
+        let fd = self.file.as_raw_fd();
+        held().retain(|(f, _, _)| *f != fd);
+    }
+}
+
+/// Makes `cmd`'s child share every store lock this process holds, so the
+/// lock outlives a killed stagdb for as long as the `zfs` it started still
+/// runs: a `doctor` after a `kill -9` waits for that `zfs destroy` to end
+/// instead of planning on a dataset it is still changing.
+pub fn inherit_locks(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    let fds = held().clone();
+    if fds.is_empty() {
+        return;
+    }
+    // SAFETY: the closure runs between fork and exec and calls only
+    // async-signal-safe functions (fstat, fcntl) on a Vec allocated before
+    // the fork; it neither allocates nor locks.
+    unsafe {
+        cmd.pre_exec(move || {
+            for &(fd, dev, ino) in &fds {
+                let mut st: libc::stat = std::mem::zeroed();
+                if libc::fstat(fd, &mut st) == 0 && st.st_dev == dev && st.st_ino == ino {
+                    libc::fcntl(fd, libc::F_SETFD, 0);
+                }
+            }
+            Ok(())
+        });
+    }
 }
 
 /// `/run/lock/stagdb` (tmpfs, local to this host like the pool's datasets
@@ -87,7 +142,7 @@ pub fn try_lock_store(store: &str) -> Result<Option<StoreLock>> {
         .open(&path)
         .with_context(|| format!("opening lock file {}", path.display()))?;
     match file.try_lock() {
-        Ok(()) => Ok(Some(StoreLock { _file: file })),
+        Ok(()) => Ok(Some(StoreLock::new(file))),
         Err(std::fs::TryLockError::WouldBlock) => Ok(None),
         Err(std::fs::TryLockError::Error(e)) => {
             Err(e).with_context(|| format!("locking {}", path.display()))
@@ -137,6 +192,36 @@ mod tests {
             l.unwrap();
         });
         assert!(waited, "second lock reported waiting");
+        let _ = std::fs::remove_file(lock_path(&store));
+    }
+
+    #[test]
+    fn a_child_keeps_the_lock_after_the_parent_lets_go() {
+        let store = format!("test/lock-child-{}", std::process::id());
+        let lock = try_lock_store(&store).unwrap().expect("free");
+        let mut cmd = std::process::Command::new("sleep");
+        cmd.arg("1");
+        inherit_locks(&mut cmd);
+        let mut child = cmd.spawn().unwrap();
+        // As after a `kill -9` of stagdb: its own fd is gone, the child's is not.
+        drop(lock);
+        assert!(
+            try_lock_store(&store).unwrap().is_none(),
+            "the running child holds the lock"
+        );
+        child.wait().unwrap();
+        assert!(
+            try_lock_store(&store).unwrap().is_some(),
+            "free once it ends"
+        );
+        // A child made with no lock held gets no fd of it.
+        let mut cmd = std::process::Command::new("sleep");
+        cmd.arg("1");
+        inherit_locks(&mut cmd);
+        let mut child = cmd.spawn().unwrap();
+        assert!(try_lock_store(&store).unwrap().is_some());
+        child.kill().unwrap();
+        child.wait().unwrap();
         let _ = std::fs::remove_file(lock_path(&store));
     }
 

@@ -290,3 +290,85 @@ fn killed_commands_are_repaired_by_doctor() {
 fn interrupted_commands_roll_back_by_themselves() {
     run_trials("fault-int", 43140, &["-INT", "-TERM"], false);
 }
+
+/// A `zfs` step outlives a `kill -9` of the stagdb that started it (it runs
+/// in its own process group). Until it ends, the store stays locked, so a
+/// `doctor --fix` right after plans on the store as that step left it, not
+/// as it was halfway. Here the old data's `zfs destroy` of a re-clone reset
+/// is held for 3 s by a wrapper around the real zfs.
+#[test]
+fn a_zfs_step_outliving_a_killed_command_keeps_the_store_locked() {
+    let s = TestStore::new("fault-orphan", 43180);
+    s.init(15);
+    s.ok(&["branch", "victim"]);
+    s.sql("victim", "create table t(x int); insert into t values (1)");
+    let real = Command::new("sh")
+        .args(["-c", "command -v zfs"])
+        .output()
+        .unwrap();
+    let real = String::from_utf8_lossy(&real.stdout).trim().to_string();
+    let dir = std::env::temp_dir().join(format!("stagdb-orphan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let flag = dir.join("in-destroy");
+    let script = format!(
+        "#!/bin/sh\nif [ \"$1\" = destroy ] && [ ! -e {flag} ]; then echo \"$*\" > {flag}; sleep 3; fi\nexec {real} \"$@\"\n",
+        flag = flag.display()
+    );
+    let wrapper = dir.join("zfs");
+    std::fs::write(&wrapper, script).unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let path = format!("{}:{}", dir.display(), std::env::var("PATH").unwrap());
+    let mut child = s
+        .cmd(&["-y", "reset", "victim"])
+        .env("PATH", &path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while !flag.exists() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "reset never reached its destroy"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+    let held = std::fs::read_to_string(&flag).unwrap_or_default();
+    let d = s.run(&["doctor", "--fix"]);
+    let stderr = String::from_utf8_lossy(&d.stderr);
+    assert!(d.status.success(), "doctor --fix failed:\n{stderr}");
+    assert!(
+        stderr.contains("waiting"),
+        "doctor waited for the orphaned `zfs {held}`:\n{stderr}"
+    );
+    // Whatever the held step does when it ends, it has ended by now.
+    std::thread::sleep(Duration::from_secs(4));
+    let again = s.run(&["doctor"]);
+    assert!(
+        again.status.success(),
+        "problems left:\n{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    // Finished (the destroy went through: the reset's data) or undone (it
+    // failed: the old data), never a mix, and the branch runs.
+    let n = s.sql(
+        "victim",
+        "select count(*) from pg_tables where tablename = 't'",
+    );
+    assert!(
+        n == "0" || n == "1",
+        "held `zfs {held}`; doctor said:\n{stderr}"
+    );
+    let b = s.json(&["show", "victim"]);
+    assert_eq!(b["state"], "running", "{b}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -97,6 +97,7 @@ pub enum Failure {
     Busy,
     /// Created, but a later step (mounting) failed: it exists.
     CreatedNotMounted,
+    AlreadyMounted,
     NoSpace,
     Denied,
     Other,
@@ -107,6 +108,8 @@ impl Failure {
         let s = stderr.to_ascii_lowercase();
         if s.contains("successfully created") {
             Failure::CreatedNotMounted
+        } else if s.contains("already mounted") {
+            Failure::AlreadyMounted
         } else if s.contains("already exists") {
             Failure::AlreadyExists
         } else if s.contains("does not exist") || s.contains("no such") {
@@ -195,6 +198,7 @@ fn run_sync(verbose: bool, program: &str, args: &[String]) -> Result<String> {
         .before_spawn(|c| {
             use std::os::unix::process::CommandExt;
             c.process_group(0);
+            crate::lock::inherit_locks(c);
             Ok(())
         })
         .stdout_capture()
@@ -450,8 +454,13 @@ impl Zfs {
         self.zfs(["inherit", prop, name]).await.map(drop)
     }
 
+    /// Mounted afterwards: one already mounted is not an error (a plan
+    /// read before another step mounted it may ask again).
     pub async fn mount(&self, name: &str) -> Result<()> {
-        self.zfs(["mount", name]).await.map(drop)
+        match self.zfs(["mount", name]).await {
+            Err(e) if failure(&e) == Some(Failure::AlreadyMounted) => Ok(()),
+            r => r.map(drop),
+        }
     }
 
     /// `zfs version` / the zfs-fuse banner: what `doctor` shows.
