@@ -59,6 +59,8 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Make a new root branch from a live server or a dump')
             [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Load a root branch''s source again; branches of the old data keep it')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Dump a branch or snapshot to a file or stdout')
+            [CompletionResult]::new('compose', 'compose', [CompletionResultType]::ParameterValue, 'Print a docker compose override that points a service at a branch')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the store''s settings, or change its Docker network')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Git integration: a post-checkout hook that follows git branches')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -74,6 +76,7 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('--ports', '--ports', [CompletionResultType]::ParameterName, 'Host ports handed out to branches')
             [CompletionResult]::new('--head-port', '--head-port', [CompletionResultType]::ParameterName, 'Host port that always serves the HEAD branch')
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Host address the branches'' ports are published on')
+            [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Docker network the branches join (created if missing); containers on it reach a branch by its name, HEAD as stagdb-head')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
@@ -546,6 +549,46 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'stagdb;compose' {
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Compose service to point at the branch (repeatable)')
+            [CompletionResult]::new('--service', '--service', [CompletionResultType]::ParameterName, 'Compose service to point at the branch (repeatable)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database [default: the branch''s default database]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for rm and reset without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for rm and reset without a terminal)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each zfs command and Docker call on stderr as it runs')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each zfs command and Docker call on stderr as it runs')
+            [CompletionResult]::new('--timings', '--timings', [CompletionResultType]::ParameterName, 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'stagdb;config' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
+            [CompletionResult]::new('--unset', '--unset', [CompletionResultType]::ParameterName, 'Remove the setting')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for rm and reset without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for rm and reset without a terminal)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each zfs command and Docker call on stderr as it runs')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each zfs command and Docker call on stderr as it runs')
+            [CompletionResult]::new('--timings', '--timings', [CompletionResultType]::ParameterName, 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'stagdb;hook' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
@@ -683,6 +726,8 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Make a new root branch from a live server or a dump')
             [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Load a root branch''s source again; branches of the old data keep it')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Dump a branch or snapshot to a file or stdout')
+            [CompletionResult]::new('compose', 'compose', [CompletionResultType]::ParameterValue, 'Print a docker compose override that points a service at a branch')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the store''s settings, or change its Docker network')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Git integration: a post-checkout hook that follows git branches')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -752,6 +797,12 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             break
         }
         'stagdb;help;export' {
+            break
+        }
+        'stagdb;help;compose' {
+            break
+        }
+        'stagdb;help;config' {
             break
         }
         'stagdb;help;hook' {

@@ -28,6 +28,12 @@ _stagdb() {
             stagdb,completions)
                 cmd="stagdb__subcmd__completions"
                 ;;
+            stagdb,compose)
+                cmd="stagdb__subcmd__compose"
+                ;;
+            stagdb,config)
+                cmd="stagdb__subcmd__config"
+                ;;
             stagdb,doctor)
                 cmd="stagdb__subcmd__doctor"
                 ;;
@@ -102,6 +108,12 @@ _stagdb() {
                 ;;
             stagdb__subcmd__help,completions)
                 cmd="stagdb__subcmd__help__subcmd__completions"
+                ;;
+            stagdb__subcmd__help,compose)
+                cmd="stagdb__subcmd__help__subcmd__compose"
+                ;;
+            stagdb__subcmd__help,config)
+                cmd="stagdb__subcmd__help__subcmd__config"
                 ;;
             stagdb__subcmd__help,doctor)
                 cmd="stagdb__subcmd__help__subcmd__doctor"
@@ -209,7 +221,7 @@ _stagdb() {
 
     case "${cmd}" in
         stagdb)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version init branch checkout snapshot commit log show reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export hook completions help"
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version init branch checkout snapshot commit log show reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export compose config hook completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -296,6 +308,70 @@ _stagdb() {
             ;;
         stagdb__subcmd__completions)
             opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version bash elvish fish powershell zsh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__compose)
+            opts="-s -q -y -v -h -V --service --db --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__config)
+            opts="-q -y -v -h -V --unset --store --json --quiet --yes --color --verbose --timings --timeout --help --version network"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -461,7 +537,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__help)
-            opts="init branch checkout snapshot log show reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export hook completions help"
+            opts="init branch checkout snapshot log show reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export compose config hook completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -503,6 +579,34 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__help__subcmd__compose)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__help__subcmd__config)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1087,7 +1191,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__init)
-            opts="-q -y -v -h -V --pool --pool-file --size --dataset --pg-version --image --ports --head-port --listen --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            opts="-q -y -v -h -V --pool --pool-file --size --dataset --pg-version --image --ports --head-port --listen --network --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1126,6 +1230,10 @@ _stagdb() {
                     return 0
                     ;;
                 --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

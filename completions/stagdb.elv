@@ -56,6 +56,8 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand import 'Make a new root branch from a live server or a dump'
             cand refresh 'Load a root branch''s source again; branches of the old data keep it'
             cand export 'Dump a branch or snapshot to a file or stdout'
+            cand compose 'Print a docker compose override that points a service at a branch'
+            cand config 'Show the store''s settings, or change its Docker network'
             cand hook 'Git integration: a post-checkout hook that follows git branches'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -70,6 +72,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --ports 'Host ports handed out to branches'
             cand --head-port 'Host port that always serves the HEAD branch'
             cand --listen 'Host address the branches'' ports are published on'
+            cand --network 'Docker network the branches join (created if missing); containers on it reach a branch by its name, HEAD as stagdb-head'
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
             cand --timeout 'Seconds to wait for a branch to accept connections'
@@ -519,6 +522,44 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'stagdb;compose'= {
+            cand -s 'Compose service to point at the branch (repeatable)'
+            cand --service 'Compose service to point at the branch (repeatable)'
+            cand --db 'Database [default: the branch''s default database]'
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand --timings 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'stagdb;config'= {
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --unset 'Remove the setting'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand --timings 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'stagdb;hook'= {
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
@@ -646,6 +687,8 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand import 'Make a new root branch from a live server or a dump'
             cand refresh 'Load a root branch''s source again; branches of the old data keep it'
             cand export 'Dump a branch or snapshot to a file or stdout'
+            cand compose 'Print a docker compose override that points a service at a branch'
+            cand config 'Show the store''s settings, or change its Docker network'
             cand hook 'Git integration: a post-checkout hook that follows git branches'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -693,6 +736,10 @@ set edit:completion:arg-completer[stagdb] = {|@words|
         &'stagdb;help;refresh'= {
         }
         &'stagdb;help;export'= {
+        }
+        &'stagdb;help;compose'= {
+        }
+        &'stagdb;help;config'= {
         }
         &'stagdb;help;hook'= {
             cand install 'Install the git post-checkout hook in the repository here'

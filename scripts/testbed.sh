@@ -138,6 +138,8 @@ ensure_packages() {
         [pg_isready]=postgresql-client
         [flock]=util-linux [setsid]=util-linux [mountpoint]=util-linux [umount]=mount [pgrep]=procps
         [timeout]=coreutils [sha256sum]=coreutils [truncate]=coreutils
+        # tests/network.rs runs a compose project against a branch
+        [docker-compose]=docker-compose
     )
     # A ZFS that works already (the kernel's) is used as it is: installing zfs-fuse next to
     # zfsutils-linux would conflict with it.

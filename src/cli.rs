@@ -128,6 +128,10 @@ pub enum Command {
     Refresh(RefreshArgs),
     /// Dump a branch or snapshot to a file or stdout
     Export(ExportArgs),
+    /// Print a docker compose override that points a service at a branch
+    Compose(ComposeArgs),
+    /// Show the store's settings, or change its Docker network
+    Config(ConfigArgs),
     /// Git integration: a post-checkout hook that follows git branches
     Hook(HookArgs),
     /// Print a shell completion script
@@ -324,6 +328,10 @@ pub struct InitArgs {
     /// Host address the branches' ports are published on
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
     pub listen: String,
+
+    /// Docker network the branches join (created if missing); containers on it reach a branch by its name, HEAD as stagdb-head
+    #[arg(long, value_name = "NAME")]
+    pub network: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -533,6 +541,60 @@ pub struct PsqlArgs {
     /// Arguments passed to psql (after --)
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  docker compose -f compose.yaml -f <(stagdb compose) up          app follows HEAD (stagdb checkout)
+  stagdb compose feature-x --service api --service worker > compose.stagdb.yaml
+
+The store needs a Docker network (stagdb config network NAME): the override
+puts the services on it and points DATABASE_URL, PGHOST, ... at the branch's
+alias there, port 5432.")]
+pub struct ComposeArgs {
+    /// Branch, pinned [default: follow HEAD through its network alias]
+    #[arg(value_name = "BRANCH", add = crate::complete::branches())]
+    pub reference: Option<String>,
+
+    /// Compose service to point at the branch (repeatable)
+    #[arg(
+        long = "service",
+        short = 's',
+        value_name = "NAME",
+        default_value = "app"
+    )]
+    pub services: Vec<String>,
+
+    /// Database [default: the branch's default database]
+    #[arg(long, value_name = "NAME")]
+    pub db: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfigKey {
+    /// The Docker network the branches join (store property stagdb:network)
+    Network,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  stagdb config                        all settings of the store
+  stagdb config network devnet         branches join devnet (live), created if missing
+  stagdb config network --unset        back to Docker's default bridge")]
+pub struct ConfigArgs {
+    /// Setting to show or change; omit to show all
+    #[arg(value_enum, value_name = "KEY")]
+    pub key: Option<ConfigKey>,
+
+    /// New value
+    #[arg(value_name = "VALUE", requires = "key")]
+    pub value: Option<String>,
+
+    /// Remove the setting
+    #[arg(long, requires = "key")]
+    pub unset: bool,
 }
 
 #[derive(Debug, Args)]

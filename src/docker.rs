@@ -8,7 +8,9 @@ use std::time::Duration;
 use anyhow::Result;
 use bollard::errors::Error as ApiError;
 use bollard::models::{
-    ContainerCreateBody, HostConfig, Mount, MountType, PortBinding as ApiPortBinding,
+    ContainerCreateBody, EndpointSettings, HostConfig, Mount, MountType, NetworkConnectRequest,
+    NetworkCreateRequest, NetworkDisconnectRequest, NetworkingConfig,
+    PortBinding as ApiPortBinding,
 };
 use bollard::query_parameters::{
     AttachContainerOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
@@ -80,6 +82,15 @@ pub struct ContainerSpec {
     pub host_network: bool,
     /// Keep stdin open for [`Docker::run_attached`] to feed.
     pub stdin: bool,
+    /// A user-defined network to join instead of the default bridge, and
+    /// the names other containers on it reach this one by.
+    pub network: Option<NetworkAttach>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkAttach {
+    pub name: String,
+    pub aliases: Vec<String>,
 }
 
 // Hand-written so that env values (passwords) never end up in debug output or logs.
@@ -104,6 +115,7 @@ impl fmt::Debug for ContainerSpec {
             .field("shm_size_bytes", &self.shm_size_bytes)
             .field("host_network", &self.host_network)
             .field("stdin", &self.stdin)
+            .field("network", &self.network)
             .finish()
     }
 }
@@ -125,6 +137,8 @@ pub struct ContainerInfo {
     pub labels: BTreeMap<String, String>,
     /// Published host ports (sorted, deduplicated).
     pub host_ports: Vec<u16>,
+    /// The networks it is on (sorted).
+    pub networks: Vec<String>,
 }
 
 /// A container's run state, from inspect.
@@ -350,6 +364,78 @@ impl Docker {
             .map_err(|e| anyhow::anyhow!("docker: creating container '{}': {e}", spec.name))?
             .map_err(|e| self.err(format!("creating container '{}'", spec.name), e))?;
         Ok(resp.id)
+    }
+
+    /// Makes sure a network exists: an existing one (whoever made it) is
+    /// used as it is; a missing one is created as a bridge, labelled as
+    /// stagdb's. Returns whether it was created.
+    pub async fn ensure_network(&self, name: &str) -> Result<bool> {
+        self.log(format_args!("inspect network {name}"));
+        match self.api.inspect_network(name, None).await {
+            Ok(_) => return Ok(false),
+            Err(ApiError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => {}
+            Err(e) => return Err(self.err(format!("inspecting network '{name}'"), e)),
+        }
+        self.log(format_args!("create network {name}"));
+        let req = NetworkCreateRequest {
+            name: name.to_string(),
+            driver: Some("bridge".to_string()),
+            attachable: Some(true),
+            labels: Some(HashMap::from([(
+                crate::pg::LABEL_NETWORK.to_string(),
+                "true".to_string(),
+            )])),
+            ..Default::default()
+        };
+        match self.api.create_network(req).await {
+            Ok(_) => Ok(true),
+            // Made meanwhile by another command: as good.
+            Err(ApiError::DockerResponseServerError {
+                status_code: 409, ..
+            }) => Ok(false),
+            Err(e) => Err(self.err(format!("creating network '{name}'"), e)),
+        }
+    }
+
+    /// Joins a (running or stopped) container to a network under `aliases`.
+    pub async fn connect_network(&self, network: &str, id: &str, aliases: &[String]) -> Result<()> {
+        self.log(format_args!(
+            "connect {id} to network {network} as {aliases:?}"
+        ));
+        let req = NetworkConnectRequest {
+            container: id.to_string(),
+            endpoint_config: Some(EndpointSettings {
+                aliases: Some(aliases.to_vec()),
+                ..Default::default()
+            }),
+        };
+        self.api.connect_network(network, req).await.map_err(|e| {
+            self.err(
+                format!("connecting container {id} to network '{network}'"),
+                e,
+            )
+        })
+    }
+
+    /// Takes a container off a network; not being on it is no error.
+    pub async fn disconnect_network(&self, network: &str, id: &str) -> Result<()> {
+        self.log(format_args!("disconnect {id} from network {network}"));
+        let req = NetworkDisconnectRequest {
+            container: id.to_string(),
+            force: Some(true),
+        };
+        match self.api.disconnect_network(network, req).await {
+            Ok(()) => Ok(()),
+            Err(ApiError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(()),
+            Err(e) => Err(self.err(
+                format!("disconnecting container {id} from network '{network}'"),
+                e,
+            )),
+        }
     }
 
     /// Waits until no container create is in flight.
@@ -754,8 +840,21 @@ fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
             }),
             port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
             shm_size: spec.shm_size_bytes,
-            network_mode: spec.host_network.then(|| "host".to_string()),
+            network_mode: if spec.host_network {
+                Some("host".to_string())
+            } else {
+                spec.network.as_ref().map(|n| n.name.clone())
+            },
             ..Default::default()
+        }),
+        networking_config: spec.network.as_ref().map(|n| NetworkingConfig {
+            endpoints_config: Some(HashMap::from([(
+                n.name.clone(),
+                EndpointSettings {
+                    aliases: Some(n.aliases.clone()),
+                    ..Default::default()
+                },
+            )])),
         }),
         ..Default::default()
     }
@@ -777,6 +876,12 @@ fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
         .collect();
     host_ports.sort_unstable();
     host_ports.dedup();
+    let mut networks: Vec<String> = c
+        .network_settings
+        .and_then(|n| n.networks)
+        .map(|n| n.into_keys().collect())
+        .unwrap_or_default();
+    networks.sort();
     ContainerInfo {
         id: c.id.unwrap_or_default(),
         name,
@@ -785,6 +890,7 @@ fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
         status: c.status.unwrap_or_default(),
         labels: c.labels.unwrap_or_default().into_iter().collect(),
         host_ports,
+        networks,
     }
 }
 

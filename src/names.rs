@@ -359,6 +359,66 @@ fn looks_hashed(name: &str) -> bool {
     })
 }
 
+/// The network alias every store's HEAD branch answers to on the store's
+/// Docker network, so an application container follows `checkout`.
+pub const HEAD_ALIAS: &str = "stagdb-head";
+
+/// The DNS label a branch is reached by on the store's Docker network:
+/// lowercase letters, digits and `-`, at most 63 characters. A branch whose
+/// name is such a label already keeps it; any other (`feature/X`, a name
+/// too long, [`HEAD_ALIAS`], or one shaped like a hashed label) gets the
+/// sanitized name and 8 hex digits of a stable hash, as container names do,
+/// so two branches never share an alias.
+pub fn network_alias(branch: &str) -> String {
+    let mut label = String::new();
+    for c in branch.chars() {
+        let c = c.to_ascii_lowercase();
+        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            c
+        } else {
+            '-'
+        };
+        // One `-` for a run of replaced characters: `a--b` reads badly.
+        if !(c == '-' && label.ends_with('-')) {
+            label.push(c);
+        }
+    }
+    let trimmed = label.trim_matches('-');
+    if trimmed == branch && trimmed.len() <= 63 && trimmed != HEAD_ALIAS && !looks_hashed(branch) {
+        return trimmed.to_string();
+    }
+    let hash = fnv1a64(branch.as_bytes());
+    let short = ((hash >> 32) ^ hash) as u32;
+    let base: String = trimmed.chars().take(63 - 9).collect();
+    let base = base.trim_end_matches('-');
+    if base.is_empty() {
+        format!("b-{short:08x}")
+    } else {
+        format!("{base}-{short:08x}")
+    }
+}
+
+/// Docker's rule for a network name: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
+pub fn validate_network_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    match chars.next() {
+        None => return Err("is empty".to_string()),
+        Some(c) if !c.is_ascii_alphanumeric() => {
+            return Err(format!("must start with a letter or digit, not '{c}'"));
+        }
+        Some(_) => {}
+    }
+    if let Some(c) = chars.find(|c| !is_container_char(*c)) {
+        return Err(format!(
+            "has '{c}' (allowed: letters, digits, '_', '.', '-')"
+        ));
+    }
+    if name.len() > 128 {
+        return Err("is longer than 128 characters".to_string());
+    }
+    Ok(())
+}
+
 /// The container-name prefix for a store rooted at ZFS dataset
 /// `store_dataset`: `stagdb-` followed by the dataset with `/` (and any other
 /// character Docker does not accept) mapped to `-`.
@@ -773,6 +833,50 @@ mod tests {
                 assert_eq!(&previous, name, "collision on {c:?}");
             }
         }
+    }
+
+    #[test]
+    fn network_aliases_are_dns_labels_and_distinct() {
+        assert_eq!(network_alias("main"), "main");
+        assert_eq!(network_alias("feature-x"), "feature-x");
+        let a = network_alias("feature/x");
+        let b = network_alias("Feature-X");
+        assert!(
+            a.starts_with("feature-x-") && a.len() == "feature-x-".len() + 8,
+            "{a}"
+        );
+        assert!(b.starts_with("feature-x-"), "{b}");
+        assert_ne!(a, b);
+        assert_ne!(network_alias(HEAD_ALIAS), HEAD_ALIAS);
+        // A branch shaped like a hashed alias cannot take another's.
+        assert_ne!(network_alias(&a), a);
+        let long = "x".repeat(200);
+        let l = network_alias(&long);
+        assert!(l.len() <= 63, "{l}");
+        assert_eq!(
+            network_alias("__"),
+            format!("b-{}", &network_alias("__")[2..])
+        );
+        for name in ["a", "feature/x", "v1.2_rc", "UPPER", &long, "--a--", "x.y"] {
+            let l = network_alias(name);
+            assert!(!l.is_empty() && l.len() <= 63, "{name}: {l}");
+            assert!(!l.starts_with('-') && !l.ends_with('-'), "{name}: {l}");
+            assert!(
+                l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{name}: {l}"
+            );
+        }
+    }
+
+    #[test]
+    fn network_names_follow_dockers_rule() {
+        assert!(validate_network_name("stagdb").is_ok());
+        assert!(validate_network_name("my_net.1-a").is_ok());
+        assert!(validate_network_name("").is_err());
+        assert!(validate_network_name("-x").is_err());
+        assert!(validate_network_name("a b").is_err());
+        assert!(validate_network_name("a/b").is_err());
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub const LABEL_HEAD: &str = "io.stagdb.head";
 /// `PID:START` of the stagdb process that created the container: a rollback
 /// removes only its own containers, also one whose create call was cut short.
 pub const LABEL_CREATOR: &str = "io.stagdb.creator";
+/// On a Docker network stagdb created (`init --network`, `config network`).
+pub const LABEL_NETWORK: &str = "io.stagdb.network";
 
 /// Runs as root in the container, then drops to the image's `postgres` user.
 /// Uses only what official `postgres:N` images and plain Debian-built images
@@ -89,6 +91,18 @@ pub struct BranchContainer<'a> {
     pub head_port: Option<u16>,
     /// Extra server settings (`-c NAME=VALUE`), e.g. [`IMPORT_SETTINGS`].
     pub settings: &'a [(&'a str, &'a str)],
+    /// The store's Docker network, joined under the branch's alias (and
+    /// [`crate::names::HEAD_ALIAS`] for HEAD).
+    pub network: Option<&'a str>,
+}
+
+/// The names a branch container answers to on the store's network.
+pub fn aliases(branch: &str, head: bool) -> Vec<String> {
+    let mut a = vec![crate::names::network_alias(branch)];
+    if head {
+        a.push(crate::names::HEAD_ALIAS.to_string());
+    }
+    a
 }
 
 impl BranchContainer<'_> {
@@ -150,6 +164,10 @@ impl BranchContainer<'_> {
             shm_size_bytes: Some(256 << 20),
             host_network: false,
             stdin: false,
+            network: self.network.map(|n| crate::docker::NetworkAttach {
+                name: n.to_string(),
+                aliases: aliases(self.branch, self.head_port.is_some()),
+            }),
         }
     }
 }
@@ -513,6 +531,7 @@ mod tests {
             port: 6000,
             head_port: None,
             settings: &[],
+            network: None,
         };
         let s = c.spec();
         assert_eq!(s.ports.len(), 1);
@@ -527,6 +546,13 @@ mod tests {
             [6000, 5999]
         );
         assert_eq!(s.labels[LABEL_HEAD], "true");
+        assert_eq!(s.network, None);
+        c.network = Some("devnet");
+        let net = c.spec().network.expect("on the network");
+        assert_eq!(net.name, "devnet");
+        assert_eq!(net.aliases, ["main", crate::names::HEAD_ALIAS]);
+        c.head_port = None;
+        assert_eq!(c.spec().network.expect("on the network").aliases, ["main"]);
     }
 
     #[test]

@@ -784,6 +784,24 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
                             head: is_head,
                         }),
                     );
+                } else if let Some(n) = &store.settings.network
+                    && !c.networks.iter().any(|x| x == n)
+                {
+                    // `config network` could not move it (Docker failed
+                    // midway): made again, it joins at creation.
+                    out.push(
+                        Problem::new(
+                            "off-network",
+                            format!(
+                                "container {} of branch '{}' is not on the store's network '{n}'",
+                                c.name, b.name
+                            ),
+                        )
+                        .fix(Fix::Start {
+                            branch: b.name.clone(),
+                            head: is_head,
+                        }),
+                    );
                 }
             }
             "created" | "dead" | "removing" | "restarting" | "paused" => {
@@ -1084,6 +1102,60 @@ fn graph_branch<'a>(
             );
         }
     }
+}
+
+// ---------------------------------------------------------------- network
+
+/// One container's move when the store's network changes.
+#[derive(Debug, PartialEq, Eq)]
+pub struct NetworkMove {
+    pub branch: String,
+    pub container: String,
+    /// Joined first (with the branch's aliases; none on `bridge`), so the
+    /// container is never on no network at all.
+    pub join: Option<(String, Vec<String>)>,
+    /// Then left.
+    pub leave: Option<String>,
+}
+
+/// What `config network` does to the store's existing containers: each
+/// joins the new network (the default bridge when unset) under its
+/// branch's aliases, then leaves the old one. Containers already where they
+/// belong are left alone; the HEAD alias goes by the container's label.
+pub fn network_plan(
+    containers: &[ContainerInfo],
+    old: Option<&str>,
+    new: Option<&str>,
+) -> Vec<NetworkMove> {
+    let mut out = Vec::new();
+    for c in containers {
+        let Some(branch) = c.labels.get(pg::LABEL_BRANCH) else {
+            // Jobs and loading servers are never on the store's network.
+            continue;
+        };
+        let head = c.labels.get(pg::LABEL_HEAD).map(String::as_str) == Some("true");
+        let target = new.unwrap_or("bridge");
+        let join = (!c.networks.iter().any(|n| n == target)).then(|| {
+            let aliases = if new.is_some() {
+                pg::aliases(branch, head)
+            } else {
+                Vec::new()
+            };
+            (target.to_string(), aliases)
+        });
+        let leave = old
+            .filter(|o| Some(*o) != new && c.networks.iter().any(|n| n == o))
+            .map(str::to_string);
+        if join.is_some() || leave.is_some() {
+            out.push(NetworkMove {
+                branch: branch.clone(),
+                container: c.id.clone(),
+                join,
+                leave,
+            });
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -25,6 +25,9 @@ pub const IMAGE: &str = "stagdb:image";
 pub const PORTS: &str = "stagdb:ports";
 pub const HEAD_PORT: &str = "stagdb:head_port";
 pub const LISTEN: &str = "stagdb:listen";
+/// On the store root: the Docker network branch containers join, reached
+/// there by their branch's alias (see `names::network_alias`).
+pub const NETWORK: &str = "stagdb:network";
 pub const HEAD: &str = "stagdb:head";
 /// On the store root: every port a branch holds (a superset: written before
 /// a branch gets its port, pruned after it is gone), as `A-B,C`. Lets a new

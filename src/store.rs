@@ -19,6 +19,8 @@ pub struct Settings {
     pub ports: PortRange,
     pub head_port: u16,
     pub listen: IpAddr,
+    /// The Docker network branch containers join (`stagdb:network`).
+    pub network: Option<String>,
 }
 
 impl Settings {
@@ -344,11 +346,25 @@ impl Store {
                 None => return Err(LoadError::Corrupt(ck.corrupt)),
             },
         };
+        let network = match root_entry.local(props::NETWORK) {
+            None => None,
+            Some(_) => match ck.text(root_entry, props::NETWORK) {
+                Some(n) => match crate::names::validate_network_name(n) {
+                    Ok(()) => Some(n.to_string()),
+                    Err(why) => {
+                        ck.flag(root_entry, props::NETWORK, why);
+                        return Err(LoadError::Corrupt(ck.corrupt));
+                    }
+                },
+                None => return Err(LoadError::Corrupt(ck.corrupt)),
+            },
+        };
         let settings = Settings {
             image,
             ports,
             head_port,
             listen,
+            network,
         };
 
         let prefix = format!("{root}/");

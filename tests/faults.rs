@@ -358,6 +358,11 @@ fn a_zfs_step_outliving_a_killed_command_keeps_the_store_locked() {
         "problems left:\n{}",
         String::from_utf8_lossy(&again.stderr)
     );
+    assert!(
+        branches(&s).iter().any(|b| b.0 == "victim"),
+        "victim is gone after `zfs {held}` and doctor:\n{stderr}\n{}",
+        String::from_utf8_lossy(&d.stdout)
+    );
     // Finished (the destroy went through: the reset's data) or undone (it
     // failed: the old data), never a mix, and the branch runs.
     let n = s.sql(

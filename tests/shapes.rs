@@ -125,6 +125,21 @@ fn json_shapes_and_human_output() {
     insta::assert_snapshot!("reset", json_shape(&s, &["-y", "reset", "dev"]));
     insta::assert_snapshot!("gc", json_shape(&s, &["gc", "--dry-run"]));
     insta::assert_snapshot!("doctor", json_shape(&s, &["doctor"]));
+    insta::assert_snapshot!("config", json_shape(&s, &["config"]));
+    {
+        // The store's network, for compose and show; removed again.
+        let net = format!("stagdb-test-shapes-{}", std::process::id());
+        insta::assert_snapshot!(
+            "config_network",
+            json_shape(&s, &["config", "network", &net])
+        );
+        insta::assert_snapshot!("compose", json_shape(&s, &["compose", "dev"]));
+        insta::assert_snapshot!("show_on_network", json_shape(&s, &["show", "dev"]));
+        s.ok(&["config", "network", "--unset"]);
+        let _ = std::process::Command::new("docker")
+            .args(["network", "rm", &net])
+            .output();
+    }
 
     // A problem with a fix, in status and doctor, human and JSON.
     s.ok(&["stop", "main"]);

@@ -146,6 +146,13 @@ async fn host_checks(ctx: &Ctx, checks: &mut Vec<Check>) {
 pub async fn run(ctx: &Ctx, args: DoctorArgs) -> CmdResult {
     let mut checks = Vec::new();
     host_checks(ctx, &mut checks).await;
+    if args.fix && !args.dry_run {
+        // Locked before the first look: a plan made while another command
+        // (or the `zfs` step of a killed one) still changes the store would
+        // be applied to a store that is no longer what it saw.
+        let dataset = ops::store_dataset(ctx).await?;
+        ctx.hold_lock(&dataset).await?;
+    }
     let (store, first) = examine(ctx, &mut checks).await?;
     if let Ok((health, size, free)) = ctx.zfs.pool_status(&store.pool).await {
         let low = matches!((size, free), (Some(s), Some(f)) if s > 0 && f * 10 < s);
@@ -164,9 +171,6 @@ pub async fn run(ctx: &Ctx, args: DoctorArgs) -> CmdResult {
     let mut fixed = Vec::new();
     let mut remaining = first.clone();
     if args.fix {
-        if !args.dry_run {
-            ctx.hold_lock(&store.dataset).await?;
-        }
         // A fix can reveal the next step (a finished reset must start
         // again): a few rounds, never the same fix twice.
         let mut tried: Vec<Fix> = Vec::new();

@@ -82,6 +82,10 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
             args.pg_version
         )));
     }
+    if let Some(n) = &args.network {
+        crate::names::validate_network_name(n)
+            .map_err(|why| usage_error(format!("invalid --network: '{n}' {why}")))?;
+    }
     if args.image.trim().is_empty() {
         return Err(usage_error("--image must not be empty"));
     }
@@ -163,20 +167,18 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
     ops::ensure_image(ctx, &image).await?;
 
     ctx.printer.status(format!("creating store {dataset}"));
-    let res = ctx
-        .zfs
-        .create(
-            &dataset,
-            &[
-                (props::STORE, props::STORE_SCHEMA.to_string()),
-                (props::IMAGE, args.image.clone()),
-                (props::PORTS, range.to_string()),
-                (props::HEAD_PORT, args.head_port.to_string()),
-                (props::LISTEN, listen.to_string()),
-                (props::HEAD, "main".to_string()),
-            ],
-        )
-        .await;
+    let mut root_props = vec![
+        (props::STORE, props::STORE_SCHEMA.to_string()),
+        (props::IMAGE, args.image.clone()),
+        (props::PORTS, range.to_string()),
+        (props::HEAD_PORT, args.head_port.to_string()),
+        (props::LISTEN, listen.to_string()),
+        (props::HEAD, "main".to_string()),
+    ];
+    if let Some(n) = &args.network {
+        root_props.push((props::NETWORK, n.clone()));
+    }
+    let res = ctx.zfs.create(&dataset, &root_props).await;
     ctx.track(res, Undo::Dataset(dataset.clone()))
         .map_err(|e| {
             if zfs::is_already_exists(&e) {

@@ -3,6 +3,8 @@
 mod branch;
 mod checkout;
 mod completions;
+mod compose;
+mod config;
 mod connect;
 mod doctor;
 mod export;
@@ -48,6 +50,8 @@ pub async fn run(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Import(args) => import::run(ctx, args).await,
         Command::Refresh(args) => refresh::run(ctx, args).await,
         Command::Export(args) => export::run(ctx, args).await,
+        Command::Compose(args) => compose::run(ctx, args).await,
+        Command::Config(args) => config::run(ctx, args).await,
         Command::Hook(args) => hook::run(ctx, args).await,
         Command::Completions(args) => completions::run(args),
     }

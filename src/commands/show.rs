@@ -44,6 +44,14 @@ pub(crate) struct BranchView {
     protected: bool,
     /// An imported root's source (never a password).
     source: Option<String>,
+    /// The store's Docker network and the names the branch has there.
+    network: Option<NetworkView>,
+}
+
+#[derive(Serialize, Debug, PartialEq)]
+pub(crate) struct NetworkView {
+    name: String,
+    aliases: Vec<String>,
 }
 
 #[derive(Serialize, Debug, PartialEq)]
@@ -133,6 +141,10 @@ pub(crate) fn view(
         expires: branch.expires.map(ui::rfc3339),
         protected: branch.protected,
         source,
+        network: store.settings.network.as_ref().map(|n| NetworkView {
+            name: n.clone(),
+            aliases: crate::pg::aliases(&branch.name, ops::is_head(store, branch)),
+        }),
     })
 }
 
@@ -207,6 +219,13 @@ pub async fn run(ctx: &Ctx, args: ShowArgs) -> CmdResult {
                 "port:      {}",
                 b.port.map_or("-".to_string(), |p| p.to_string())
             ))?;
+            if let Some(n) = &b.network {
+                p.line(format!(
+                    "network:   {} as {} (port 5432)",
+                    n.name,
+                    n.aliases.join(", ")
+                ))?;
+            }
             p.line(format!(
                 "postgres:  {} (database {})",
                 b.pg_version.map_or("?".to_string(), |v| v.to_string()),

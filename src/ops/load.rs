@@ -254,6 +254,8 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
         port: 0,
         head_port: None,
         settings: &settings,
+        // Never on the store's network: nothing may reach unscrubbed data.
+        network: None,
     }
     .spec();
     spec.env.push("STAGDB_INITDB_NOSYNC=1".into());

@@ -177,9 +177,18 @@ pub async fn start_branch_with(
         port,
         head_port: head.then_some(store.settings.head_port),
         settings,
+        network: store.settings.network.as_deref(),
     }
     .spec();
     let docker = ctx.docker().await?;
+    if let Some(net) = &store.settings.network {
+        // Removed by someone since it was set: made again, not a failure.
+        if ctx.timed("network", docker.ensure_network(net)).await? {
+            ctx.printer.status(format!(
+                "created Docker network '{net}' (the store's network)"
+            ));
+        }
+    }
     ctx.timed("remove old container", docker.remove(&name, true))
         .await?;
     // Recorded first: an interrupt can land while the engine creates it.

@@ -106,6 +106,7 @@ fn container(branch: &str, state: &str, ports: &[u16], head: bool) -> ContainerI
         ]
         .into(),
         host_ports: ports.to_vec(),
+        networks: vec!["bridge".to_string()],
     }
 }
 
@@ -591,5 +592,86 @@ fn an_interrupted_exports_snapshot_is_dropped() {
             snapshot: full("export-1-2")
         }],
         "only the dead export's snapshot, never a live one's or one taken by hand"
+    );
+}
+
+#[test]
+fn network_plan_joins_before_leaving_and_skips_what_is_in_place() {
+    let mut main = container("main", "running", &[6000, 5999], true);
+    let mut dev = container("dev", "exited", &[], false);
+    let mut job = container("x", "running", &[], false);
+    job.labels.remove(pg::LABEL_BRANCH);
+    // From none to devnet: both join with their aliases, HEAD's extra one.
+    let p = network_plan(
+        &[main.clone(), dev.clone(), job.clone()],
+        None,
+        Some("devnet"),
+    );
+    assert_eq!(
+        p,
+        [
+            NetworkMove {
+                branch: "main".into(),
+                container: main.id.clone(),
+                join: Some((
+                    "devnet".into(),
+                    vec!["main".into(), names::HEAD_ALIAS.into()]
+                )),
+                leave: None,
+            },
+            NetworkMove {
+                branch: "dev".into(),
+                container: dev.id.clone(),
+                join: Some(("devnet".into(), vec!["dev".into()])),
+                leave: None,
+            },
+        ]
+    );
+    // From devnet to other: join other, leave devnet; dev already moved.
+    main.networks = vec!["devnet".into()];
+    dev.networks = vec!["other".into()];
+    let p = network_plan(&[main.clone(), dev.clone()], Some("devnet"), Some("other"));
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].join.as_ref().map(|j| j.0.as_str()), Some("other"));
+    assert_eq!(p[0].leave.as_deref(), Some("devnet"));
+    // Unset: back on the bridge, no aliases.
+    let p = network_plan(&[main.clone()], Some("devnet"), None);
+    assert_eq!(p[0].join, Some(("bridge".into(), vec![])));
+    assert_eq!(p[0].leave.as_deref(), Some("devnet"));
+    // Set to what it is: nothing.
+    assert!(network_plan(&[main], Some("devnet"), Some("devnet")).is_empty());
+}
+
+#[test]
+fn a_container_off_the_store_network_is_made_again() {
+    let mut f = tree();
+    f.prop(ROOT, props::NETWORK, "devnet", "local");
+    let s = f.store();
+    assert_eq!(s.settings.network.as_deref(), Some("devnet"));
+    let mut cs = healthy_containers();
+    for c in &mut cs {
+        c.networks = vec!["devnet".into()];
+    }
+    assert!(
+        problems(&s, Some(&cs))
+            .iter()
+            .all(|p| p.code != "off-network")
+    );
+    cs[1].networks = vec!["bridge".into()];
+    let ps = problems(&s, Some(&cs));
+    let off: Vec<&Problem> = ps.iter().filter(|p| p.code == "off-network").collect();
+    assert_eq!(off.len(), 1, "{ps:?}");
+    assert_eq!(
+        off[0].fix,
+        Some(Fix::Start {
+            branch: "dev".into(),
+            head: false
+        })
+    );
+    // Without a store network, the bridge is where they belong.
+    assert!(
+        problems(&tree().store(), Some(&cs))
+            .iter()
+            .all(|p| p.code != "off-network")
     );
 }

@@ -38,6 +38,7 @@ pub const TREE_PROPS: &[&str] = &[
     crate::props::PORTS,
     crate::props::HEAD_PORT,
     crate::props::LISTEN,
+    crate::props::NETWORK,
     crate::props::HEAD,
     crate::props::STATE,
     crate::props::EXPIRES,
