@@ -59,6 +59,7 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Make a new root branch from a live server or a dump')
             [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Load a root branch''s source again; branches of the old data keep it')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Dump a branch or snapshot to a file or stdout')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare the schemas of two branches or snapshots (default: a branch and its branch point)')
             [CompletionResult]::new('compose', 'compose', [CompletionResultType]::ParameterValue, 'Print a docker compose override that points a service at a branch')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the store''s settings, or change its Docker network')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Git integration: a post-checkout hook that follows git branches')
@@ -549,6 +550,27 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'stagdb;diff' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database [default: REF''s default database]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
+            [CompletionResult]::new('--stat', '--stat', [CompletionResultType]::ParameterName, 'Per table: row estimates and sizes on both sides, instead of the schema diff')
+            [CompletionResult]::new('--exit-code', '--exit-code', [CompletionResultType]::ParameterName, 'Exit with 1 when the schemas differ (like git diff --exit-code)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for rm and reset without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for rm and reset without a terminal)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each zfs command and Docker call on stderr as it runs')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each zfs command and Docker call on stderr as it runs')
+            [CompletionResult]::new('--timings', '--timings', [CompletionResultType]::ParameterName, 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'stagdb;compose' {
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Compose service to point at the branch (repeatable)')
             [CompletionResult]::new('--service', '--service', [CompletionResultType]::ParameterName, 'Compose service to point at the branch (repeatable)')
@@ -726,6 +748,7 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Make a new root branch from a live server or a dump')
             [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Load a root branch''s source again; branches of the old data keep it')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Dump a branch or snapshot to a file or stdout')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare the schemas of two branches or snapshots (default: a branch and its branch point)')
             [CompletionResult]::new('compose', 'compose', [CompletionResultType]::ParameterValue, 'Print a docker compose override that points a service at a branch')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the store''s settings, or change its Docker network')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Git integration: a post-checkout hook that follows git branches')
@@ -797,6 +820,9 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             break
         }
         'stagdb;help;export' {
+            break
+        }
+        'stagdb;help;diff' {
             break
         }
         'stagdb;help;compose' {

@@ -34,6 +34,9 @@ _stagdb() {
             stagdb,config)
                 cmd="stagdb__subcmd__config"
                 ;;
+            stagdb,diff)
+                cmd="stagdb__subcmd__diff"
+                ;;
             stagdb,doctor)
                 cmd="stagdb__subcmd__doctor"
                 ;;
@@ -114,6 +117,9 @@ _stagdb() {
                 ;;
             stagdb__subcmd__help,config)
                 cmd="stagdb__subcmd__help__subcmd__config"
+                ;;
+            stagdb__subcmd__help,diff)
+                cmd="stagdb__subcmd__help__subcmd__diff"
                 ;;
             stagdb__subcmd__help,doctor)
                 cmd="stagdb__subcmd__help__subcmd__doctor"
@@ -221,7 +227,7 @@ _stagdb() {
 
     case "${cmd}" in
         stagdb)
-            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version init branch checkout snapshot commit log show reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export compose config hook completions help"
+            opts="-q -y -v -h -V --store --json --quiet --yes --color --verbose --timings --timeout --help --version init branch checkout snapshot commit log show reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export diff compose config hook completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -396,6 +402,36 @@ _stagdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        stagdb__subcmd__diff)
+            opts="-q -y -v -h -V --stat --db --exit-code --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         stagdb__subcmd__doctor)
             opts="-q -y -v -h -V --fix --dry-run --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -537,7 +573,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__help)
-            opts="init branch checkout snapshot log show reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export compose config hook completions help"
+            opts="init branch checkout snapshot log show reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export diff compose config hook completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -607,6 +643,20 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__help__subcmd__config)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        stagdb__subcmd__help__subcmd__diff)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

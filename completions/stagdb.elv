@@ -56,6 +56,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand import 'Make a new root branch from a live server or a dump'
             cand refresh 'Load a root branch''s source again; branches of the old data keep it'
             cand export 'Dump a branch or snapshot to a file or stdout'
+            cand diff 'Compare the schemas of two branches or snapshots (default: a branch and its branch point)'
             cand compose 'Print a docker compose override that points a service at a branch'
             cand config 'Show the store''s settings, or change its Docker network'
             cand hook 'Git integration: a post-checkout hook that follows git branches'
@@ -522,6 +523,26 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'stagdb;diff'= {
+            cand --db 'Database [default: REF''s default database]'
+            cand --store 'The store''s root dataset [default: the only store on this host]'
+            cand --color 'When to use colors (NO_COLOR is honoured for auto)'
+            cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --stat 'Per table: row estimates and sizes on both sides, instead of the schema diff'
+            cand --exit-code 'Exit with 1 when the schemas differ (like git diff --exit-code)'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -q 'Print nothing but data and errors'
+            cand --quiet 'Print nothing but data and errors'
+            cand -y 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for rm and reset without a terminal)'
+            cand -v 'Show each zfs command and Docker call on stderr as it runs'
+            cand --verbose 'Show each zfs command and Docker call on stderr as it runs'
+            cand --timings 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'stagdb;compose'= {
             cand -s 'Compose service to point at the branch (repeatable)'
             cand --service 'Compose service to point at the branch (repeatable)'
@@ -687,6 +708,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand import 'Make a new root branch from a live server or a dump'
             cand refresh 'Load a root branch''s source again; branches of the old data keep it'
             cand export 'Dump a branch or snapshot to a file or stdout'
+            cand diff 'Compare the schemas of two branches or snapshots (default: a branch and its branch point)'
             cand compose 'Print a docker compose override that points a service at a branch'
             cand config 'Show the store''s settings, or change its Docker network'
             cand hook 'Git integration: a post-checkout hook that follows git branches'
@@ -736,6 +758,8 @@ set edit:completion:arg-completer[stagdb] = {|@words|
         &'stagdb;help;refresh'= {
         }
         &'stagdb;help;export'= {
+        }
+        &'stagdb;help;diff'= {
         }
         &'stagdb;help;compose'= {
         }

@@ -128,6 +128,8 @@ pub enum Command {
     Refresh(RefreshArgs),
     /// Dump a branch or snapshot to a file or stdout
     Export(ExportArgs),
+    /// Compare the schemas of two branches or snapshots (default: a branch and its branch point)
+    Diff(DiffArgs),
     /// Print a docker compose override that points a service at a branch
     Compose(ComposeArgs),
     /// Show the store's settings, or change its Docker network
@@ -569,6 +571,35 @@ pub struct ComposeArgs {
     /// Database [default: the branch's default database]
     #[arg(long, value_name = "NAME")]
     pub db: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  stagdb diff feature-x                 what feature-x changed in the schema since it was branched
+  stagdb diff feature-x main            feature-x against main as it is now
+  stagdb diff main@v1 main@v2 --stat    rows and sizes per table between two snapshots
+  stagdb diff feature-x --exit-code     in CI: exit 1 when the schema changed")]
+pub struct DiffArgs {
+    /// Branch or BRANCH@SNAPSHOT to show (b)
+    #[arg(value_name = "REF", add = crate::complete::refs())]
+    pub reference: String,
+
+    /// What to compare it with (a) [default: REF's branch point]
+    #[arg(value_name = "BASE", add = crate::complete::refs())]
+    pub base: Option<String>,
+
+    /// Per table: row estimates and sizes on both sides, instead of the schema diff
+    #[arg(long)]
+    pub stat: bool,
+
+    /// Database [default: REF's default database]
+    #[arg(long, value_name = "NAME")]
+    pub db: Option<String>,
+
+    /// Exit with 1 when the schemas differ (like git diff --exit-code)
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

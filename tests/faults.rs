@@ -298,51 +298,25 @@ fn interrupted_commands_roll_back_by_themselves() {
 /// is held for 3 s by a wrapper around the real zfs.
 #[test]
 fn a_zfs_step_outliving_a_killed_command_keeps_the_store_locked() {
-    let s = TestStore::new("fault-orphan", 43180);
+    let s = TestStore::new("fault-orphan", 44480);
     s.init(15);
     s.ok(&["branch", "victim"]);
     s.sql("victim", "create table t(x int); insert into t values (1)");
-    let real = Command::new("sh")
-        .args(["-c", "command -v zfs"])
-        .output()
-        .unwrap();
-    let real = String::from_utf8_lossy(&real.stdout).trim().to_string();
-    let dir = std::env::temp_dir().join(format!("stagdb-orphan-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let flag = dir.join("in-destroy");
-    let script = format!(
-        "#!/bin/sh\nif [ \"$1\" = destroy ] && [ ! -e {flag} ]; then echo \"$*\" > {flag}; sleep 3; fi\nexec {real} \"$@\"\n",
-        flag = flag.display()
-    );
-    let wrapper = dir.join("zfs");
-    std::fs::write(&wrapper, script).unwrap();
-    std::fs::set_permissions(
-        &wrapper,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
-    let path = format!("{}:{}", dir.display(), std::env::var("PATH").unwrap());
+    let slow = SlowZfs::new("orphan", r#"[ "$1" = destroy ]"#);
     let mut child = s
         .cmd(&["-y", "reset", "victim"])
-        .env("PATH", &path)
+        .env("PATH", &slow.path)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let t0 = Instant::now();
-    while !flag.exists() {
-        assert!(
-            t0.elapsed() < Duration::from_secs(60),
-            "reset never reached its destroy"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    slow.wait_held();
     Command::new("kill")
         .args(["-KILL", &child.id().to_string()])
         .status()
         .unwrap();
     child.wait().unwrap();
-    let held = std::fs::read_to_string(&flag).unwrap_or_default();
+    let held = std::fs::read_to_string(&slow.flag).unwrap_or_default();
     let d = s.run(&["doctor", "--fix"]);
     let stderr = String::from_utf8_lossy(&d.stderr);
     assert!(d.status.success(), "doctor --fix failed:\n{stderr}");
@@ -375,5 +349,90 @@ fn a_zfs_step_outliving_a_killed_command_keeps_the_store_locked() {
     );
     let b = s.json(&["show", "victim"]);
     assert_eq!(b["state"], "running", "{b}");
-    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A `zfs` earlier on PATH that holds the first call matching a shell
+/// condition for 3 s (writing its arguments to `flag` first), then runs
+/// the real zfs: a way to land a signal inside one exact zfs step.
+struct SlowZfs {
+    dir: std::path::PathBuf,
+    flag: std::path::PathBuf,
+    path: String,
+}
+
+impl SlowZfs {
+    fn new(tag: &str, condition: &str) -> SlowZfs {
+        let real = Command::new("sh")
+            .args(["-c", "command -v zfs"])
+            .output()
+            .unwrap();
+        let real = String::from_utf8_lossy(&real.stdout).trim().to_string();
+        let dir = std::env::temp_dir().join(format!("stagdb-slow-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let flag = dir.join("held");
+        let script = format!(
+            "#!/bin/sh\nif {condition} && [ ! -e {flag} ]; then echo \"$*\" > {flag}; sleep 3; fi\nexec {real} \"$@\"\n",
+            flag = flag.display()
+        );
+        let wrapper = dir.join("zfs");
+        std::fs::write(&wrapper, script).unwrap();
+        std::fs::set_permissions(
+            &wrapper,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+        let path = format!("{}:{}", dir.display(), std::env::var("PATH").unwrap());
+        SlowZfs { dir, flag, path }
+    }
+
+    /// Waits until the held call has begun.
+    fn wait_held(&self) {
+        let t0 = Instant::now();
+        while !self.flag.exists() {
+            assert!(
+                t0.elapsed() < Duration::from_secs(60),
+                "the zfs step was never reached"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for SlowZfs {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Ctrl-C while `branch` clears its marker (its last zfs step): the step
+/// finishes, the branch is complete and kept, and so is its port in the
+/// store's index (CI saw the rollback release the port of the kept branch).
+#[test]
+fn an_interrupt_in_the_last_step_of_branch_keeps_branch_and_port() {
+    let s = TestStore::new("fault-last", 44520);
+    s.init(15);
+    let slow = SlowZfs::new("last", r#"[ "$1" = inherit ] && [ "$2" = stagdb:state ]"#);
+    let child = s
+        .cmd(&["branch", "late", "--no-start"])
+        .env("PATH", &slow.path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    slow.wait_held();
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{stderr}");
+    let d = s.run(&["doctor"]);
+    assert!(
+        d.status.success(),
+        "problems after the interrupt:\n{}\nbranch said:\n{stderr}",
+        String::from_utf8_lossy(&d.stderr)
+    );
+    assert!(branches(&s).iter().any(|b| b.0 == "late"), "{stderr}");
 }

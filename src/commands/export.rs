@@ -15,15 +15,14 @@ use crate::ops::{self, Undo, job};
 use crate::pg;
 use crate::props;
 
-/// Dumps over the network from a running branch.
-const DUMP_RUNNING: &str = r#"set -euo pipefail
-if [ "$ALL" = 1 ]; then exec pg_dumpall -h "$TGT_HOST" -p "$TGT_PORT" -U postgres "$@"; fi
-exec pg_dump -h "$TGT_HOST" -p "$TGT_PORT" -U postgres -d "$TGT_DB" "$@"
+/// Reaches a running branch over the network.
+const FROM_RUNNING: &str = r#"set -euo pipefail
+H="$TGT_HOST"; P="$TGT_PORT"
 "#;
 
-/// Starts PostgreSQL on the clone (socket only, no port), dumps, stops.
-/// The server's log goes to a file: stdout carries only the dump.
-const DUMP_CLONE: &str = r#"set -euo pipefail
+/// Starts PostgreSQL on the clone (socket only, no port); [`STOP_CLONE`]
+/// stops it. The server's log goes to a file: stdout carries only output.
+const FROM_CLONE: &str = r#"set -euo pipefail
 D=/var/lib/stagdb/pgdata
 u=$(id -u postgres); g=$(id -g postgres)
 if [ "$(stat -c %u:%g "$D")" != "$u:$g" ]; then chown -R postgres:postgres "$D"; fi
@@ -35,13 +34,47 @@ if ! as_pg pg_ctl -D "$D" -w -t 3600 -l /tmp/stagdb-export.log \
     -o "-c listen_addresses='' -c port=5432 -c fsync=off -c autovacuum=off" start >/dev/null; then
   cat /tmp/stagdb-export.log >&2; exit 1
 fi
-if [ "$ALL" = 1 ]; then
-  pg_dumpall -h /var/run/postgresql -U postgres "$@"
-else
-  pg_dump -h /var/run/postgresql -U postgres -d "$TGT_DB" "$@"
-fi
-as_pg pg_ctl -D "$D" -m fast -w stop >/dev/null
+H=/var/run/postgresql; P=5432
 "#;
+
+const STOP_CLONE: &str = r#"as_pg pg_ctl -D "$D" -m fast -w stop >/dev/null
+"#;
+
+/// What runs against the server: a dump, a dump of every database, or
+/// (for `diff`) the schema, a marker line, and the tables' sizes.
+const TOOL: &str = r#"case "$TOOL" in
+  dumpall) pg_dumpall -h "$H" -p "$P" -U postgres "$@" ;;
+  schema)
+    pg_dump -h "$H" -p "$P" -U postgres -d "$TGT_DB" --schema-only --no-owner --no-privileges
+    printf '%s\n' "$MARK"
+    psql -h "$H" -p "$P" -U postgres -d "$TGT_DB" -X -q -A -t -F '|' -v ON_ERROR_STOP=1 -c "$STAT_SQL" ;;
+  *) pg_dump -h "$H" -p "$P" -U postgres -d "$TGT_DB" "$@" ;;
+esac
+"#;
+
+/// What [`dump`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tool {
+    /// `pg_dump` of one database with the given arguments.
+    Dump,
+    /// `pg_dumpall`.
+    DumpAll,
+    /// Schema-only dump, then [`SCHEMA_MARK`], then [`STAT_SQL`]'s rows.
+    Schema,
+}
+
+/// Separates the schema from the table statistics in [`Tool::Schema`]'s output.
+pub(crate) const SCHEMA_MARK: &str = "-- stagdb: table statistics follow";
+
+/// Per table (and materialized view): name, row estimate (the planner's,
+/// else the statistics collector's live rows, else -1) and total size.
+pub(crate) const STAT_SQL: &str = "select n.nspname || '.' || c.relname, \
+coalesce(nullif(greatest(c.reltuples, -1)::bigint, -1), s.n_live_tup, -1), \
+pg_total_relation_size(c.oid) \
+from pg_class c join pg_namespace n on n.oid = c.relnamespace \
+left join pg_stat_user_tables s on s.relid = c.oid \
+where c.relkind in ('r', 'p', 'm') and n.nspname not in ('pg_catalog', 'information_schema') \
+and n.nspname not like 'pg_toast%' order by 1";
 
 pub async fn run(ctx: &Ctx, args: ExportArgs) -> CmdResult {
     let store = ops::open_store(ctx).await?;
@@ -107,18 +140,112 @@ pub async fn run(ctx: &Ctx, args: ExportArgs) -> CmdResult {
         (None, _) => {}
     }
 
-    let cs = ops::containers(ctx, &store).await?;
-    let running = target.snapshot.is_none() && ops::state_of(cs.get(&branch.name)) == "running";
-    let what = match target.snapshot {
-        Some(s) => format!("{}@{}", branch.name, s.name),
-        None => branch.name.clone(),
+    let what = shown_ref(&target);
+    let db_shown = if args.all_databases {
+        "every database".to_string()
+    } else {
+        format!("database {db}")
     };
+    ctx.printer.status(format!(
+        "exporting {db_shown} of {what} ({} format)",
+        match args.format {
+            ExportFormat::Custom => "custom",
+            ExportFormat::Plain => "plain",
+            ExportFormat::Directory => "directory",
+        }
+    ));
+    let t = std::time::Instant::now();
+    let mut stdout = tokio::io::stdout();
+    let out: Option<&mut (dyn tokio::io::AsyncWrite + Unpin + Send)> =
+        match (&mut file, args.format) {
+            (_, ExportFormat::Directory) => None,
+            (Some(f), _) => Some(f),
+            (None, _) => Some(&mut stdout),
+        };
+    let tool = if args.all_databases {
+        Tool::DumpAll
+    } else {
+        Tool::Dump
+    };
+    let res = dump(ctx, &store, &target, &db, tool, dump_args, binds, out).await;
+    if res.is_err()
+        && let Some(f) = &args.output
+    {
+        // Never leave half a dump that looks like a whole one.
+        drop(file.take());
+        let _ = if args.format == ExportFormat::Directory {
+            std::fs::remove_dir_all(f)
+        } else {
+            std::fs::remove_file(f)
+        };
+    }
+    res?;
+    if let Some(mut f) = file {
+        use tokio::io::AsyncWriteExt;
+        f.flush().await.map_err(|e| {
+            CommandError::new(
+                ErrorKind::User,
+                anyhow::Error::new(e).context("writing the dump"),
+            )
+        })?;
+        f.sync_all().await.map_err(|e| {
+            CommandError::new(
+                ErrorKind::User,
+                anyhow::Error::new(e).context("writing the dump"),
+            )
+        })?;
+    }
+    ctx.keep();
+    ctx.printer.status(format!(
+        "exported {what} in {:.1}s",
+        t.elapsed().as_secs_f64()
+    ));
+    Ok(())
+}
+
+/// `BRANCH` or `BRANCH@SNAPSHOT`.
+pub(crate) fn shown_ref(t: &ops::Target<'_>) -> String {
+    match t.snapshot {
+        Some(s) => format!("{}@{}", t.branch.name, s.name),
+        None => t.branch.name.clone(),
+    }
+}
+
+/// Runs `tool` against REF in a job of the branch's image, its stdout to
+/// `out`: over the port of a running branch, else on a temporary clone (of
+/// the snapshot, or of a snapshot of the stopped branch taken now) served
+/// by a socket-only server inside the job. The temporaries are destroyed
+/// before it returns, also when the tool failed.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn dump(
+    ctx: &Ctx,
+    store: &crate::store::Store,
+    target: &ops::Target<'_>,
+    db: &str,
+    tool: Tool,
+    args: Vec<String>,
+    mut binds: Vec<Bind>,
+    out: Option<&mut (dyn tokio::io::AsyncWrite + Unpin + Send)>,
+) -> CmdResult {
+    let branch = target.branch;
+    let cs = ops::containers(ctx, store).await?;
+    let running = target.snapshot.is_none() && ops::state_of(cs.get(&branch.name)) == "running";
+    let what = shown_ref(target);
     let me = crate::intent::Owner::me();
     let image;
     let script;
     let mut env = vec![
         format!("TGT_DB={db}"),
-        format!("ALL={}", u8::from(args.all_databases)),
+        format!(
+            "TOOL={}",
+            match tool {
+                Tool::Dump => "dump",
+                Tool::DumpAll => "dumpall",
+                Tool::Schema => "schema",
+            }
+        ),
+        format!("MARK={SCHEMA_MARK}"),
+        format!("STAT_SQL={STAT_SQL}"),
     ];
     let mut pass = None;
     let mut clone_ds = None;
@@ -133,7 +260,7 @@ pub async fn run(ctx: &Ctx, args: ExportArgs) -> CmdResult {
         env.extend([e, format!("TGT_HOST={host}"), format!("TGT_PORT={port}")]);
         pass = Some(pf);
         image = store.settings.image_for(major(branch)?);
-        script = DUMP_RUNNING;
+        script = format!("{FROM_RUNNING}{TOOL}");
     } else {
         // A temporary clone: of the snapshot, or of the stopped branch as it is now.
         let snap_full = match target.snapshot {
@@ -185,37 +312,16 @@ pub async fn run(ctx: &Ctx, args: ExportArgs) -> CmdResult {
             container: pg::MOUNT.into(),
             read_only: false,
         });
-        script = DUMP_CLONE;
+        script = format!("{FROM_CLONE}{TOOL}{STOP_CLONE}");
     }
-    let db_shown = if args.all_databases {
-        "every database".to_string()
-    } else {
-        format!("database {db}")
-    };
-    ctx.printer.status(format!(
-        "exporting {db_shown} of {what} ({} format)",
-        match args.format {
-            ExportFormat::Custom => "custom",
-            ExportFormat::Plain => "plain",
-            ExportFormat::Directory => "directory",
-        }
-    ));
-    let t = std::time::Instant::now();
-    let mut stdout = tokio::io::stdout();
-    let out: Option<&mut (dyn tokio::io::AsyncWrite + Unpin + Send)> =
-        match (&mut file, args.format) {
-            (_, ExportFormat::Directory) => None,
-            (Some(f), _) => Some(f),
-            (None, _) => Some(&mut stdout),
-        };
     let res = job::run(
         ctx,
         job::Job {
             store: &store.dataset,
             kind: "export",
             image,
-            script,
-            args: dump_args,
+            script: &script,
+            args,
             env,
             binds,
             what: format!("dumping {what}"),
@@ -233,39 +339,7 @@ pub async fn run(ctx: &Ctx, args: ExportArgs) -> CmdResult {
     if let Some(s) = &temp_snap {
         ctx.zfs.destroy(s, false).await?;
     }
-    if res.is_err()
-        && let Some(f) = &args.output
-    {
-        // Never leave half a dump that looks like a whole one.
-        drop(file.take());
-        let _ = if args.format == ExportFormat::Directory {
-            std::fs::remove_dir_all(f)
-        } else {
-            std::fs::remove_file(f)
-        };
-    }
-    res?;
-    if let Some(mut f) = file {
-        use tokio::io::AsyncWriteExt;
-        f.flush().await.map_err(|e| {
-            CommandError::new(
-                ErrorKind::User,
-                anyhow::Error::new(e).context("writing the dump"),
-            )
-        })?;
-        f.sync_all().await.map_err(|e| {
-            CommandError::new(
-                ErrorKind::User,
-                anyhow::Error::new(e).context("writing the dump"),
-            )
-        })?;
-    }
-    ctx.keep();
-    ctx.printer.status(format!(
-        "exported {what} in {:.1}s",
-        t.elapsed().as_secs_f64()
-    ));
-    Ok(())
+    res.map(drop)
 }
 
 fn major(b: &crate::store::Branch) -> CmdResult<u32> {

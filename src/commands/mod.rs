@@ -6,6 +6,7 @@ mod completions;
 mod compose;
 mod config;
 mod connect;
+mod diff;
 mod doctor;
 mod export;
 mod gc;
@@ -50,6 +51,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Import(args) => import::run(ctx, args).await,
         Command::Refresh(args) => refresh::run(ctx, args).await,
         Command::Export(args) => export::run(ctx, args).await,
+        Command::Diff(args) => diff::run(ctx, args).await,
         Command::Compose(args) => compose::run(ctx, args).await,
         Command::Config(args) => config::run(ctx, args).await,
         Command::Hook(args) => hook::run(ctx, args).await,

@@ -103,7 +103,16 @@ async fn undo(ctx: &Ctx, step: &Undo) -> anyhow::Result<()> {
             } else {
                 Some(ctx.lock(store).await.map_err(|e| e.error)?)
             };
-            super::index::release(ctx, store, &[*port]).await;
+            // Not while a branch holds it: an interrupt during the last
+            // step of `branch` (clearing its marker) leaves a finished
+            // branch that the rollback keeps, and the index must keep its
+            // port too.
+            let held = super::index::from_branches(ctx, store)
+                .await
+                .map_err(|e| e.error)?;
+            if !held.contains(port) {
+                super::index::release(ctx, store, &[*port]).await;
+            }
             Ok(())
         }
         Undo::Pool { name, file } => ctx.zfs.destroy_file_pool(name, file).await,
