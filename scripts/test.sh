@@ -43,3 +43,7 @@ cargo clippy --all-targets "${locked[@]}" -- -D warnings
 
 step "cargo test ${locked[*]} $*"
 cargo test "${locked[@]}" "$@"
+
+# After the tests: the release build it makes would slow the load-sensitive ones.
+step "package (cargo deb, contents checked)"
+bash scripts/package.sh
