@@ -103,6 +103,8 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Remove the named branch instead (like stagdb rm)')
             [CompletionResult]::new('--delete', '--delete', [CompletionResultType]::ParameterName, 'Remove the named branch instead (like stagdb rm)')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Rename branch NAME to START''s place: `-m OLD NEW` (or `-m NEW` for HEAD)')
+            [CompletionResult]::new('--move', '--move', [CompletionResultType]::ParameterName, 'Rename branch NAME to START''s place: `-m OLD NEW` (or `-m NEW` for HEAD)')
             [CompletionResult]::new('--no-start', '--no-start', [CompletionResultType]::ParameterName, 'Only create the branch; do not start its container')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data and errors')

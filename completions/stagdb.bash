@@ -253,7 +253,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__branch)
-            opts="-d -q -y -v -h -V --delete --no-start --ttl --expires-at --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            opts="-d -m -q -y -v -h -V --delete --move --no-start --ttl --expires-at --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -98,6 +98,8 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --timeout 'Seconds to wait for a branch to accept connections'
             cand -d 'Remove the named branch instead (like stagdb rm)'
             cand --delete 'Remove the named branch instead (like stagdb rm)'
+            cand -m 'Rename branch NAME to START''s place: `-m OLD NEW` (or `-m NEW` for HEAD)'
+            cand --move 'Rename branch NAME to START''s place: `-m OLD NEW` (or `-m NEW` for HEAD)'
             cand --no-start 'Only create the branch; do not start its container'
             cand --json 'Print machine-readable JSON on stdout'
             cand -q 'Print nothing but data and errors'

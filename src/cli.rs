@@ -342,7 +342,9 @@ Examples:
   stagdb branch                     list branches
   stagdb branch feature-x           branch from HEAD (snapshots it now) and start it
   stagdb branch hotfix main@v1      branch from a snapshot
-  stagdb branch -d feature-x        remove a branch (same as stagdb rm)")]
+  stagdb branch -d feature-x        remove a branch (same as stagdb rm)
+  stagdb branch -m old-name new     rename a branch (HEAD follows)
+  stagdb branch -m new              rename HEAD")]
 pub struct BranchArgs {
     /// Name of the branch to create (Git ref-name rules); omit to list
     #[arg(value_name = "NAME")]
@@ -360,6 +362,15 @@ pub struct BranchArgs {
         conflicts_with = "start"
     )]
     pub delete: bool,
+
+    /// Rename branch NAME to START's place: `-m OLD NEW` (or `-m NEW` for HEAD)
+    #[arg(
+        short = 'm',
+        long = "move",
+        requires = "name",
+        conflicts_with_all = ["delete", "no_start", "ttl", "expires_at"]
+    )]
+    pub rename: bool,
 
     /// Only create the branch; do not start its container
     #[arg(long, conflicts_with = "delete")]

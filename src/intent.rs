@@ -19,6 +19,9 @@ pub enum Op {
     /// A running branch that a command (checkout, reset) stopped and means
     /// to start again.
     Stopped,
+    /// A branch being renamed (`branch -m`): at its old name, or already
+    /// at its new dataset but still saying its old name.
+    Renaming,
 }
 
 impl Op {
@@ -27,6 +30,7 @@ impl Op {
             Op::Creating => "creating",
             Op::Resetting => "resetting",
             Op::Stopped => "stopped",
+            Op::Renaming => "renaming",
         }
     }
 }
@@ -109,6 +113,7 @@ impl FromStr for Intent {
             Some("creating") => Op::Creating,
             Some("resetting") => Op::Resetting,
             Some("stopped") => Op::Stopped,
+            Some("renaming") => Op::Renaming,
             _ => return Err(bad()),
         };
         let (mut pid, mut start, mut running) = (None, None, None);
@@ -141,7 +146,7 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        for op in [Op::Creating, Op::Resetting, Op::Stopped] {
+        for op in [Op::Creating, Op::Resetting, Op::Stopped, Op::Renaming] {
             for r in [false, true] {
                 let i = Intent::new(op, r);
                 assert_eq!(i.to_string().parse::<Intent>(), Ok(i));

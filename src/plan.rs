@@ -270,6 +270,14 @@ pub enum Fix {
         dataset: String,
         branch: String,
     },
+    /// An interrupted rename moved the dataset to the new name's place but
+    /// the branch still says its old name: give it the new one (and HEAD,
+    /// when HEAD was the old name).
+    FinishRename {
+        dataset: String,
+        from: String,
+        to: String,
+    },
     /// Remove a branch a killed `branch` command never finished.
     RemoveHalfMade {
         branch: String,
@@ -419,6 +427,26 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
                     );
                 }
             }
+            Some(i)
+                if i.op == Op::Renaming
+                    && let Some(to) = renamed_to(store, &t.dataset)
+                    && store.branch(&to).is_none() =>
+            {
+                out.push(
+                    Problem::new(
+                        "interrupted-rename",
+                        format!(
+                            "a rename of branch '{branch}' to '{to}' was interrupted after its dataset moved to {}",
+                            t.dataset
+                        ),
+                    )
+                    .fix(Fix::FinishRename {
+                        dataset: t.dataset.clone(),
+                        from: branch.clone(),
+                        to,
+                    }),
+                );
+            }
             _ => out.push(
                 Problem::new(
                     "misnamed-branch",
@@ -479,7 +507,16 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
 
     // HEAD.
     let head = store.head.as_deref().and_then(|h| store.branch(h));
-    if head.is_none() {
+    // HEAD names a branch in the middle of a rename: finishing the rename
+    // moves HEAD with it.
+    // (Its dataset may say the old name or sit at the new one's place,
+    // and HEAD may already name the new one.)
+    let renaming_head = store.temps.iter().any(|t| {
+        t.intent.is_some_and(|i| i.op == Op::Renaming)
+            && store.head.is_some()
+            && (t.branch == store.head || renamed_to(store, &t.dataset) == store.head)
+    });
+    if head.is_none() && !renaming_head {
         let msg = match &store.head {
             Some(h) => format!("HEAD points to branch '{h}', which does not exist"),
             None => "the store has no HEAD".to_string(),
@@ -604,7 +641,7 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
                     );
                     continue;
                 }
-                Op::Stopped | Op::Resetting => {
+                Op::Stopped | Op::Resetting | Op::Renaming => {
                     // Started afresh even if it looks up: the dead command's
                     // `docker stop` may still be taking it down.
                     let should_run = i.was_running;
@@ -613,10 +650,10 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
                         format!(
                             "branch '{}' was {} by a command that did not finish (pid {}){}",
                             b.name,
-                            if i.op == Op::Stopped {
-                                "stopped"
-                            } else {
-                                "reset"
+                            match i.op {
+                                Op::Stopped => "stopped",
+                                Op::Renaming => "renamed",
+                                _ => "reset",
                             },
                             i.owner.pid,
                             if should_run {
@@ -1102,6 +1139,69 @@ fn graph_branch<'a>(
             );
         }
     }
+}
+
+// ---------------------------------------------------------------- rename
+
+/// The branch a dataset's place in the store names (`STORE/COMPONENT`).
+fn renamed_to(store: &Store, dataset: &str) -> Option<String> {
+    let rest = dataset.strip_prefix(&format!("{}/", store.dataset))?;
+    names::branch_from_component(rest)
+}
+
+#[derive(Debug)]
+pub struct RenamePlan<'a> {
+    pub branch: &'a Branch,
+    pub to: String,
+    /// Where its dataset goes.
+    pub dataset: String,
+    /// HEAD follows.
+    pub head: bool,
+}
+
+/// `branch -m OLD NEW`: refuses a taken name (a branch, or any dataset at
+/// the new name's place), an invalid one, and a refreshed root whose old
+/// generations name it.
+pub fn rename_plan<'a>(store: &'a Store, old: &str, new: &str) -> CmdResult<RenamePlan<'a>> {
+    let b = ops::find_branch(store, old)?;
+    names::validate_branch_name(new).map_err(|e| usage_error(e.to_string()))?;
+    if new == b.name {
+        return Err(usage_error(format!("branch '{new}' already has that name")));
+    }
+    if store.branch(new).is_some() {
+        return Err(
+            user_error(format!("branch '{new}' already exists")).hint(format!(
+                "remove it first (`stagdb rm {new}`) or pick another name"
+            )),
+        );
+    }
+    let dataset = format!("{}/{}", store.dataset, names::dataset_component(new));
+    if store.strays.contains(&dataset) {
+        return Err(user_error(format!(
+            "{dataset} exists and is not a branch; refusing to touch it"
+        ))
+        .hint("`stagdb doctor` says what it is"));
+    }
+    if store.retired.iter().any(|r| r.of == b.name) {
+        return Err(user_error(format!(
+            "branch '{}' has old generations from refreshes, which name it",
+            b.name
+        ))
+        .hint("`stagdb gc` removes the unused ones; branches made from them keep them"));
+    }
+    if b.intent.is_some() {
+        return Err(user_error(format!(
+            "branch '{}' is being changed by another command, or one that did not finish",
+            b.name
+        ))
+        .hint("`stagdb doctor --fix` finishes an interrupted command"));
+    }
+    Ok(RenamePlan {
+        branch: b,
+        to: new.to_string(),
+        dataset,
+        head: store.head.as_deref() == Some(b.name.as_str()),
+    })
 }
 
 // ---------------------------------------------------------------- network

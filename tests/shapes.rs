@@ -126,6 +126,8 @@ fn json_shapes_and_human_output() {
     insta::assert_snapshot!("gc", json_shape(&s, &["gc", "--dry-run"]));
     insta::assert_snapshot!("doctor", json_shape(&s, &["doctor"]));
     insta::assert_snapshot!("config", json_shape(&s, &["config"]));
+    insta::assert_snapshot!("rename", json_shape(&s, &["branch", "-m", "dev", "dev2"]));
+    s.ok(&["branch", "-m", "dev2", "dev"]);
     {
         // The store's network, for compose and show; removed again.
         let net = format!("stagdb-test-shapes-{}", std::process::id());

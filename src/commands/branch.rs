@@ -29,6 +29,18 @@ struct Row {
 }
 
 pub async fn run(ctx: &Ctx, args: BranchArgs) -> CmdResult {
+    if args.rename
+        && let Some(name) = &args.name
+    {
+        // `-m NEW` renames HEAD (START keeps its default), `-m OLD NEW` OLD.
+        return if args.start == "HEAD" {
+            let store = ops::open_store(ctx).await?;
+            let head = ops::head(&store)?.name.clone();
+            super::rename::run(ctx, &head, name).await
+        } else {
+            super::rename::run(ctx, name, &args.start).await
+        };
+    }
     match (args.name, args.delete) {
         (Some(name), true) => super::rm::run(ctx, &[name]).await,
         (Some(name), false) => {

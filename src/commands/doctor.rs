@@ -280,6 +280,9 @@ fn describe(f: &Fix) -> String {
             format!("finish the reset of '{branch}' (rename {dataset} into place)")
         }
         Fix::RemoveHalfMade { branch } => format!("remove the half-made branch '{branch}'"),
+        Fix::FinishRename { from, to, .. } => {
+            format!("finish renaming branch '{from}' to '{to}'")
+        }
         Fix::Mount { branch } => format!("mount branch '{branch}'"),
         Fix::Start { branch, head } => format!(
             "start branch '{branch}'{}",
@@ -316,6 +319,14 @@ async fn apply(ctx: &Ctx, store: &Store, f: &Fix) -> CmdResult {
                 crate::names::dataset_component(branch)
             );
             ctx.zfs.rename(dataset, &canonical).await?;
+        }
+        Fix::FinishRename { dataset, from, to } => {
+            // HEAD first: were this cut short here, the dataset still says
+            // the old name and the plan still knows what HEAD is.
+            if store.head.as_deref() == Some(from.as_str()) {
+                ctx.zfs.set(&store.dataset, props::HEAD, to).await?;
+            }
+            ctx.zfs.set(dataset, props::BRANCH, to).await?;
         }
         Fix::RemoveHalfMade { branch } => {
             let b = ops::find_branch(store, branch)?;

@@ -17,6 +17,7 @@ mod lifecycle;
 mod log;
 mod protect;
 mod refresh;
+mod rename;
 mod reset;
 mod rm;
 mod show;

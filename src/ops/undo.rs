@@ -34,6 +34,10 @@ pub enum Undo {
     Container(String),
     /// A port this command added to the store's port index.
     ReleasePort { store: String, port: u16 },
+    /// Take this process's intent marker off a dataset again.
+    ClearMarker(String),
+    /// Mount a filesystem the command unmounted.
+    Mount(String),
     /// A pool made on a sparse file by `init --pool-file`.
     Pool {
         name: String,
@@ -115,6 +119,8 @@ async fn undo(ctx: &Ctx, step: &Undo) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Undo::ClearMarker(ds) => clear_intent(ctx, ds).await,
+        Undo::Mount(ds) => ctx.zfs.mount(ds).await,
         Undo::Pool { name, file } => ctx.zfs.destroy_file_pool(name, file).await,
         Undo::Head { store, head } => match head {
             Some(h) => ctx.zfs.set(store, props::HEAD, h).await,

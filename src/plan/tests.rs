@@ -675,3 +675,70 @@ fn a_container_off_the_store_network_is_made_again() {
             .all(|p| p.code != "off-network")
     );
 }
+
+#[test]
+fn rename_plan_refuses_what_it_must() {
+    let s = tree().store();
+    let p = rename_plan(&s, "main", "trunk").unwrap();
+    assert!(p.head);
+    assert_eq!(p.dataset, format!("{ROOT}/trunk"));
+    assert!(!rename_plan(&s, "dev", "dev2").unwrap().head);
+    assert!(rename_plan(&s, "dev", "feat").is_err(), "taken");
+    assert!(rename_plan(&s, "dev", "dev").is_err(), "same");
+    assert!(rename_plan(&s, "dev", "a..b").is_err(), "invalid");
+    assert!(rename_plan(&s, "nope", "x").is_err(), "missing");
+    let mut f = tree();
+    f.local("dev", props::STATE, &live(Op::Stopped));
+    assert!(rename_plan(&f.store(), "dev", "x").is_err(), "busy");
+}
+
+/// A store where `main` (HEAD) was being renamed to `trunk` and the
+/// command died after its dataset moved: the dataset sits at trunk's place
+/// still saying `main`.
+fn half_renamed(head: &str) -> Fixture {
+    let mut f = Fixture(String::new());
+    f.prop(ROOT, "mountpoint", "/tank/s", "default")
+        .prop(ROOT, props::STORE, "1", "local")
+        .prop(ROOT, props::PORTS, "6000-6010", "local")
+        .prop(ROOT, props::HEAD_PORT, "5999", "local")
+        .prop(ROOT, props::HEAD, head, "local");
+    let ds = format!("{ROOT}/trunk");
+    f.prop(&ds, "origin", "-", "-")
+        .prop(&ds, "mountpoint", &format!("/{ds}"), "default")
+        .prop(&ds, "mounted", "yes", "-")
+        .prop(&ds, props::BRANCH, "main", "local")
+        .prop(&ds, props::PORT, "6000", "local")
+        .prop(&ds, props::PASSWORD, &"a".repeat(32), "local")
+        .prop(&ds, props::STATE, &dead(Op::Renaming, true), "local");
+    f
+}
+
+#[test]
+fn an_interrupted_rename_is_finished_and_head_not_moved_elsewhere() {
+    for head in ["main", "trunk"] {
+        let s = half_renamed(head).store();
+        let ps = problems(&s, Some(&[]));
+        assert!(!codes(&ps).contains(&"head-missing"), "HEAD {head}: {ps:?}");
+        let fixes: Vec<&Fix> = ps.iter().filter_map(|p| p.fix.as_ref()).collect();
+        assert!(
+            fixes.contains(&&Fix::FinishRename {
+                dataset: format!("{ROOT}/trunk"),
+                from: "main".into(),
+                to: "trunk".into()
+            }),
+            "HEAD {head}: {ps:?}"
+        );
+    }
+    // Once it says its new name: started again, as a stopped branch is.
+    let mut f = tree();
+    f.local("dev", props::STATE, &dead(Op::Renaming, true));
+    let ps = problems(&f.store(), Some(&healthy_containers()[..1]));
+    assert!(
+        ps.iter().any(|p| p.fix
+            == Some(Fix::Start {
+                branch: "dev".into(),
+                head: false
+            })),
+        "{ps:?}"
+    );
+}

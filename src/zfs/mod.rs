@@ -455,6 +455,12 @@ impl Zfs {
         self.zfs(["inherit", prop, name]).await.map(drop)
     }
 
+    /// Unmounts a filesystem, retrying while zfs-fuse says "busy" (for a
+    /// moment after a container using it went away).
+    pub async fn unmount(&self, name: &str) -> Result<()> {
+        self.retry_busy("zfs", &["unmount", name]).await
+    }
+
     /// Mounted afterwards: one already mounted is not an error (a plan
     /// read before another step mounted it may ask again).
     pub async fn mount(&self, name: &str) -> Result<()> {
