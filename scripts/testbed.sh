@@ -20,6 +20,9 @@
 #   STAGDB_TESTBED_NO_POOL=1  only the daemons and images: no test pool, no end-to-end checks
 #                             (scripts/demo.sh uses this to get ZFS and Docker running)
 #   STAGDB_TESTBED_IMAGES     PostgreSQL majors to build (default: "13 15 17 18"; "0" or "none": none)
+#   STAGDB_TESTBED_PODMAN=0   no Podman engine (default: Debian's podman serving its Docker-compatible
+#                             API on /run/podman/podman.sock, with the PostgreSQL 15 image, for
+#                             tests/podman.rs; not with STAGDB_TESTBED_NO_POOL)
 # A working ZFS (kernel module) or Docker engine that is already there is used as it is: zfs-fuse,
 # docker.io and their dependencies are only installed when they are needed.
 set -euo pipefail
@@ -152,6 +155,9 @@ ensure_packages() {
     fi
     if [[ ${#IMAGES[@]} -gt 0 ]]; then
         need+=([mmdebstrap]=mmdebstrap)
+    fi
+    if want_podman; then
+        need+=([podman]=podman [curl]=curl)
     fi
     local c
     for c in "${!need[@]}"; do
@@ -431,6 +437,58 @@ ensure_dockerd() {
 }
 
 # --------------------------------------------------------------------------------------------------
+# Podman (its Docker-compatible API, for tests/podman.rs)
+# --------------------------------------------------------------------------------------------------
+
+PODMAN_SOCK=/run/podman/podman.sock
+PODMAN_MAJOR=15
+want_podman() {
+    [[ ${STAGDB_TESTBED_PODMAN:-1} != 0 && $NO_POOL != 1 ]] && printf '%s\n' "${IMAGES[@]}" | grep -q "^$PODMAN_MAJOR:"
+}
+podman_answers() {
+    [[ -S $PODMAN_SOCK ]] && [[ $(curl -s --max-time 10 --unix-socket "$PODMAN_SOCK" http://d/_ping 2>/dev/null) == OK ]]
+}
+
+ensure_podman() {
+    want_podman || return 0
+    if ! podman_answers; then
+        # Podman raises every container's open-file and process limits to values above this
+        # sandbox's hard limits, and runc then fails ("error setting rlimits ... operation not
+        # permitted"): the service gets defaults within them, from a config of its own (the
+        # host's /etc/containers stays untouched). 32768 processes is what runc accepted here.
+        local conf="$DIR/podman-containers.conf" nofile nproc
+        nofile=$(ulimit -Hn)
+        [[ $nofile == unlimited || $nofile -gt 1048576 ]] && nofile=1048576
+        nproc=$(ulimit -Hu)
+        [[ $nproc == unlimited || $nproc -gt 32768 ]] && nproc=32768
+        printf '[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=%s:%s"]\n' \
+            "$nofile" "$nofile" "$nproc" "$nproc" >"$conf"
+        mkdir -p "$(dirname "$PODMAN_SOCK")"
+        rm -f "$PODMAN_SOCK"
+        local plog="$LOG_DIR/podman.log" i pid
+        log "podman: starting its API service on $PODMAN_SOCK (log $plog)"
+        CONTAINERS_CONF="$conf" setsid nohup podman system service --time=0 "unix://$PODMAN_SOCK" \
+            >>"$plog" 2>&1 </dev/null 9>&- &
+        pid=$!
+        for i in $(seq 1 60); do
+            podman_answers && break
+            kill -0 "$pid" 2>/dev/null || { show_log "$plog"; die "podman system service exited"; }
+            sleep 0.5
+        done
+        podman_answers || { show_log "$plog"; die "podman does not answer on $PODMAN_SOCK after 30 s"; }
+    fi
+    # The test image, copied from Docker's store when missing or of another recipe.
+    local tag="$IMAGE_REPO:$PODMAN_MAJOR" want have
+    want=$(docker image inspect -f "{{index .Config.Labels \"$RECIPE_LABEL\"}}" "$tag")
+    have=$(podman image inspect -f "{{index .Labels \"$RECIPE_LABEL\"}}" "$tag" 2>/dev/null || true)
+    if [[ $have != "$want" ]]; then
+        log "podman: loading $tag from Docker"
+        docker save "$tag" | podman load >/dev/null || die "podman load of $tag failed"
+    fi
+    log "podman: $(podman version -f '{{.Server.Version}}' 2>/dev/null || podman --version) answering on $PODMAN_SOCK with $tag"
+}
+
+# --------------------------------------------------------------------------------------------------
 # PostgreSQL images (mmdebstrap + docker import)
 # --------------------------------------------------------------------------------------------------
 
@@ -671,6 +729,7 @@ if [[ $NO_POOL != 1 ]]; then
 fi
 ensure_dockerd
 ensure_images
+ensure_podman
 if [[ ${STAGDB_TESTBED_SKIP_VERIFY:-0} != 1 && $NO_POOL != 1 && ${#IMAGES[@]} -gt 0 ]]; then
     verify
 fi
