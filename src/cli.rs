@@ -347,7 +347,7 @@ Examples:
   stagdb branch -m new              rename HEAD")]
 pub struct BranchArgs {
     /// Name of the branch to create (Git ref-name rules); omit to list
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", add = crate::complete::branches())]
     pub name: Option<String>,
 
     /// Where to branch from: BRANCH, BRANCH@SNAPSHOT or HEAD

@@ -372,7 +372,23 @@ impl Docker {
     pub async fn ensure_network(&self, name: &str) -> Result<bool> {
         self.log(format_args!("inspect network {name}"));
         match self.api.inspect_network(name, None).await {
-            Ok(_) => return Ok(false),
+            // Aliases need a user-defined network: not the engine's own
+            // `bridge` (Podman: `podman`), `host` or `none`.
+            Ok(n) => {
+                let driver = n.driver.unwrap_or_default();
+                let builtin = matches!(name, "bridge" | "host" | "none" | "podman")
+                    || n.name
+                        .as_deref()
+                        .is_some_and(|x| matches!(x, "bridge" | "host" | "none"));
+                if builtin
+                    || !matches!(driver.as_str(), "bridge" | "overlay" | "macvlan" | "ipvlan")
+                {
+                    anyhow::bail!(
+                        "network '{name}' (driver {driver}) is not a user-defined network, which name-based aliases need"
+                    );
+                }
+                return Ok(false);
+            }
             Err(ApiError::DockerResponseServerError {
                 status_code: 404, ..
             }) => {}

@@ -68,6 +68,11 @@ fn branches_on_the_store_network_and_compose() {
     assert!(err.contains("stagdb config network NAME"), "{err}");
     let err = s.fails(&["config", "network", "bad name"], 2);
     assert!(err.contains("bad name"), "{err}");
+    for builtin in ["bridge", "host", "none"] {
+        let err = s.fails(&["config", "network", builtin], 1);
+        assert!(err.contains("user-defined"), "{err}");
+    }
+    assert!(s.json(&["config"])["network"].is_null(), "unchanged");
     let err = s.fails(&["init", "--dataset", "x/y", "--network=.net"], 2);
     assert!(err.contains("invalid --network"), "{err}");
 
