@@ -350,9 +350,9 @@ pub struct BranchArgs {
     #[arg(value_name = "NAME", add = crate::complete::branches())]
     pub name: Option<String>,
 
-    /// Where to branch from: BRANCH, BRANCH@SNAPSHOT or HEAD
-    #[arg(value_name = "START", default_value = "HEAD", add = crate::complete::refs())]
-    pub start: String,
+    /// Where to branch from: BRANCH, BRANCH@SNAPSHOT or HEAD [default: HEAD]; with -m, the new name
+    #[arg(value_name = "START", add = crate::complete::refs())]
+    pub start: Option<String>,
 
     /// Remove the named branch instead (like stagdb rm)
     #[arg(
@@ -666,7 +666,7 @@ mod tests {
         match cli.command {
             Command::Branch(b) => {
                 assert_eq!(b.name.as_deref(), Some("x"));
-                assert_eq!(b.start, "main@s1");
+                assert_eq!(b.start.as_deref(), Some("main@s1"));
                 assert!(b.no_start);
             }
             other => panic!("unexpected {other:?}"),

@@ -81,6 +81,8 @@ fn rename_branches_like_git() {
     let err = s.fails(&["branch", "-m", "stem", "feature/kid"], 1);
     assert!(err.contains("already exists"), "{err}");
     s.fails(&["branch", "-m", "stem", "a..b"], 2);
+    let err = s.fails(&["branch", "-m", "stem", "HEAD"], 2);
+    assert!(err.contains("reserved"), "{err}");
     s.fails(&["branch", "-m", "nope", "x"], 1);
     s.fails(&["branch", "-m", "stem", "x", "--no-start"], 2);
 

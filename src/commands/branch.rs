@@ -32,13 +32,14 @@ pub async fn run(ctx: &Ctx, args: BranchArgs) -> CmdResult {
     if args.rename
         && let Some(name) = &args.name
     {
-        // `-m NEW` renames HEAD (START keeps its default), `-m OLD NEW` OLD.
-        return if args.start == "HEAD" {
-            let store = ops::open_store(ctx).await?;
-            let head = ops::head(&store)?.name.clone();
-            super::rename::run(ctx, &head, name).await
-        } else {
-            super::rename::run(ctx, name, &args.start).await
+        // `-m NEW` renames HEAD, `-m OLD NEW` OLD.
+        return match &args.start {
+            None => {
+                let store = ops::open_store(ctx).await?;
+                let head = ops::head(&store)?.name.clone();
+                super::rename::run(ctx, &head, name).await
+            }
+            Some(new) => super::rename::run(ctx, name, new).await,
         };
     }
     match (args.name, args.delete) {
@@ -53,7 +54,7 @@ pub async fn run(ctx: &Ctx, args: BranchArgs) -> CmdResult {
                 no_start: args.no_start,
                 expires,
             };
-            create(ctx, &name, &args.start, opts).await
+            create(ctx, &name, args.start.as_deref().unwrap_or("HEAD"), opts).await
         }
         (None, _) => list(ctx).await,
     }
