@@ -437,6 +437,29 @@ ensure_dockerd() {
 }
 
 # --------------------------------------------------------------------------------------------------
+# Test ports
+# --------------------------------------------------------------------------------------------------
+
+# The tests publish servers on fixed ports 41000-45999, inside Linux's ephemeral range
+# (32768-60999): an outgoing connection of any test (pg_dump -j, psql) could hold one of them as its
+# local port at the moment a fixture binds it ("address already in use", seen in CI). Reserved
+# ports are never handed out as ephemeral ones.
+TEST_PORTS=41000-45999
+reserve_test_ports() {
+    local f=/proc/sys/net/ipv4/ip_local_reserved_ports have
+    [[ $NO_POOL == 1 ]] && return 0
+    have=$(cat "$f" 2>/dev/null) || { log "ports: cannot read $f; test ports not reserved"; return 0; }
+    if [[ ",$have," == *",$TEST_PORTS,"* ]]; then
+        return 0
+    fi
+    if echo "${have:+$have,}$TEST_PORTS" >"$f" 2>/dev/null; then
+        log "ports: reserved $TEST_PORTS from ephemeral use"
+    else
+        die "cannot reserve test ports $TEST_PORTS in $f (needed: fixtures bind fixed ports)"
+    fi
+}
+
+# --------------------------------------------------------------------------------------------------
 # Podman (its Docker-compatible API, for tests/podman.rs)
 # --------------------------------------------------------------------------------------------------
 
@@ -727,6 +750,7 @@ ensure_zfs_fuse
 if [[ $NO_POOL != 1 ]]; then
     ensure_pool
 fi
+reserve_test_ports
 ensure_dockerd
 ensure_images
 ensure_podman
