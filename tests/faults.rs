@@ -56,18 +56,7 @@ fn trials() -> usize {
 const SUM: &str = "select md5(string_agg(x::text, ',' order by x)) from t";
 
 fn branches(s: &TestStore) -> Vec<(String, String, bool)> {
-    s.json(&["branch"])
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| {
-            (
-                b["name"].as_str().unwrap().to_string(),
-                b["state"].as_str().unwrap().to_string(),
-                b["head"].as_bool().unwrap(),
-            )
-        })
-        .collect()
+    s.branch_rows()
 }
 
 fn has_branch(s: &TestStore, name: &str) -> bool {

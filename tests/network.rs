@@ -147,6 +147,22 @@ fn branches_on_the_store_network_and_compose() {
     ));
     let _ = std::fs::remove_dir_all(&dir);
 
+    // The network removed behind stagdb's back: the next start makes it
+    // again and joins it.
+    s.ok(&["stop", "--all"]);
+    sh(&format!(
+        "docker ps -aq --filter label=io.stagdb.store={} | xargs -r docker rm -f >/dev/null",
+        s.dataset
+    ));
+    let (ok, _, err) = sh(&format!("docker network rm {net_name}"));
+    assert!(ok, "{err}");
+    let out = s.run(&["start", "main"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("created Docker network"), "{err}");
+    assert_eq!(who(&net_name, "main", &password), "main");
+    s.ok(&["start", "feature/X"]);
+
     // Unset: back on the default bridge, still serving on the host.
     s.ok(&["config", "network", "--unset"]);
     let main_container = s.json(&["show", "main"])["container"]

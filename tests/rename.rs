@@ -5,18 +5,11 @@ mod common;
 
 use common::TestStore;
 
+/// (name, head, state) of every branch.
 fn names(s: &TestStore) -> Vec<(String, bool, String)> {
-    s.json(&["branch"])
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| {
-            (
-                b["name"].as_str().unwrap().to_string(),
-                b["head"].as_bool().unwrap(),
-                b["state"].as_str().unwrap().to_string(),
-            )
-        })
+    s.branch_rows()
+        .into_iter()
+        .map(|(name, state, head)| (name, head, state))
         .collect()
 }
 

@@ -101,7 +101,9 @@ pub async fn run(ctx: &Ctx, args: ConfigArgs) -> CmdResult {
         ),
         None => "the store's branches are on no network of their own".to_string(),
     });
-    let store = ops::load_store(ctx, &dataset).await?;
+    // What was just set, without reading the store again.
+    let mut store = store;
+    store.settings.network = new;
     print(ctx, &store)
 }
 

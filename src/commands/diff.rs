@@ -165,7 +165,6 @@ pub async fn run(ctx: &Ctx, args: DiffArgs) -> CmdResult {
         .clone()
         .unwrap_or_else(|| to.branch.db().to_string());
     let (from_name, to_name) = (export::shown_ref(&from), export::shown_ref(&to));
-    let sides_names = (from_name.clone(), to_name.clone());
     ctx.printer.status(format!(
         "comparing database {db} of {from_name} (a) with {to_name} (b)"
     ));
@@ -205,6 +204,7 @@ pub async fn run(ctx: &Ctx, args: DiffArgs) -> CmdResult {
         .header(&format!("a/{from_name}"), &format!("b/{to_name}"))
         .to_string();
     let tables = stat_rows(a_stats, b_stats, false);
+    let differ = format!("the schemas of {from_name} and {to_name} differ");
     if ctx.settings.json {
         ctx.printer.json(&Output {
             from: from_name,
@@ -233,10 +233,7 @@ pub async fn run(ctx: &Ctx, args: DiffArgs) -> CmdResult {
         }
     }
     if args.exit_code && !identical {
-        return Err(user_error(format!(
-            "the schemas of {} and {} differ",
-            sides_names.0, sides_names.1
-        )));
+        return Err(user_error(differ));
     }
     Ok(())
 }

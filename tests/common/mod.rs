@@ -208,6 +208,22 @@ impl TestStore {
         psql_url(&format!("{before}:{}/{db}", self.head_port), sql)
     }
 
+    /// `stagdb branch --json` as (name, state, head) rows.
+    pub fn branch_rows(&self) -> Vec<(String, String, bool)> {
+        self.json(&["branch"])
+            .as_array()
+            .expect("branch --json is an array")
+            .iter()
+            .map(|b| {
+                (
+                    b["name"].as_str().unwrap_or_default().to_string(),
+                    b["state"].as_str().unwrap_or_default().to_string(),
+                    b["head"].as_bool().unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
     pub fn zfs_get(&self, prop: &str, ds: &str) -> String {
         let o = sh(&format!("zfs get -H -p -o value {prop} {ds}"));
         String::from_utf8_lossy(&o.stdout).trim().to_string()
