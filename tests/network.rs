@@ -73,6 +73,15 @@ fn branches_on_the_store_network_and_compose() {
         assert!(err.contains("user-defined"), "{err}");
     }
     assert!(s.json(&["config"])["network"].is_null(), "unchanged");
+    // Tampered: every command says so and how to repair it with zfs.
+    sh(&format!("zfs set stagdb:network='bad name' {}", s.dataset));
+    let err = s.fails(&["branch"], 1);
+    assert!(
+        err.contains("damaged setting")
+            && err.contains(&format!("zfs inherit stagdb:network {}", s.dataset)),
+        "{err}"
+    );
+    sh(&format!("zfs inherit stagdb:network {}", s.dataset));
     let err = s.fails(&["init", "--dataset", "x/y", "--network=.net"], 2);
     assert!(err.contains("invalid --network"), "{err}");
 

@@ -142,11 +142,26 @@ fn store_from_tree(dataset: &str, tree: anyhow::Result<Vec<zfs::Entry>>) -> CmdR
                 .iter()
                 .map(|c| format!("{} on {} is \"{}\": {}", c.property, c.dataset, c.value, c.why))
                 .collect();
+            // Every command (doctor too) needs the store's settings: say
+            // the zfs command that repairs them, not a stagdb one.
+            let fixes: Vec<String> = what
+                .iter()
+                .map(|c| {
+                    format!(
+                        "`zfs set {p}=VALUE {d}` (its old value) or `zfs inherit {p} {d}` (stagdb's default)",
+                        p = c.property,
+                        d = c.dataset
+                    )
+                })
+                .collect();
             user_error(format!(
                 "store '{dataset}' has a damaged setting: {}",
                 list.join("; ")
             ))
-            .hint("stagdb never writes such a value: someone changed it with `zfs set`; set it back (`stagdb doctor` lists what is wrong)")
+            .hint(format!(
+                "stagdb never writes such a value: someone changed it with `zfs set`; repair it with {}",
+                fixes.join("; ")
+            ))
         }
     })
 }
