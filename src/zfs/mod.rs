@@ -462,11 +462,13 @@ impl Zfs {
     }
 
     /// Mounted afterwards: one already mounted is not an error (a plan
-    /// read before another step mounted it may ask again).
+    /// read before another step mounted it may ask again), and zfs-fuse's
+    /// passing "busy" (right after a container or a killed command's
+    /// unmount let go of it; seen in CI) is waited out.
     pub async fn mount(&self, name: &str) -> Result<()> {
-        match self.zfs(["mount", name]).await {
+        match self.retry_busy("zfs", &["mount", name]).await {
             Err(e) if failure(&e) == Some(Failure::AlreadyMounted) => Ok(()),
-            r => r.map(drop),
+            r => r,
         }
     }
 
