@@ -76,7 +76,7 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'Container image template; {major} becomes the PostgreSQL major version')
             [CompletionResult]::new('--ports', '--ports', [CompletionResultType]::ParameterName, 'Host ports handed out to branches')
             [CompletionResult]::new('--head-port', '--head-port', [CompletionResultType]::ParameterName, 'Host port that always serves the HEAD branch')
-            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Host address the branches'' ports are published on')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Host address the branches'' ports are published (or listened) on')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Docker network the branches join (created if missing); containers on it reach a branch by its name, HEAD as stagdb-head')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')

@@ -72,7 +72,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --image 'Container image template; {major} becomes the PostgreSQL major version'
             cand --ports 'Host ports handed out to branches'
             cand --head-port 'Host port that always serves the HEAD branch'
-            cand --listen 'Host address the branches'' ports are published on'
+            cand --listen 'Host address the branches'' ports are published (or listened) on'
             cand --network 'Docker network the branches join (created if missing); containers on it reach a branch by its name, HEAD as stagdb-head'
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'

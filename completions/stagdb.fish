@@ -73,7 +73,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l pg-version -d 'Po
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l image -d 'Container image template; {major} becomes the PostgreSQL major version' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l ports -d 'Host ports handed out to branches' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l head-port -d 'Host port that always serves the HEAD branch' -r
-complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l listen -d 'Host address the branches\' ports are published on' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l listen -d 'Host address the branches\' ports are published (or listened) on' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l network -d 'Docker network the branches join (created if missing); containers on it reach a branch by its name, HEAD as stagdb-head' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''

@@ -327,7 +327,7 @@ pub struct InitArgs {
     #[arg(long, value_name = "PORT", default_value_t = DEFAULT_HEAD_PORT)]
     pub head_port: u16,
 
-    /// Host address the branches' ports are published on
+    /// Host address the branches' ports are published (or listened) on
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
     pub listen: String,
 
@@ -623,8 +623,10 @@ pub enum ConfigKey {
 #[command(after_help = "\
 Examples:
   stagdb config                        all settings of the store
-  stagdb config network devnet         branches join devnet (live), created if missing
-  stagdb config network --unset        back to Docker's default bridge")]
+  stagdb config network devnet         branches join devnet (live; those on the host's
+                                       network restart), created if missing
+  stagdb config network --unset        back to Docker's default bridge (HEAD) and the
+                                       host's network (the others, at their next start)")]
 pub struct ConfigArgs {
     /// Setting to show or change; omit to show all
     #[arg(value_enum, value_name = "KEY")]

@@ -139,6 +139,8 @@ pub struct ContainerInfo {
     pub host_ports: Vec<u16>,
     /// The networks it is on (sorted).
     pub networks: Vec<String>,
+    /// On the host's network (no namespace of its own, publishes nothing).
+    pub host_network: bool,
 }
 
 /// A container's run state, from inspect.
@@ -890,6 +892,22 @@ fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
         .iter()
         .filter_map(|p| p.public_port)
         .collect();
+    // A container on the host's network publishes nothing: its server's
+    // port is the one its creator recorded.
+    let host_network = c
+        .host_config
+        .as_ref()
+        .and_then(|h| h.network_mode.as_deref())
+        == Some("host");
+    if host_network
+        && let Some(p) = c
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(crate::pg::LABEL_PORT))
+            .and_then(|p| p.parse().ok())
+    {
+        host_ports.push(p);
+    }
     host_ports.sort_unstable();
     host_ports.dedup();
     let mut networks: Vec<String> = c
@@ -907,6 +925,7 @@ fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
         labels: c.labels.unwrap_or_default().into_iter().collect(),
         host_ports,
         networks,
+        host_network,
     }
 }
 

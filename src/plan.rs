@@ -1216,6 +1216,9 @@ pub struct NetworkMove {
     pub join: Option<(String, Vec<String>)>,
     /// Then left.
     pub leave: Option<String>,
+    /// Made again instead (a running container on the host's network can
+    /// join no other): it joins at creation, after a short restart.
+    pub restart: bool,
 }
 
 /// What `config network` does to the store's existing containers: each
@@ -1234,6 +1237,20 @@ pub fn network_plan(
             continue;
         };
         let head = c.labels.get(pg::LABEL_HEAD).map(String::as_str) == Some("true");
+        if c.host_network {
+            // Without a store network the host's is where it belongs; a
+            // stopped one is made anew (on the network) when it starts.
+            if new.is_some() && c.state == "running" {
+                out.push(NetworkMove {
+                    branch: branch.clone(),
+                    container: c.id.clone(),
+                    join: None,
+                    leave: None,
+                    restart: true,
+                });
+            }
+            continue;
+        }
         let target = new.unwrap_or("bridge");
         let join = (!c.networks.iter().any(|n| n == target)).then(|| {
             let aliases = if new.is_some() {
@@ -1252,6 +1269,7 @@ pub fn network_plan(
                 container: c.id.clone(),
                 join,
                 leave,
+                restart: false,
             });
         }
     }

@@ -85,6 +85,23 @@ fn branches_on_the_store_network_and_compose() {
     let err = s.fails(&["init", "--dataset", "x/y", "--network=.net"], 2);
     assert!(err.contains("invalid --network"), "{err}");
 
+    // Without a store network a branch that is not HEAD runs on the host's
+    // network (no namespace to make), serving on its port all the same.
+    s.ok(&["branch", "early"]);
+    let container_of = |b: &str| {
+        s.json(&["show", b])["container"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let early = container_of("early");
+    assert!(
+        networks_of(&early).starts_with("host="),
+        "{}",
+        networks_of(&early)
+    );
+    assert_eq!(s.sql("early", "select v from who"), "main");
+
     // Moved live: main keeps running (and serving on its host port) while
     // it joins the new network as `main` and `stagdb-head`.
     let main_container = s.json(&["show", "main"])["container"]
@@ -105,6 +122,16 @@ fn branches_on_the_store_network_and_compose() {
     assert_eq!(s.sql("main", "select v from who"), "main");
     assert_eq!(who(&net_name, "main", &password), "main");
     assert_eq!(who(&net_name, "stagdb-head", &password), "main");
+    // One on the host's network cannot join another: it was made again.
+    let moved = container_of("early");
+    assert!(
+        networks_of(&moved).contains(&format!("{net_name}=")),
+        "{}",
+        networks_of(&moved)
+    );
+    assert_eq!(who(&net_name, "early", &password), "main");
+    assert_eq!(s.sql("early", "select v from who"), "main");
+    assert!(s.ok(&["doctor"]).contains("problems:  none"));
 
     // A branch made now joins at creation, under an escaped alias.
     s.ok(&["branch", "feature/X"]);
@@ -184,7 +211,11 @@ fn branches_on_the_store_network_and_compose() {
     assert_eq!(s.sql("main", "select v from who"), "main");
     assert_eq!(s.sql("feature/X", "select v from who"), "feature");
     assert!(s.json(&["show", "main"])["network"].is_null());
-    // And a branch started now is on no network of the store's.
+    // And a branch started now is on no network of the store's: HEAD on a
+    // namespace of its own (it serves two ports), the others on the host's.
+    s.ok(&["restart", "early"]);
+    assert!(networks_of(&container_of("early")).starts_with("host="));
+    assert_eq!(s.sql("early", "select v from who"), "main");
     s.ok(&["restart", "main"]);
     let main_container = s.json(&["show", "main"])["container"]
         .as_str()

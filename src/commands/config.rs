@@ -33,7 +33,8 @@ fn output(store: &Store) -> Output {
 /// `config` shows the store's settings (properties of its root dataset);
 /// `config network NAME|--unset` moves the store's containers to another
 /// Docker network, live: each joins the new one before it leaves the old,
-/// so a running branch keeps serving on its ports throughout.
+/// so a running branch keeps serving on its ports throughout; one on the
+/// host's network (which can join no other) is made again on the new one.
 pub async fn run(ctx: &Ctx, args: ConfigArgs) -> CmdResult {
     let Some(key) = args.key else {
         let store = ops::open_store(ctx).await?;
@@ -74,7 +75,24 @@ pub async fn run(ctx: &Ctx, args: ConfigArgs) -> CmdResult {
     }
     ctx.keep();
     let containers = ops::containers_of(ctx, &dataset).await?;
+    // What was just set, without reading the store again.
+    let mut store = store;
+    store.settings.network = new.clone();
     for m in plan::network_plan(&containers, old.as_deref(), new.as_deref()) {
+        if m.restart {
+            let branch = store.branch(&m.branch).ok_or_else(|| {
+                crate::error::internal_error(format!("container of unknown branch '{}'", m.branch))
+            })?;
+            let head = store.head.as_deref() == Some(m.branch.as_str());
+            ops::start_branch(ctx, &store, branch, head).await?;
+            ctx.printer.status(format!(
+                "branch '{}' was restarted to join network '{}' as {}",
+                m.branch,
+                new.as_deref().unwrap_or(""),
+                crate::pg::aliases(&m.branch, head).join(", ")
+            ));
+            continue;
+        }
         if let Some((net, aliases)) = &m.join {
             docker.connect_network(net, &m.container, aliases).await?;
         }
@@ -101,9 +119,6 @@ pub async fn run(ctx: &Ctx, args: ConfigArgs) -> CmdResult {
         ),
         None => "the store's branches are on no network of their own".to_string(),
     });
-    // What was just set, without reading the store again.
-    let mut store = store;
-    store.settings.network = new;
     print(ctx, &store)
 }
 

@@ -167,6 +167,8 @@ pub async fn start_branch_with(
         .mountpoint
         .as_deref()
         .ok_or_else(|| internal_error("mountpoint checked above"))?;
+    let mut all_settings = pg::branch_settings(major);
+    all_settings.extend_from_slice(settings);
     let spec = pg::BranchContainer {
         name: name.clone(),
         store: &store.dataset,
@@ -176,7 +178,7 @@ pub async fn start_branch_with(
         listen: store.settings.listen,
         port,
         head_port: head.then_some(store.settings.head_port),
-        settings,
+        settings: &all_settings,
         network: store.settings.network.as_deref(),
     }
     .spec();

@@ -107,6 +107,7 @@ fn container(branch: &str, state: &str, ports: &[u16], head: bool) -> ContainerI
         .into(),
         host_ports: ports.to_vec(),
         networks: vec!["bridge".to_string()],
+        host_network: false,
     }
 }
 
@@ -618,12 +619,14 @@ fn network_plan_joins_before_leaving_and_skips_what_is_in_place() {
                     vec!["main".into(), names::HEAD_ALIAS.into()]
                 )),
                 leave: None,
+                restart: false,
             },
             NetworkMove {
                 branch: "dev".into(),
                 container: dev.id.clone(),
                 join: Some(("devnet".into(), vec!["dev".into()])),
                 leave: None,
+                restart: false,
             },
         ]
     );
@@ -640,6 +643,25 @@ fn network_plan_joins_before_leaving_and_skips_what_is_in_place() {
     assert_eq!(p[0].leave.as_deref(), Some("devnet"));
     // Set to what it is: nothing.
     assert!(network_plan(&[main], Some("devnet"), Some("devnet")).is_empty());
+    // On the host's network: a running one is made again to join, a
+    // stopped one waits for its next start; unset leaves both alone.
+    let mut on_host = container("feat", "running", &[6002], false);
+    on_host.networks = vec!["host".into()];
+    on_host.host_network = true;
+    let mut stopped = on_host.clone();
+    stopped.state = "exited".into();
+    let p = network_plan(&[on_host.clone(), stopped.clone()], None, Some("devnet"));
+    assert_eq!(
+        p,
+        [NetworkMove {
+            branch: "feat".into(),
+            container: on_host.id.clone(),
+            join: None,
+            leave: None,
+            restart: true,
+        }]
+    );
+    assert!(network_plan(&[on_host, stopped], Some("devnet"), None).is_empty());
 }
 
 #[test]
