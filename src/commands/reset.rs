@@ -103,7 +103,7 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
     // at once (were the reset then to fail, PostgreSQL recovers from the
     // kill like from a crash, losing nothing committed).
     if containers.contains_key(&branch.name) {
-        ctx.timed("stop", ops::kill_branch(ctx, &store, branch))
+        ctx.timed("kill", ops::kill_branch(ctx, &store, branch))
             .await?;
     }
     if p.own {
@@ -198,13 +198,23 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         let mut b = branch.clone();
         b.mounted = true;
         let b = &b;
-        ops::start_branch(ctx, &store, b, ops::is_head(&store, b))
+        let launched = ops::launch_branch(ctx, &store, b, ops::is_head(&store, b), &[])
             .await
             .map_err(|e| stopped_hint(e, running))?;
+        // Done once its container runs: the marker goes while PostgreSQL
+        // comes up.
+        ctx.keep();
+        let (ready, cleared) = tokio::join!(
+            launched.ready(ctx),
+            ctx.timed("clear marker", ops::clear_intent(ctx, &branch.dataset))
+        );
+        ready?;
+        cleared?;
+    } else {
+        ctx.keep();
+        ctx.timed("clear marker", ops::clear_intent(ctx, &branch.dataset))
+            .await?;
     }
-    ctx.keep();
-    ctx.timed("clear marker", ops::clear_intent(ctx, &branch.dataset))
-        .await?;
     ctx.printer.status(format!(
         "branch '{}' reset to {to_ref}{}",
         branch.name,

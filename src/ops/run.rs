@@ -131,6 +131,49 @@ pub async fn start_branch_with(
     head: bool,
     settings: &[(&str, &str)],
 ) -> CmdResult<Duration> {
+    launch_branch(ctx, store, branch, head, settings)
+        .await?
+        .ready(ctx)
+        .await
+}
+
+/// A branch's container, started; PostgreSQL may still be coming up.
+pub struct Launched {
+    name: String,
+    host: std::net::IpAddr,
+    port: u16,
+    password: String,
+}
+
+impl Launched {
+    /// Waits until PostgreSQL accepts an authenticated connection.
+    pub async fn ready(&self, ctx: &Ctx) -> CmdResult<Duration> {
+        let docker = ctx.docker().await?;
+        Ok(ctx
+            .timed(
+                "ready",
+                pg::wait_ready(
+                    docker,
+                    &self.name,
+                    self.host,
+                    self.port,
+                    &self.password,
+                    ctx.settings.timeout,
+                ),
+            )
+            .await?)
+    }
+}
+
+/// [`start_branch_with`] up to the container's start, so that a caller can
+/// overlap the readiness wait with its own last step.
+pub async fn launch_branch(
+    ctx: &Ctx,
+    store: &Store,
+    branch: &Branch,
+    head: bool,
+    settings: &[(&str, &str)],
+) -> CmdResult<Launched> {
     if !branch.mounted {
         // Never bind-mount an empty mountpoint directory into PostgreSQL.
         ctx.printer.status(format!(
@@ -219,20 +262,12 @@ pub async fn start_branch_with(
                 "is port {port} (or the head port) in use by another program?"
             ))
         })?;
-    let took = ctx
-        .timed(
-            "ready",
-            pg::wait_ready(
-                docker,
-                &name,
-                store.settings.connect_host(),
-                port,
-                password(branch)?,
-                ctx.settings.timeout,
-            ),
-        )
-        .await?;
-    Ok(took)
+    Ok(Launched {
+        name,
+        host: store.settings.connect_host(),
+        port,
+        password: password(branch)?.to_string(),
+    })
 }
 
 /// Refuses when someone put datasets under a branch: `zfs destroy -r` would take them too.
@@ -274,11 +309,12 @@ pub fn is_head(store: &Store, branch: &Branch) -> bool {
     store.head.as_deref() == Some(branch.name.as_str())
 }
 
-/// Stops the branch's container at once (no clean shutdown): only for a
-/// branch whose current data is about to be thrown away.
+/// Kills and removes the branch's container at once (no clean shutdown):
+/// only for a branch whose current data is about to be thrown away. One
+/// call instead of a stop and, at the next start, a removal.
 pub async fn kill_branch(ctx: &Ctx, store: &Store, branch: &Branch) -> CmdResult {
     let name = container_name(store, &branch.name);
-    ctx.docker().await?.stop(&name, 0).await?;
+    ctx.docker().await?.remove(&name, true).await?;
     Ok(())
 }
 
