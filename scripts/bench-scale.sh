@@ -11,7 +11,10 @@
 #        its branch point (re-clone), medians of BENCH_RUNS, each with a `--timings` breakdown.
 #   B. With BENCH_LEVELS branches in the store (default 10 100 500 900): creating a branch
 #      (`--no-start`), the branch list, `status`, `log`, `url`, `env` (medians of BENCH_RUNS), and
-#      `zfs list -H -r -o name` of the same store, the floor any listing pays on zfs-fuse.
+#      `zfs list -H -r -o name` of the same store, the floor any listing pays on zfs-fuse; and
+#      the floors of stagdb's own zfs steps: `zfs clone` alone (creation) and the `zfs get -r` of
+#      its properties that the list and status run (it reads snapshots too, which `zfs list`
+#      without `-t all` does not).
 #
 # Usage: bash scripts/bench-scale.sh   (as root; sets up the testbed, builds the release binary)
 # Environment: BENCH_LARGE_MB (1024), BENCH_RUNS (5), BENCH_LEVELS ("10 100 500 900"),
@@ -153,24 +156,36 @@ echo
 # ---------------------------------------------------------------- B: scale
 sdb -q snapshot --name base main >/dev/null
 have=0
-declare -A create list status zlist logm url env
+declare -A create list status zlist zget zclone logm url env
+# The one read of the whole store that the list and status make (from -v).
+read -r -a GET_CMD < <(sdb -v branch 2>&1 >/dev/null | sed -n 's/^+ \(zfs get -r .*\)$/\1/p' | head -1)
+[[ ${#GET_CMD[@]} -gt 0 ]] || die "could not find the store read in 'stagdb -v branch'"
+MAIN_DS=$(zfs list -H -o name -r "$DS" | grep '/main$' | head -1)
 for level in $LEVELS; do
     log "B: filling the store to $level branches"
     while ((have < level)); do
         have=$((have + 1))
         sdb -q branch "b$have" main@base --no-start >/dev/null
     done
-    c=() l=() s=() z=() g=() u=() e=()
+    c=() l=() s=() z=() zg=() zc=() g=() u=() e=()
     for r in $(seq 1 "$RUNS"); do
         c+=("$(ms sdb branch "x$r" main@base --no-start)")
+        # The floor of a creation: `zfs clone` alone, of the same snapshot.
+        zc+=("$(ms zfs clone "$MAIN_DS@base" "${DS}-floor$r")")
         l+=("$(ms sdb branch)")
         s+=("$(ms sdb status)")
         z+=("$(ms zfs list -H -r -o name "$DS")")
+        zg+=("$(ms "${GET_CMD[@]}")")
         g+=("$(ms sdb log "b$level")")
         u+=("$(ms sdb url "b$level")")
         e+=("$(ms sdb env "b$level")")
     done
-    for r in $(seq 1 "$RUNS"); do sdb -q -y rm "x$r"; done
+    for r in $(seq 1 "$RUNS"); do
+        sdb -q -y rm "x$r"
+        for _ in $(seq 1 60); do zfs destroy "${DS}-floor$r" 2>/dev/null && break; sleep 0.5; done
+    done
+    zget[$level]=$(echo "${zg[*]}" | median)
+    zclone[$level]=$(echo "${zc[*]}" | median)
     create[$level]=$(echo "${c[*]}" | median)
     list[$level]=$(echo "${l[*]}" | median)
     status[$level]=$(echo "${s[*]}" | median)
@@ -180,9 +195,9 @@ for level in $LEVELS; do
     env[$level]=$(echo "${e[*]}" | median)
 done
 
-echo "| branches | create (--no-start) | vs $first | branch list | status | zfs list -o name | list / zfs list | status / zfs list | log | url | env |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| branches | create (--no-start) | vs $first | zfs clone alone | branch list | status | zfs list -o name | list / zfs list | status / zfs list | zfs get -r (stagdb's read) | list / zfs get | status / zfs get | log | url | env |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for level in $LEVELS; do
-    echo "| $level | ${create[$level]} ms | x $(ratio "${create[$level]}" "${create[$first]}") | ${list[$level]} ms | ${status[$level]} ms | ${zlist[$level]} ms | x $(ratio "${list[$level]}" "${zlist[$level]}") | x $(ratio "${status[$level]}" "${zlist[$level]}") | ${logm[$level]} ms | ${url[$level]} ms | ${env[$level]} ms |"
+    echo "| $level | ${create[$level]} ms | x $(ratio "${create[$level]}" "${create[$first]}") | ${zclone[$level]} ms | ${list[$level]} ms | ${status[$level]} ms | ${zlist[$level]} ms | x $(ratio "${list[$level]}" "${zlist[$level]}") | x $(ratio "${status[$level]}" "${zlist[$level]}") | ${zget[$level]} ms | x $(ratio "${list[$level]}" "${zget[$level]}") | x $(ratio "${status[$level]}" "${zget[$level]}") | ${logm[$level]} ms | ${url[$level]} ms | ${env[$level]} ms |"
 done
 log "done"

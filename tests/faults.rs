@@ -490,3 +490,51 @@ fn a_killed_rename_is_finished_by_doctor() {
     assert!(!b.iter().any(|b| b.0 == "main"), "{b:?}");
     assert_eq!(s.sql_head_port("select x from t"), "7");
 }
+
+#[test]
+fn a_reset_killed_with_its_old_data_moved_aside_is_finished_by_doctor() {
+    let s = TestStore::new("fault-discard", 44680);
+    s.init(15);
+    s.sql("main", "create table t(x int); insert into t values (1)");
+    s.ok(&["branch", "victim"]);
+    s.sql("victim", "insert into t values (2)");
+    // Held right after the old data moved to victim:discard, before the
+    // new data took its place: the branch is missing from its dataset.
+    let slow = SlowZfs::after(
+        "discard",
+        r#"[ "$1" = rename ] && [ "${3%:discard}" != "$3" ]"#,
+    );
+    let mut child = s
+        .cmd(&["-y", "reset", "victim"])
+        .env("PATH", &slow.path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    slow.wait_held();
+    Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+    let d = s.run(&["doctor", "--fix"]);
+    let stderr = String::from_utf8_lossy(&d.stderr);
+    assert!(d.status.success(), "doctor --fix failed:\n{stderr}");
+    assert!(stderr.contains("finish the reset of 'victim'"), "{stderr}");
+    let again = s.run(&["doctor"]);
+    assert!(
+        again.status.success(),
+        "problems left:\n{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(
+        !datasets(&s).iter().any(|d| d.contains(':')),
+        "{:?}",
+        datasets(&s)
+    );
+    // The reset is done: the branch point's data, running again.
+    assert_eq!(
+        s.sql("victim", "select string_agg(x::text, ',') from t"),
+        "1"
+    );
+}

@@ -431,6 +431,70 @@ fn a_reset_killed_after_destroying_the_old_data_is_finished() {
 }
 
 #[test]
+fn a_reset_killed_around_moving_its_old_data_aside() {
+    let temp = |f: &mut Fixture, ds: &str, op: Op| {
+        f.prop(ds, "origin", "tank/s/main@s1", "-")
+            .prop(ds, props::BRANCH, "dev", "local")
+            .prop(ds, props::STATE, &dead(op, true), "local");
+    };
+    let base = || {
+        let mut f = Fixture::new();
+        f.branch("main", 6000, None, 1)
+            .snapshot("main", "s1", 10, false);
+        f
+    };
+    // Marked, still in place: a stopped branch to start again; the new
+    // data beside it is dropped.
+    let mut f = base();
+    f.branch("dev", 6001, Some("main@s1"), 2);
+    f.local("dev", props::STATE, &dead(Op::Discarding, true));
+    temp(&mut f, "tank/s/dev:reset", Op::Resetting);
+    let ps = problems(&f.store(), None);
+    let fixes: Vec<_> = ps.iter().filter_map(|p| p.fix.clone()).collect();
+    assert!(fixes.contains(&Fix::Start {
+        branch: "dev".into(),
+        head: false
+    }));
+    assert!(fixes.contains(&Fix::DestroyTemp {
+        dataset: "tank/s/dev:reset".into()
+    }));
+    // Moved aside, new data not yet in place: the new data is finished
+    // first, the old left for the next round (never the other way).
+    let mut f = base();
+    temp(&mut f, "tank/s/dev:reset", Op::Resetting);
+    temp(&mut f, "tank/s/dev:discard", Op::Discarding);
+    let fixes: Vec<_> = problems(&f.store(), None)
+        .into_iter()
+        .filter_map(|p| p.fix)
+        .collect();
+    assert_eq!(
+        fixes,
+        [Fix::FinishReset {
+            dataset: "tank/s/dev:reset".into(),
+            branch: "dev".into()
+        }]
+    );
+    // Both in place: the old data is garbage, for doctor and gc alike.
+    let mut f = base();
+    f.branch("dev", 6001, Some("main@s1"), 2);
+    temp(&mut f, "tank/s/dev:discard", Op::Discarding);
+    let s = f.store();
+    assert!(problems(&s, None).iter().any(|p| p.fix
+        == Some(Fix::DestroyTemp {
+            dataset: "tank/s/dev:discard".into()
+        })));
+    assert_eq!(gc_plan(&s, 0).temporaries, ["tank/s/dev:discard"]);
+    // Only the old data left (the new data gone by hand): back into place.
+    let mut f = base();
+    temp(&mut f, "tank/s/dev:discard", Op::Discarding);
+    assert!(problems(&f.store(), None).iter().any(|p| p.fix
+        == Some(Fix::FinishReset {
+            dataset: "tank/s/dev:discard".into(),
+            branch: "dev".into()
+        })));
+}
+
+#[test]
 fn containers_orphaned_mislabelled_or_stuck() {
     let mut f = tree();
     // A dataset at feat's canonical name whose marker was changed.
