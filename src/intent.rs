@@ -22,10 +22,6 @@ pub enum Op {
     /// A branch being renamed (`branch -m`): at its old name, or already
     /// at its new dataset but still saying its old name.
     Renaming,
-    /// The old data of a reset: set on a running branch before it is
-    /// stopped (at its own name it is a stopped branch, to start again), then
-    /// moved aside (`NAME:discard`) and destroyed while the new data starts.
-    Discarding,
 }
 
 impl Op {
@@ -35,7 +31,6 @@ impl Op {
             Op::Resetting => "resetting",
             Op::Stopped => "stopped",
             Op::Renaming => "renaming",
-            Op::Discarding => "discarding",
         }
     }
 }
@@ -119,7 +114,6 @@ impl FromStr for Intent {
             Some("resetting") => Op::Resetting,
             Some("stopped") => Op::Stopped,
             Some("renaming") => Op::Renaming,
-            Some("discarding") => Op::Discarding,
             _ => return Err(bad()),
         };
         let (mut pid, mut start, mut running) = (None, None, None);

@@ -427,40 +427,6 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
                     );
                 }
             }
-            // The old data of a reset, moved aside: garbage once the branch
-            // is back in place (else a reset's new data is finished first;
-            // with none left, it goes back into place).
-            Some(i) if i.op == Op::Discarding => {
-                let new_data = store.temps.iter().any(|o| {
-                    o.branch.as_ref() == Some(branch)
-                        && o.intent.is_some_and(|i| i.op == Op::Resetting)
-                });
-                if store.branch(branch).is_some() {
-                    out.push(
-                        Problem::new(
-                            "interrupted-reset",
-                            format!("{} is the old data of an interrupted reset of '{branch}'", t.dataset),
-                        )
-                        .fix(Fix::DestroyTemp {
-                            dataset: t.dataset.clone(),
-                        }),
-                    );
-                } else if !new_data {
-                    out.push(
-                        Problem::new(
-                            "interrupted-reset",
-                            format!(
-                                "a reset of '{branch}' was interrupted with its new data gone; its old data is in {}",
-                                t.dataset
-                            ),
-                        )
-                        .fix(Fix::FinishReset {
-                            dataset: t.dataset.clone(),
-                            branch: branch.clone(),
-                        }),
-                    );
-                }
-            }
             Some(i)
                 if i.op == Op::Renaming
                     && let Some(to) = renamed_to(store, &t.dataset)
@@ -675,7 +641,7 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
                     );
                     continue;
                 }
-                Op::Stopped | Op::Resetting | Op::Renaming | Op::Discarding => {
+                Op::Stopped | Op::Resetting | Op::Renaming => {
                     // Started afresh even if it looks up: the dead command's
                     // `docker stop` may still be taking it down.
                     let should_run = i.was_running;
@@ -685,7 +651,7 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
                             "branch '{}' was {} by a command that did not finish (pid {}){}",
                             b.name,
                             match i.op {
-                                Op::Stopped | Op::Discarding => "stopped",
+                                Op::Stopped => "stopped",
                                 Op::Renaming => "renamed",
                                 _ => "reset",
                             },
@@ -1028,8 +994,7 @@ pub fn gc_plan(store: &Store, now: i64) -> GcPlan<'_> {
     for t in &store.temps {
         if let (Some(i), Some(b)) = (t.intent, &t.branch)
             && !i.owner.alive()
-            && (i.op == Op::Creating
-                || (matches!(i.op, Op::Resetting | Op::Discarding) && store.branch(b).is_some()))
+            && (i.op == Op::Creating || (i.op == Op::Resetting && store.branch(b).is_some()))
         {
             plan.temporaries.push(&t.dataset);
         }

@@ -94,11 +94,7 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
             branch: branch.name.clone(),
             head: ops::is_head(&store, branch),
         });
-        // A re-clone throws this data away: marked so from the start, it is
-        // recognised as garbage once moved aside (and, still in place, as a
-        // stopped branch to start again).
-        let op = if p.own { Op::Stopped } else { Op::Discarding };
-        let marker = Intent::new(op, true).to_string();
+        let marker = Intent::new(Op::Stopped, true).to_string();
         ctx.timed("mark", ctx.zfs.set(&branch.dataset, props::STATE, &marker))
             .await?;
     }
@@ -110,8 +106,6 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         ctx.timed("kill", ops::kill_branch(ctx, &store, branch))
             .await?;
     }
-    // The old data of a re-clone, moved aside, to destroy at the end.
-    let mut old_data: Option<String> = None;
     if p.own {
         ctx.timed(
             "rollback",
@@ -124,26 +118,18 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         // Clone the target beside the branch, then swap: the branch is never
         // missing its data if a step fails.
         let tmp = format!("{}:reset", branch.dataset);
-        let discard = format!("{}:discard", branch.dataset);
         // A leftover of an interrupted reset of this very branch (its
         // marker names a process that is gone) is ours to clear.
-        if let Some(t) = store
-            .temps
-            .iter()
-            .find(|t| t.dataset == tmp || t.dataset == discard)
-        {
+        if let Some(t) = store.temps.iter().find(|t| t.dataset == tmp) {
             match t.intent {
-                Some(i) if matches!(i.op, Op::Resetting | Op::Discarding) && !i.owner.alive() => {
-                    ctx.printer.status(format!(
-                        "removing {}, left by an interrupted reset",
-                        t.dataset
-                    ));
-                    ctx.zfs.destroy(&t.dataset, true).await?;
+                Some(i) if i.op == Op::Resetting && !i.owner.alive() => {
+                    ctx.printer
+                        .status(format!("removing {tmp}, left by an interrupted reset"));
+                    ctx.zfs.destroy(&tmp, true).await?;
                 }
                 _ => {
                     return Err(user_error(format!(
-                        "{} exists and is not a leftover of an interrupted reset; refusing to touch it",
-                        t.dataset
+                        "{tmp} exists and is not a leftover of an interrupted reset; refusing to touch it"
                     ))
                     .hint("`stagdb doctor` says what it is"));
                 }
@@ -191,23 +177,19 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         // The point of no return: from here on the clone is the branch, and
         // an interrupt lets the command finish.
         ctx.commit();
-        // The old data is moved aside and destroyed while the new data
-        // starts (destroying a written dataset is the slowest zfs step here).
-        if !running {
-            let marker = Intent::new(Op::Discarding, false).to_string();
-            ctx.timed("mark", ctx.zfs.set(&branch.dataset, props::STATE, &marker))
-                .await
-                .map_err(|e| stopped_hint(e.into(), running))?;
-        }
-        ctx.timed("move old aside", ctx.zfs.rename(&branch.dataset, &discard))
+        ctx.timed("destroy old", ctx.zfs.destroy(&branch.dataset, true))
             .await
             .map_err(|e| stopped_hint(e.into(), running))?;
-        // Nothing may undo the clone now: it is the branch's only data.
+        // The old data is gone: nothing may undo the clone now.
         ctx.keep();
         ctx.timed("rename", ctx.zfs.rename(&tmp, &branch.dataset))
             .await
             .map_err(|e| stopped_hint(e.into(), running))?;
-        old_data = Some(discard);
+        // The old branch point may have lost its last user.
+        if branch.origin.as_deref() != Some(p.target.full.as_str()) {
+            let gone = std::collections::BTreeSet::from([branch.dataset.as_str()]);
+            ops::drop_branch_point(ctx, &store, branch, &gone).await;
+        }
     }
     if running {
         // The same branch at the same place: its name, port, password and
@@ -222,10 +204,9 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         // Done once its container runs: the marker goes while PostgreSQL
         // comes up.
         ctx.keep();
-        let (ready, cleared, ()) = tokio::join!(
+        let (ready, cleared) = tokio::join!(
             launched.ready(ctx),
-            ctx.timed("clear marker", ops::clear_intent(ctx, &branch.dataset)),
-            discard_old(ctx, &store, branch, &p.target.full, old_data.as_deref())
+            ctx.timed("clear marker", ops::clear_intent(ctx, &branch.dataset))
         );
         ready?;
         cleared?;
@@ -233,7 +214,6 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         ctx.keep();
         ctx.timed("clear marker", ops::clear_intent(ctx, &branch.dataset))
             .await?;
-        discard_old(ctx, &store, branch, &p.target.full, old_data.as_deref()).await;
     }
     ctx.printer.status(format!(
         "branch '{}' reset to {to_ref}{}",
@@ -249,27 +229,4 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         })?;
     }
     Ok(())
-}
-
-/// Destroys a re-clone's old data (moved aside) and then the old branch
-/// point if that was its last user. A failure is left to `doctor`/`gc`,
-/// which know the data by its marker: the reset itself is done.
-async fn discard_old(
-    ctx: &Ctx,
-    store: &crate::store::Store,
-    branch: &crate::store::Branch,
-    target: &str,
-    old: Option<&str>,
-) {
-    let Some(old) = old else { return };
-    if let Err(e) = ctx.timed("destroy old", ctx.zfs.destroy(old, true)).await {
-        ctx.printer.warn(format!(
-            "could not destroy the old data {old} yet ({e:#}); `stagdb gc` or `stagdb doctor --fix` removes it"
-        ));
-        return;
-    }
-    if branch.origin.as_deref() != Some(target) {
-        let gone = std::collections::BTreeSet::from([branch.dataset.as_str()]);
-        ops::drop_branch_point(ctx, store, branch, &gone).await;
-    }
 }
