@@ -279,15 +279,55 @@ pub async fn wait_ready(
     timeout: Duration,
 ) -> Result<Duration> {
     let start = Instant::now();
-    let mut last_err: String;
+    let mut last_err = String::new();
     let mut next_state_check = Instant::now();
     loop {
-        match connect(host, port, password, Duration::from_secs(2)).await {
-            Ok(client) => match client.simple_query("SELECT 1").await {
+        // A connection to a port nothing listens on yet can connect to
+        // itself (TCP simultaneous open, when the kernel picks that very port
+        // as the local end: the branch ports lie in the ephemeral range). It
+        // would hold the port a server on the host's network is about to
+        // bind, so it is dropped at once and counts as refused.
+        let stream = match tokio::time::timeout(
+            Duration::from_secs(2),
+            tokio::net::TcpStream::connect((host, port)),
+        )
+        .await
+        {
+            Ok(Ok(s)) if s.local_addr().ok() != s.peer_addr().ok() => Some(s),
+            Ok(Ok(_)) => {
+                last_err = format!("nothing listens on port {port} yet");
+                None
+            }
+            Ok(Err(e)) => {
+                last_err = e.to_string();
+                None
+            }
+            Err(_) => {
+                last_err = format!("connecting to port {port} timed out");
+                None
+            }
+        };
+        let attempt = match stream {
+            Some(s) => Some(
+                pg_config(host, port, password, Duration::from_secs(2))
+                    .connect_raw(s, tokio_postgres::NoTls)
+                    .await
+                    .map(|(client, conn)| {
+                        tokio::spawn(async move {
+                            let _ = conn.await;
+                        });
+                        client
+                    }),
+            ),
+            None => None,
+        };
+        match attempt {
+            None => {}
+            Some(Ok(client)) => match client.simple_query("SELECT 1").await {
                 Ok(_) => return Ok(start.elapsed()),
                 Err(e) => last_err = e.to_string(),
             },
-            Err(e) => {
+            Some(Err(e)) => {
                 let msg = e.to_string();
                 // A wrong password will not get better by waiting.
                 if let Some(db) = e.as_db_error()
