@@ -440,11 +440,12 @@ ensure_dockerd() {
 # Test ports
 # --------------------------------------------------------------------------------------------------
 
-# The tests publish servers on fixed ports 41000-45999, inside Linux's ephemeral range
-# (32768-60999): an outgoing connection of any test (pg_dump -j, psql) could hold one of them as its
-# local port at the moment a fixture binds it ("address already in use", seen in CI). Reserved
+# The tests (41000-45999) and the benchmarks (45900-49999) publish servers on fixed ports, inside
+# Linux's ephemeral range (32768-60999): an outgoing connection (pg_dump -j, psql) could hold one of
+# them as its local port, also for a minute in TIME-WAIT after it closed, at the moment a server
+# binds it ("address already in use": seen in CI, and twice in a row in bench-import). Reserved
 # ports are never handed out as ephemeral ones.
-TEST_PORTS=41000-45999
+TEST_PORTS=41000-49999
 reserve_test_ports() {
     local f=/proc/sys/net/ipv4/ip_local_reserved_ports have
     [[ $NO_POOL == 1 ]] && return 0

@@ -307,26 +307,33 @@ pub async fn wait_ready(
                 None
             }
         };
+        // Bounded as a whole: whatever listens may not be PostgreSQL at all
+        // (a program holding the port while the server failed to bind it),
+        // and the container's state must still be looked at.
         let attempt = match stream {
-            Some(s) => Some(
-                pg_config(host, port, password, Duration::from_secs(2))
-                    .connect_raw(s, tokio_postgres::NoTls)
-                    .await
-                    .map(|(client, conn)| {
-                        tokio::spawn(async move {
-                            let _ = conn.await;
-                        });
-                        client
-                    }),
-            ),
+            Some(s) => {
+                let handshake = async {
+                    let (client, conn) = pg_config(host, port, password, Duration::from_secs(2))
+                        .connect_raw(s, tokio_postgres::NoTls)
+                        .await?;
+                    tokio::spawn(async move {
+                        let _ = conn.await;
+                    });
+                    client.simple_query("SELECT 1").await.map(|_| ())
+                };
+                match tokio::time::timeout(Duration::from_secs(2), handshake).await {
+                    Ok(r) => Some(r),
+                    Err(_) => {
+                        last_err = format!("no answer from port {port} within 2 s");
+                        None
+                    }
+                }
+            }
             None => None,
         };
         match attempt {
             None => {}
-            Some(Ok(client)) => match client.simple_query("SELECT 1").await {
-                Ok(_) => return Ok(start.elapsed()),
-                Err(e) => last_err = e.to_string(),
-            },
+            Some(Ok(())) => return Ok(start.elapsed()),
             Some(Err(e)) => {
                 let msg = e.to_string();
                 // A wrong password will not get better by waiting.

@@ -271,3 +271,27 @@ fn snapshot_and_branch_while_being_written_to() {
     s.ok(&["-y", "branch", "-d", "from-hot"]);
     assert!(s.fails(&["url", "from-hot"], 1).contains("does not exist"));
 }
+
+/// A branch's port held by another socket: the start fails with a hint
+/// that says what can hold it, on the host's network (PostgreSQL binds the
+/// port itself) as with a published port (HEAD). Freed, it starts.
+#[test]
+fn a_port_held_by_another_socket_is_explained() {
+    let s = TestStore::new("port-held", 44720);
+    s.init(15);
+    s.ok(&["branch", "side", "--no-start"]);
+    let port = s.json(&["show", "side"])["port"].as_u64().unwrap() as u16;
+    let holder = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let err = s.fails(&["start", "side"], 1);
+    assert!(
+        err.contains("Address already in use")
+            && err.contains("held by another socket")
+            && err.contains("ip_local_reserved_ports"),
+        "{err}"
+    );
+    let err = s.fails(&["checkout", "side"], 1);
+    assert!(err.contains("held by another socket"), "{err}");
+    drop(holder);
+    s.ok(&["start", "side"]);
+    assert_eq!(s.sql("side", "select 1"), "1");
+}
