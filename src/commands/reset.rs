@@ -198,23 +198,15 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         let mut b = branch.clone();
         b.mounted = true;
         let b = &b;
-        let launched = ops::launch_branch(ctx, &store, b, ops::is_head(&store, b), &[])
+        // The marker stays until PostgreSQL is ready: a reset whose branch
+        // did not come up is finished (started again) by `doctor --fix`.
+        ops::start_branch(ctx, &store, b, ops::is_head(&store, b))
             .await
             .map_err(|e| stopped_hint(e, running))?;
-        // Done once its container runs: the marker goes while PostgreSQL
-        // comes up.
-        ctx.keep();
-        let (ready, cleared) = tokio::join!(
-            launched.ready(ctx),
-            ctx.timed("clear marker", ops::clear_intent(ctx, &branch.dataset))
-        );
-        ready?;
-        cleared?;
-    } else {
-        ctx.keep();
-        ctx.timed("clear marker", ops::clear_intent(ctx, &branch.dataset))
-            .await?;
     }
+    ctx.keep();
+    ctx.timed("clear marker", ops::clear_intent(ctx, &branch.dataset))
+        .await?;
     ctx.printer.status(format!(
         "branch '{}' reset to {to_ref}{}",
         branch.name,

@@ -12,9 +12,7 @@ use crate::props;
 use crate::store::{Branch, Store};
 use crate::zfs;
 
-use super::{
-    containers, destroy_branch, is_head, launch_branch, load_store, resolve_ref, state_of,
-};
+use super::{containers, destroy_branch, is_head, load_store, resolve_ref, start_branch, state_of};
 use crate::intent::{Intent, Op};
 
 /// `user@host`, or STAGDB_AUTHOR.
@@ -475,18 +473,15 @@ pub async fn create_branch(
         store: store.dataset.clone(),
         branch: name.to_string(),
     });
-    // Complete once its container runs: from here on it is a branch like
-    // any other. The marker goes while PostgreSQL comes up (a failure to
-    // come up still rolls the branch back, in this process).
-    let clear = ctx.timed("clear marker", ctx.zfs.inherit(&dataset, props::STATE));
-    if opts.no_start {
-        clear.await?;
-    } else {
-        let launched = launch_branch(ctx, store, branch, is_head(store, branch), &[]).await?;
-        let (took, cleared) = tokio::join!(launched.ready(ctx), clear);
-        ready_ms = Some(took?.as_millis());
-        cleared?;
+    if !opts.no_start {
+        let took = start_branch(ctx, store, branch, is_head(store, branch)).await?;
+        ready_ms = Some(took.as_millis());
     }
+    // Complete: from here on it is a branch like any other. Not before
+    // PostgreSQL is ready: the rollback of a branch that did not come up
+    // removes only a dataset that still carries this process's marker.
+    ctx.timed("clear marker", ctx.zfs.inherit(&dataset, props::STATE))
+        .await?;
     let no_start = opts.no_start;
     Ok(Created {
         name: name.to_string(),

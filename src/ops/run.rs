@@ -138,7 +138,7 @@ pub async fn start_branch_with(
 }
 
 /// A branch's container, started; PostgreSQL may still be coming up.
-pub struct Launched {
+struct Launched {
     name: String,
     host: std::net::IpAddr,
     port: u16,
@@ -147,7 +147,7 @@ pub struct Launched {
 
 impl Launched {
     /// Waits until PostgreSQL accepts an authenticated connection.
-    pub async fn ready(&self, ctx: &Ctx) -> CmdResult<Duration> {
+    async fn ready(&self, ctx: &Ctx) -> CmdResult<Duration> {
         let docker = ctx.docker().await?;
         ctx.timed(
             "ready",
@@ -183,9 +183,8 @@ fn port_in_use_hint(port: u16) -> String {
     )
 }
 
-/// [`start_branch_with`] up to the container's start, so that a caller can
-/// overlap the readiness wait with its own last step.
-pub async fn launch_branch(
+/// [`start_branch_with`] up to the container's start.
+async fn launch_branch(
     ctx: &Ctx,
     store: &Store,
     branch: &Branch,
