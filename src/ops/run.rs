@@ -131,66 +131,6 @@ pub async fn start_branch_with(
     head: bool,
     settings: &[(&str, &str)],
 ) -> CmdResult<Duration> {
-    launch_branch(ctx, store, branch, head, settings)
-        .await?
-        .ready(ctx)
-        .await
-}
-
-/// A branch's container, started; PostgreSQL may still be coming up.
-struct Launched {
-    name: String,
-    host: std::net::IpAddr,
-    port: u16,
-    password: String,
-}
-
-impl Launched {
-    /// Waits until PostgreSQL accepts an authenticated connection.
-    async fn ready(&self, ctx: &Ctx) -> CmdResult<Duration> {
-        let docker = ctx.docker().await?;
-        ctx.timed(
-            "ready",
-            pg::wait_ready(
-                docker,
-                &self.name,
-                self.host,
-                self.port,
-                &self.password,
-                ctx.settings.timeout,
-            ),
-        )
-        .await
-        .map_err(|e| {
-            // On the host's network PostgreSQL binds the port itself.
-            let in_use = format!("{e:#}").contains("Address already in use");
-            let err = CommandError::new(ErrorKind::User, e);
-            if in_use {
-                err.hint(port_in_use_hint(self.port))
-            } else {
-                err
-            }
-        })
-    }
-}
-
-/// The port is held by another socket: a program, or an outgoing
-/// connection that took it as its local port (for a minute after it closed,
-/// in TIME-WAIT) because the store's ports lie in the ephemeral range.
-fn port_in_use_hint(port: u16) -> String {
-    format!(
-        "port {port} is held by another socket: a program (`ss -tanp | grep :{port}` says which), or an outgoing connection that took it as its local port, held for a minute after it closes; start the branch again later, and reserve the store's ports from that use: `sysctl -w net.ipv4.ip_local_reserved_ports=LOW-HIGH` (README: Ports and the ephemeral range)"
-    )
-}
-
-/// [`start_branch_with`] up to the container's start.
-async fn launch_branch(
-    ctx: &Ctx,
-    store: &Store,
-    branch: &Branch,
-    head: bool,
-    settings: &[(&str, &str)],
-) -> CmdResult<Launched> {
     if !branch.mounted {
         // Never bind-mount an empty mountpoint directory into PostgreSQL.
         ctx.printer.status(format!(
@@ -275,12 +215,37 @@ async fn launch_branch(
     ctx.timed("start container", docker.start(&id))
         .await
         .map_err(|e| CommandError::new(ErrorKind::User, e).hint(port_in_use_hint(port)))?;
-    Ok(Launched {
-        name,
-        host: store.settings.connect_host(),
-        port,
-        password: password(branch)?.to_string(),
+    ctx.timed(
+        "ready",
+        pg::wait_ready(
+            docker,
+            &name,
+            store.settings.connect_host(),
+            port,
+            password(branch)?,
+            ctx.settings.timeout,
+        ),
+    )
+    .await
+    .map_err(|e| {
+        // On the host's network PostgreSQL binds the port itself.
+        let in_use = format!("{e:#}").contains("Address already in use");
+        let err = CommandError::new(ErrorKind::User, e);
+        if in_use {
+            err.hint(port_in_use_hint(port))
+        } else {
+            err
+        }
     })
+}
+
+/// The port is held by another socket: a program, or an outgoing
+/// connection that took it as its local port (for a minute after it closed,
+/// in TIME-WAIT) because the store's ports lie in the ephemeral range.
+fn port_in_use_hint(port: u16) -> String {
+    format!(
+        "port {port} is held by another socket: a program (`ss -tanp | grep :{port}` says which), or an outgoing connection that took it as its local port, held for a minute after it closes; start the branch again later, and reserve the store's ports from that use: `sysctl -w net.ipv4.ip_local_reserved_ports=LOW-HIGH` (README: Ports and the ephemeral range)"
+    )
 }
 
 /// Refuses when someone put datasets under a branch: `zfs destroy -r` would take them too.
