@@ -39,7 +39,22 @@ fn complete_ref(current: &OsStr, snapshots: bool) -> Vec<CompletionCandidate> {
         return Vec::new();
     };
     if snapshots && let Some((branch, snap)) = cur.split_once('@') {
-        let ds = format!("{store}/{}", crate::names::dataset_component(branch));
+        // A refreshed root is at the generation its store's hint names.
+        let component = crate::names::dataset_component(branch);
+        let hint = zfs(&[
+            "get",
+            "-H",
+            "-s",
+            "local",
+            "-o",
+            "value",
+            crate::props::GENERATIONS,
+            &store,
+        ]);
+        let ds = match crate::store::recorded_generation(hint.trim(), &component) {
+            Some(g) => format!("{store}/{g}"),
+            None => format!("{store}/{component}"),
+        };
         return zfs(&["list", "-H", "-t", "snapshot", "-d", "1", "-o", "name", &ds])
             .lines()
             .filter_map(|l| l.split_once('@').map(|(_, s)| s))

@@ -139,6 +139,32 @@ pub fn is_generation(rest: &str, component: &str) -> bool {
         .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// The generation dataset component that the store root's
+/// [`props::GENERATIONS`] hint records for a branch's canonical component.
+/// Only well-formed entries count, so a tampered hint never names a dataset
+/// outside the store's own children.
+pub fn recorded_generation<'h>(hint: &'h str, component: &str) -> Option<&'h str> {
+    hint.split(',').find(|e| is_generation(e, component))
+}
+
+/// The hint with `component`'s entry replaced by `generation`, or dropped
+/// (`None`); entries that are not well-formed generations are dropped too.
+pub fn with_generation(hint: Option<&str>, component: &str, generation: Option<&str>) -> String {
+    let mut out: Vec<&str> = hint
+        .unwrap_or("")
+        .split(',')
+        .filter(|e| {
+            e.rsplit_once(":g").is_some_and(|(c, _)| {
+                is_generation(e, c)
+                    && names::branch_from_component(c)
+                        .is_some_and(|b| names::validate_branch_name(&b).is_ok())
+            }) && !is_generation(e, component)
+        })
+        .collect();
+    out.extend(generation);
+    out.join(",")
+}
+
 /// A property value stagdb could not have written (tampered or damaged):
 /// never used, always reported with its dataset and property.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -739,6 +765,48 @@ impl Store {
 mod tests {
     use super::*;
     use crate::zfs::parse::parse_get;
+
+    #[test]
+    fn generations_hint_names_only_well_formed_generations_of_the_branch() {
+        let hint = "main:g17,feature:2Flogin:g5,app:g23";
+        assert_eq!(recorded_generation(hint, "main"), Some("main:g17"));
+        assert_eq!(
+            recorded_generation(hint, "feature:2Flogin"),
+            Some("feature:2Flogin:g5")
+        );
+        assert_eq!(recorded_generation(hint, "feature"), None);
+        assert_eq!(recorded_generation(hint, "ma"), None);
+        // Tampered: never a path out of the store's children, never a non-generation.
+        for bad in [
+            "main:g1/x",
+            "main:g",
+            "main:gx",
+            "../main:g1",
+            "main:g1@s",
+            "main",
+        ] {
+            assert_eq!(recorded_generation(bad, "main"), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn generations_hint_update_replaces_drops_and_cleans() {
+        assert_eq!(with_generation(None, "main", Some("main:g5")), "main:g5");
+        assert_eq!(
+            with_generation(Some("main:g5,app:g1"), "main", Some("main:g9")),
+            "app:g1,main:g9"
+        );
+        assert_eq!(
+            with_generation(Some("main:g5,app:g1"), "main", None),
+            "app:g1"
+        );
+        assert_eq!(with_generation(Some("main:g5"), "main", None), "");
+        // Damaged entries go; well-formed ones of other branches stay.
+        assert_eq!(
+            with_generation(Some("junk,,x/y:g1,dev:g2, main:g3"), "app", Some("app:g4")),
+            "dev:g2,app:g4"
+        );
+    }
 
     /// Builds `zfs get` output lines for a small store:
     /// main (snapshots s1, s2), dev cloned from main@s1 (snapshot d1),

@@ -850,6 +850,49 @@ fn refresh_keeps_branches_of_old_data() {
     assert!(res["old_generation"].is_string(), "{res:#}");
 
     assert_imported(&s, "app", &expected);
+    // The root now lives at a generation dataset; a command about it still
+    // reads only that branch (the store root's hint names the dataset),
+    // never the whole store, and completion finds its snapshots.
+    let verbose = s.run(&["-v", "url", "app"]);
+    let trace = String::from_utf8_lossy(&verbose.stderr);
+    assert!(
+        trace.contains(":g")
+            && !trace
+                .lines()
+                .any(|l| l.contains(" get -r ") && l.ends_with(&format!(" {}", s.dataset))),
+        "url of the refreshed root read the whole store:\n{trace}"
+    );
+    let completed = Command::new(common::bin())
+        .args(["--", "stagdb", "log", "app@import"])
+        .env("STAGDB_STORE", &s.dataset)
+        .env("STAGDB_CONFIG", "/nonexistent/stagdb-test-config.toml")
+        .env("COMPLETE", "bash")
+        .env("_CLAP_COMPLETE_INDEX", "2")
+        .output()
+        .unwrap();
+    let completed = String::from_utf8_lossy(&completed.stdout);
+    assert!(
+        completed.lines().any(|l| l.starts_with("app@import-")),
+        "completion of app@import: {completed}"
+    );
+    // A damaged hint costs only speed: the url is still right.
+    let good_url = s.ok(&["url", "app"]);
+    sh_ok(&format!(
+        "zfs set stagdb:generations=app:g1,junk/x {}",
+        s.dataset
+    ));
+    assert_eq!(s.ok(&["url", "app"]), good_url);
+    sh_ok(&format!("zfs inherit stagdb:generations {}", s.dataset));
+    assert_eq!(s.ok(&["url", "app"]), good_url);
+    // The next refresh replaces the hint's entry (and frees the unused g1).
+    ok_pw(&s, &["-q", "refresh", "app", "-j", "1"], pw);
+    let trace = String::from_utf8_lossy(&s.run(&["-v", "url", "app"]).stderr).to_string();
+    assert!(
+        !trace
+            .lines()
+            .any(|l| l.contains(" get -r ") && l.ends_with(&format!(" {}", s.dataset))),
+        "{trace}"
+    );
     // b: its own data, the same container (never restarted).
     assert_eq!(s.sql("b", CHECKSUM), b_data);
     let b_after = sh_ok(&format!(

@@ -211,6 +211,8 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
     ops::start_branch(ctx, &fresh, &branch, head).await?;
     let unavailable = down.elapsed();
     ctx.keep();
+    // Still under the lock: the root hint's read-modify-write.
+    ops::note_generation(ctx, &store.dataset, &root.name, Some(&new_ds)).await;
     drop(lock);
     let message = format!("refresh from {} ({})", pf.source, pf.method);
     let snap = load::snapshot_import(ctx, &fresh, &branch, &message).await?;

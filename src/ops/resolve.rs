@@ -49,7 +49,9 @@ pub async fn store_dataset(ctx: &Ctx) -> CmdResult<String> {
 /// The store read only as far as one branch needs: the root, the branch
 /// named by `reference` (default HEAD) with its snapshots, and with
 /// `ancestry` its ancestors back to the root branch. Commands about one
-/// branch stay fast however many branches the store has. Anything unusual
+/// branch stay fast however many branches the store has; a refreshed root
+/// is found through the store root's generations hint. A lineage through a
+/// refresh (its history goes on in old generations), and anything unusual
 /// (the branch is not at its canonical dataset, a bad name) falls back to a
 /// full read, which also gives errors their did-you-mean hints.
 pub async fn open_store_for(
@@ -59,10 +61,13 @@ pub async fn open_store_for(
 ) -> CmdResult<Store> {
     let root = store_dataset(ctx).await?;
     let full = || load_store(ctx, &root);
-    let mut entries = match ctx.zfs.get_props(&[root.as_str()], false).await {
-        Ok(e) => e,
-        Err(_) => return full().await,
+    let mut root_props = crate::zfs::TREE_PROPS.to_vec();
+    root_props.push(props::GENERATIONS);
+    let mut entries = match ctx.zfs.get_one(&root, &root_props).await {
+        Ok(Some(e)) => vec![e],
+        _ => return full().await,
     };
+    let hint = entries[0].local(props::GENERATIONS).map(str::to_string);
     let store = match Store::from_entries(&root, &entries) {
         Ok(s) => s,
         Err(_) => return full().await,
@@ -76,13 +81,35 @@ pub async fn open_store_for(
     let Some(name) = name else {
         return full().await;
     };
-    let mut next = Some(format!("{root}/{}", names::dataset_component(&name)));
+    let component = names::dataset_component(&name);
+    let mut next = Some(format!("{root}/{component}"));
+    // A refreshed root lives at a generation dataset: the root's hint says
+    // which, and counts only if that dataset is the branch.
+    let mut prefetched = None;
+    if let Some(ds) = hint
+        .as_deref()
+        .and_then(|h| crate::store::recorded_generation(h, &component))
+        .map(|g| format!("{root}/{g}"))
+        && let Ok(e) = ctx.zfs.get_props(&[ds.as_str()], true).await
+        && e.iter().any(|x| {
+            x.name == ds
+                && x.local(props::BRANCH) == Some(name.as_str())
+                && x.local(props::RETIRED).is_none()
+        })
+    {
+        next = Some(ds);
+        prefetched = Some(e);
+    }
     let mut loaded = Vec::new();
     while let Some(ds) = next.take() {
         if loaded.contains(&ds) {
             break;
         }
-        match ctx.zfs.get_props(&[ds.as_str()], true).await {
+        let read = match prefetched.take() {
+            Some(e) => Ok(e),
+            None => ctx.zfs.get_props(&[ds.as_str()], true).await,
+        };
+        match read {
             Ok(e) => entries.extend(e),
             Err(_) => return full().await,
         }
@@ -98,8 +125,18 @@ pub async fn open_store_for(
                 .filter(|p| p.starts_with(&format!("{root}/")));
         }
     }
+    // A lineage through a refresh goes on in the root's old generations,
+    // which only the whole store names.
+    let refreshed = entries.iter().any(|e| {
+        e.local(props::RETIRED).is_some()
+            || (!e.is_snapshot()
+                && e.native("origin").is_none()
+                && e.name
+                    .strip_prefix(&format!("{root}/"))
+                    .is_some_and(|c| c.contains(":g")))
+    });
     match Store::from_entries(&root, &entries) {
-        Ok(s) if s.branch(&name).is_some() => Ok(s),
+        Ok(s) if s.branch(&name).is_some() && !(ancestry && refreshed) => Ok(s),
         _ => full().await,
     }
 }
@@ -266,4 +303,33 @@ pub async fn reload_branch(
         .branch(name)
         .cloned()
         .ok_or_else(|| user_error(format!("branch '{name}' vanished")))
+}
+
+/// Records in the store root's hint that branch `name`'s data is at the
+/// generation dataset `dataset` (or, with `None`, forgets its entry). Best
+/// effort, under the store lock: a hint that could not be written costs
+/// later commands about the branch a full read, nothing else.
+pub async fn note_generation(ctx: &Ctx, root: &str, name: &str, dataset: Option<&str>) {
+    let component = names::dataset_component(name);
+    let generation = dataset
+        .and_then(|d| d.strip_prefix(root))
+        .and_then(|d| d.strip_prefix('/'))
+        .filter(|g| crate::store::is_generation(g, &component));
+    let update = async {
+        let now = ctx.zfs.get_one(root, &[props::GENERATIONS]).await?;
+        let now = now.as_ref().and_then(|e| e.local(props::GENERATIONS));
+        let new = crate::store::with_generation(now, &component, generation);
+        match (now, new.is_empty()) {
+            (None, true) => Ok(()),
+            (Some(n), _) if n == new => Ok(()),
+            (Some(_), true) => ctx.zfs.inherit(root, props::GENERATIONS).await,
+            _ => ctx.zfs.set(root, props::GENERATIONS, &new).await,
+        }
+    };
+    if let Err(e) = update.await {
+        ctx.printer.warn(format!(
+            "could not update {} on {root} (commands about '{name}' read the whole store until the next refresh): {e:#}",
+            props::GENERATIONS
+        ));
+    }
 }
