@@ -208,6 +208,16 @@ pub fn reset_plan<'a>(
     })
 }
 
+/// Whether `temp` (the new data of an interrupted reset of `branch` to its
+/// own snapshot) took over the branch's snapshots: the branch is then its
+/// clone, and destroying it would fail; `zfs promote` of the branch undoes it.
+pub fn promoted_temp(branch: &Branch, temp: &str) -> bool {
+    branch
+        .origin
+        .as_deref()
+        .is_some_and(|o| o.strip_prefix(temp).is_some_and(|r| r.starts_with('@')))
+}
+
 // ---------------------------------------------------------------- checkout
 
 /// The steps of a checkout, in order.
@@ -263,6 +273,13 @@ pub enum Fix {
     /// belonged to is intact).
     DestroyTemp {
         dataset: String,
+    },
+    /// An interrupted reset to the branch's own snapshot left its new data,
+    /// which took over the branch's snapshots (`zfs promote`): promote the
+    /// branch back, then destroy the new data.
+    Unpromote {
+        dataset: String,
+        branch: String,
     },
     /// An interrupted reset destroyed the old data but did not rename the
     /// new clone into place: finish it.
@@ -401,7 +418,23 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
                 }),
             ),
             Some(i) if i.op == Op::Resetting => {
-                if store.branch(branch).is_some() {
+                if let Some(b) = store.branch(branch)
+                    && promoted_temp(b, &t.dataset)
+                {
+                    out.push(
+                        Problem::new(
+                            "interrupted-reset",
+                            format!(
+                                "{} was left by an interrupted reset of '{branch}' and holds its snapshots",
+                                t.dataset
+                            ),
+                        )
+                        .fix(Fix::Unpromote {
+                            dataset: t.dataset.clone(),
+                            branch: branch.clone(),
+                        }),
+                    );
+                } else if store.branch(branch).is_some() {
                     out.push(
                         Problem::new(
                             "interrupted-reset",
@@ -994,7 +1027,11 @@ pub fn gc_plan(store: &Store, now: i64) -> GcPlan<'_> {
     for t in &store.temps {
         if let (Some(i), Some(b)) = (t.intent, &t.branch)
             && !i.owner.alive()
-            && (i.op == Op::Creating || (i.op == Op::Resetting && store.branch(b).is_some()))
+            && (i.op == Op::Creating
+                || (i.op == Op::Resetting
+                    && store
+                        .branch(b)
+                        .is_some_and(|b| !promoted_temp(b, &t.dataset))))
         {
             plan.temporaries.push(&t.dataset);
         }

@@ -185,6 +185,10 @@ pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
+pub fn now_millis() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
 /// `8h`, `30m`, `2d`, `1w`, `90s`, `1h30m` in seconds (at least one second).
 pub fn parse_duration(s: &str) -> Result<i64, String> {
     let bad = || format!("invalid duration '{s}': use e.g. 8h, 30m, 2d, 1w or 1h30m");

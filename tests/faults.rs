@@ -347,6 +347,75 @@ fn a_zfs_step_outliving_a_killed_command_keeps_the_store_locked() {
     assert_eq!(b["state"], "running", "{b}");
 }
 
+/// A reset to the branch's own snapshot gives that snapshot (and the older
+/// ones) to the new data with `zfs promote`. Killed right there, the old
+/// data is a clone of the new: `doctor --fix` promotes it back and removes
+/// the new data, and the branch is as before the reset, snapshots and all.
+#[test]
+fn a_reset_killed_after_its_promote_is_undone_by_doctor() {
+    let s = TestStore::new("fault-promote", 44760);
+    s.init(15);
+    s.ok(&["branch", "victim"]);
+    s.sql("victim", "create table t(x int); insert into t values (1)");
+    s.ok(&["snapshot", "--name", "s", "victim"]);
+    s.sql("victim", "insert into t values (2)");
+    s.ok(&["snapshot", "--name", "later", "victim"]);
+    s.sql("victim", "insert into t values (3)");
+    let slow = SlowZfs::new("promote", r#"[ "$1" = promote ]"#);
+    let mut child = s
+        .cmd(&["-y", "reset", "victim", "--to", "victim@s"])
+        .env("PATH", &slow.path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    slow.wait_held();
+    Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+    // The held promote runs to its end (as doctor would wait for it): the
+    // state doctor sees is the promoted one.
+    std::thread::sleep(Duration::from_secs(4));
+    let status = s.json(&["status"]);
+    let problems = status["problems"].to_string();
+    assert!(problems.contains("holds its snapshots"), "{status:#}");
+    let d = s.run(&["doctor", "--fix"]);
+    let stderr = String::from_utf8_lossy(&d.stderr);
+    assert!(d.status.success(), "doctor --fix failed:\n{stderr}");
+    let again = s.run(&["doctor"]);
+    assert!(
+        again.status.success(),
+        "problems left:\n{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(s.sql("victim", "select count(*) from t"), "3", "{stderr}");
+    let log = s.json(&["log", "victim"]).to_string();
+    assert!(
+        log.contains("victim@s") && log.contains("victim@later"),
+        "{log}"
+    );
+    assert_eq!(s.json(&["show", "victim"])["state"], "running");
+    // And the reset itself works afterwards, on both paths.
+    s.ok(&["-y", "reset", "victim", "--to", "victim@s"]);
+    assert_eq!(s.sql("victim", "select count(*) from t"), "1");
+    s.ok(&["-y", "reset", "victim", "--to", "main"]);
+    assert_eq!(
+        s.sql(
+            "victim",
+            "select count(*) from pg_tables where tablename = 't'"
+        ),
+        "0"
+    );
+    let left = datasets(&s);
+    assert_eq!(
+        left.iter().filter(|d| d.contains("/victim")).count(),
+        1,
+        "{left:?}"
+    );
+}
+
 /// A `zfs` earlier on PATH that holds the first call matching a shell
 /// condition for 3 s (writing its arguments to `flag` first), then runs
 /// the real zfs: a way to land a signal inside one exact zfs step.

@@ -279,6 +279,9 @@ fn describe(f: &Fix) -> String {
         Fix::FinishReset { dataset, branch } => {
             format!("finish the reset of '{branch}' (rename {dataset} into place)")
         }
+        Fix::Unpromote { dataset, branch } => {
+            format!("give '{branch}' its snapshots back from {dataset} and destroy {dataset}")
+        }
         Fix::RemoveHalfMade { branch } => format!("remove the half-made branch '{branch}'"),
         Fix::FinishRename { from, to, .. } => {
             format!("finish renaming branch '{from}' to '{to}'")
@@ -310,6 +313,11 @@ async fn apply(ctx: &Ctx, store: &Store, f: &Fix) -> CmdResult {
                     "{dataset} holds datasets stagdb did not make"
                 )));
             }
+            ctx.zfs.destroy(dataset, true).await?;
+        }
+        Fix::Unpromote { dataset, branch } => {
+            let b = ops::find_branch(store, branch)?;
+            ctx.zfs.promote(&b.dataset).await?;
             ctx.zfs.destroy(dataset, true).await?;
         }
         Fix::FinishReset { dataset, branch } => {

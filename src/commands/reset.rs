@@ -86,126 +86,134 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         .timed("list containers", ops::containers(ctx, &store))
         .await?;
     let running = ops::state_of(containers.get(&branch.name)) == "running";
-    if running {
-        // Marked before it goes down: if this process dies from here on,
-        // `doctor` knows to start it again; a rollback does so itself.
-        ctx.created(Undo::Start {
-            store: store.dataset.clone(),
-            branch: branch.name.clone(),
-            head: ops::is_head(&store, branch),
-        });
-        let marker = Intent::new(Op::Stopped, true).to_string();
-        ctx.timed("mark", ctx.zfs.set(&branch.dataset, props::STATE, &marker))
-            .await?;
-    }
     // Any container (also paused or restarting) goes down before the data
     // changes. Its state is being thrown away, so no clean shutdown: killed
     // at once (were the reset then to fail, PostgreSQL recovers from the
     // kill like from a crash, losing nothing committed).
-    if containers.contains_key(&branch.name) {
-        ctx.timed("kill", ops::kill_branch(ctx, &store, branch))
-            .await?;
-    }
-    if p.own {
-        ctx.timed(
-            "rollback",
-            ctx.zfs.rollback(&p.target.full, !p.doomed.is_empty()),
-        )
-        .await
-        .map_err(|e| stopped_hint(e.into(), running))?;
-        ctx.commit();
+    // The new data goes to a generation dataset of its own (`NAME:gMILLIS`)
+    // beside the old, which is retired at the switch and destroyed while the
+    // new one starts: freeing a written GB (by rollback or destroy) takes
+    // 0.2-1 s on zfs-fuse, and the branch no longer waits for it. Until the
+    // switch the old data is the branch, so it is never without data.
+    let component = crate::names::dataset_component(&branch.name);
+    let new_ds = format!("{}/{component}:g{}", store.dataset, ui::now_millis());
+    clear_leftovers(ctx, &store, branch).await?;
+    let bprops: Vec<(String, String)> = if p.own {
+        // The same branch, back in time: all its own facts carry over.
+        let mut v = ctx.zfs.local_user_props(&branch.dataset).await?;
+        v.retain(|(k, _)| k.starts_with("stagdb:") && k != props::STATE && k != props::RETIRED);
+        v
     } else {
-        // Clone the target beside the branch, then swap: the branch is never
-        // missing its data if a step fails.
-        let tmp = format!("{}:reset", branch.dataset);
-        // A leftover of an interrupted reset of this very branch (its
-        // marker names a process that is gone) is ours to clear.
-        if let Some(t) = store.temps.iter().find(|t| t.dataset == tmp) {
-            match t.intent {
-                Some(i) if i.op == Op::Resetting && !i.owner.alive() => {
-                    ctx.printer
-                        .status(format!("removing {tmp}, left by an interrupted reset"));
-                    ctx.zfs.destroy(&tmp, true).await?;
-                }
-                _ => {
-                    return Err(user_error(format!(
-                        "{tmp} exists and is not a leftover of an interrupted reset; refusing to touch it"
-                    ))
-                    .hint("`stagdb doctor` says what it is"));
-                }
-            }
-        }
-        let mut bprops: Vec<(&str, String)> = vec![
-            (props::BRANCH, branch.name.clone()),
-            (props::CREATED, branch.created.to_string()),
-            (props::PARENT, to_ref.clone()),
-            (
-                props::STATE,
-                Intent::new(Op::Resetting, running).to_string(),
-            ),
-        ];
-        if let Some(port) = branch.port {
-            bprops.push((props::PORT, port.to_string()));
-        }
-        if let Some(pw) = p
-            .target_branch
-            .password
-            .as_ref()
-            .or(branch.password.as_ref())
-        {
-            bprops.push((props::PASSWORD, pw.clone()));
-        }
-        if let Some(v) = p.target_branch.pg_version.or(branch.pg_version) {
-            bprops.push((props::PG_VERSION, v.to_string()));
-        }
-        if let Some(db) = p.target_branch.database.as_ref() {
-            // The data it gets is the target's: so are its databases.
-            bprops.push((props::DATABASE, crate::zfs::parse::escape_value(db)));
-        }
-        if let Some(t) = branch.expires {
-            bprops.push((props::EXPIRES, t.to_string()));
-        }
-        if branch.protected {
-            bprops.push((props::PROTECTED, "1".to_string()));
-        }
-        ctx.created(Undo::OwnedDataset(tmp.clone()));
+        reclone_props(&p, branch, &to_ref)
+    };
+    let mut bprops: Vec<(&str, String)> = bprops
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    bprops.push((
+        props::STATE,
+        Intent::new(Op::Resetting, running).to_string(),
+    ));
+    ctx.created(Undo::OwnedDataset(new_ds.clone()));
+    let prepare = async {
         ctx.timed(
             "clone",
-            ctx.zfs.clone_snapshot(&p.target.full, &tmp, &bprops),
+            ctx.zfs.clone_snapshot(&p.target.full, &new_ds, &bprops),
         )
         .await?;
-        // The point of no return: from here on the clone is the branch, and
-        // an interrupt lets the command finish.
-        ctx.commit();
-        ctx.timed("destroy old", ctx.zfs.destroy(&branch.dataset, true))
-            .await
-            .map_err(|e| stopped_hint(e.into(), running))?;
-        // The old data is gone: nothing may undo the clone now.
-        ctx.keep();
-        ctx.timed("rename", ctx.zfs.rename(&tmp, &branch.dataset))
-            .await
-            .map_err(|e| stopped_hint(e.into(), running))?;
-        // The old branch point may have lost its last user.
-        if branch.origin.as_deref() != Some(p.target.full.as_str()) {
-            let gone = std::collections::BTreeSet::from([branch.dataset.as_str()]);
-            ops::drop_branch_point(ctx, &store, branch, &gone).await;
+        if p.own {
+            // The branch's snapshots up to the target move to the new data;
+            // the old keeps only the later ones, which go with it.
+            ctx.created(Undo::Promote {
+                dataset: branch.dataset.clone(),
+                of: new_ds.clone(),
+            });
+            ctx.timed("promote", ctx.zfs.promote(&new_ds)).await?;
         }
-    }
-    if running {
-        // The same branch at the same place: its name, port, password and
-        // mountpoint are unchanged, and it is mounted (rollback keeps it so,
-        // rename mounts it).
-        let mut b = branch.clone();
-        b.mounted = true;
-        let b = &b;
-        // The marker stays until PostgreSQL is ready: a reset whose branch
-        // did not come up is finished (started again) by `doctor --fix`.
-        ops::start_branch(ctx, &store, b, ops::is_head(&store, b))
-            .await
-            .map_err(|e| stopped_hint(e, running))?;
-    }
+        ctx.zfs.get_one(&new_ds, &["mountpoint", "mounted"]).await
+    };
+    // The old branch is marked, then killed, while the new data is made.
+    let down = async {
+        if running {
+            // Marked before it goes down: if this process dies from here
+            // on, `doctor` knows to start it again; a rollback does so itself.
+            ctx.created(Undo::Start {
+                store: store.dataset.clone(),
+                branch: branch.name.clone(),
+                head: ops::is_head(&store, branch),
+            });
+            let marker = Intent::new(Op::Stopped, true).to_string();
+            ctx.timed("mark", ctx.zfs.set(&branch.dataset, props::STATE, &marker))
+                .await?;
+        }
+        // Any container (also paused or restarting) goes down before the
+        // data changes. Its state is being thrown away, so no clean
+        // shutdown: killed at once (were the reset then to fail, PostgreSQL
+        // recovers from the kill like from a crash, losing nothing committed).
+        if containers.contains_key(&branch.name) {
+            ctx.timed("kill", ops::kill_branch(ctx, &store, branch))
+                .await?;
+        }
+        CmdResult::Ok(())
+    };
+    let (mount, killed) = tokio::join!(prepare, down);
+    killed?;
+    let mount = mount?;
+    // The switch: one property on the old data makes the new the branch.
+    ctx.commit();
+    ctx.timed(
+        "switch",
+        ctx.zfs.set(&branch.dataset, props::RETIRED, &branch.name),
+    )
+    .await?;
+    // From here on the new data is the branch: nothing to roll back (if
+    // this command dies now, `doctor --fix` starts it, `gc` frees the old).
     ctx.keep();
-    ctx.timed("clear marker", ops::clear_intent(ctx, &branch.dataset))
+    let mut b = branch.clone();
+    b.dataset = new_ds.clone();
+    b.mountpoint = mount
+        .as_ref()
+        .and_then(|e| e.native("mountpoint"))
+        .filter(|m| m.starts_with('/'))
+        .map(std::path::PathBuf::from);
+    b.mounted = mount.as_ref().and_then(|e| e.native("mounted")) == Some("yes");
+    b.origin = if p.own {
+        branch.origin.clone()
+    } else {
+        Some(p.target.full.clone())
+    };
+    let b = &b;
+    let start = async {
+        if running {
+            // The marker stays until PostgreSQL is ready: a reset whose
+            // branch did not come up is finished by `doctor --fix`.
+            ops::start_branch(ctx, &store, b, ops::is_head(&store, b))
+                .await
+                .map_err(|e| stopped_hint(e, running))?;
+        }
+        CmdResult::Ok(())
+    };
+    let free = async {
+        let freed = ctx
+            .timed("destroy old", ctx.zfs.destroy(&branch.dataset, true))
+            .await;
+        ops::note_generation(ctx, &store.dataset, &branch.name, Some(&new_ds)).await;
+        freed
+    };
+    let (started, freed) = tokio::join!(start, free);
+    if let Err(e) = freed {
+        ctx.printer.warn(format!(
+            "could not free the old data {}: {e:#} (`stagdb gc` frees it)",
+            branch.dataset
+        ));
+    } else if !p.own && branch.origin.as_deref() != Some(p.target.full.as_str()) {
+        // The old branch point may have lost its last user.
+        let gone = std::collections::BTreeSet::from([branch.dataset.as_str()]);
+        ops::drop_branch_point(ctx, &store, branch, &gone).await;
+    }
+    started?;
+    ctx.keep();
+    ctx.timed("clear marker", ops::clear_intent(ctx, &new_ds))
         .await?;
     ctx.printer.status(format!(
         "branch '{}' reset to {to_ref}{}",
@@ -219,6 +227,78 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
             destroyed_snapshots: doomed,
             running,
         })?;
+    }
+    Ok(())
+}
+
+/// Properties of the new data of a reset to another branch's snapshot: the
+/// branch's name, port, password and lifetime, the target's data facts.
+fn reclone_props(
+    p: &plan::ResetPlan,
+    branch: &crate::store::Branch,
+    to_ref: &str,
+) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = vec![
+        (props::BRANCH.into(), branch.name.clone()),
+        (props::CREATED.into(), branch.created.to_string()),
+        (props::PARENT.into(), to_ref.to_string()),
+    ];
+    if let Some(port) = branch.port {
+        v.push((props::PORT.into(), port.to_string()));
+    }
+    if let Some(pw) = p
+        .target_branch
+        .password
+        .as_ref()
+        .or(branch.password.as_ref())
+    {
+        v.push((props::PASSWORD.into(), pw.clone()));
+    }
+    if let Some(pg) = p.target_branch.pg_version.or(branch.pg_version) {
+        v.push((props::PG_VERSION.into(), pg.to_string()));
+    }
+    if let Some(db) = p.target_branch.database.as_ref() {
+        // The data it gets is the target's: so are its databases.
+        v.push((props::DATABASE.into(), crate::zfs::parse::escape_value(db)));
+    }
+    if let Some(t) = branch.expires {
+        v.push((props::EXPIRES.into(), t.to_string()));
+    }
+    if branch.protected {
+        v.push((props::PROTECTED.into(), "1".to_string()));
+    }
+    v
+}
+
+/// Removes what interrupted resets of this very branch left (their marker
+/// names a process that is gone). One whose clone took over the branch's
+/// snapshots (the branch is now its clone) is for `doctor --fix`.
+async fn clear_leftovers(
+    ctx: &Ctx,
+    store: &crate::store::Store,
+    branch: &crate::store::Branch,
+) -> CmdResult {
+    for t in store
+        .temps
+        .iter()
+        .filter(|t| t.branch.as_deref() == Some(branch.name.as_str()))
+    {
+        let Some(i) = t.intent else { continue };
+        if i.op != Op::Resetting || i.owner.alive() {
+            continue;
+        }
+        if plan::promoted_temp(branch, &t.dataset) {
+            return Err(user_error(format!(
+                "{} holds snapshots of '{}' since an interrupted reset",
+                t.dataset, branch.name
+            ))
+            .hint("`stagdb doctor --fix` gives them back"));
+        }
+        ctx.printer.status(format!(
+            "removing {}, left by an interrupted reset",
+            t.dataset
+        ));
+        ctx.zfs.destroy(&t.dataset, true).await?;
     }
     Ok(())
 }

@@ -38,6 +38,9 @@ pub enum Undo {
     ClearMarker(String),
     /// Mount a filesystem the command unmounted.
     Mount(String),
+    /// Promote `dataset` again after the command promoted its clone `of`:
+    /// it gets its snapshots back, and the clone can be destroyed.
+    Promote { dataset: String, of: String },
     /// A pool made on a sparse file by `init --pool-file`.
     Pool {
         name: String,
@@ -121,6 +124,16 @@ async fn undo(ctx: &Ctx, step: &Undo) -> anyhow::Result<()> {
         }
         Undo::ClearMarker(ds) => clear_intent(ctx, ds).await,
         Undo::Mount(ds) => ctx.zfs.mount(ds).await,
+        Undo::Promote { dataset, of } => match ctx.zfs.get_one(dataset, &["origin"]).await? {
+            // Only if the promote ran: `dataset` is then the clone of `of`.
+            Some(e)
+                if e.native("origin")
+                    .is_some_and(|o| o.starts_with(&format!("{of}@"))) =>
+            {
+                ctx.zfs.promote(dataset).await
+            }
+            _ => Ok(()),
+        },
         Undo::Pool { name, file } => ctx.zfs.destroy_file_pool(name, file).await,
         Undo::Head { store, head } => match head {
             Some(h) => ctx.zfs.set(store, props::HEAD, h).await,

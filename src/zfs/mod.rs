@@ -311,6 +311,29 @@ impl Zfs {
         }
     }
 
+    /// The user properties set on this very dataset, as (name, value).
+    pub async fn local_user_props(&self, name: &str) -> Result<Vec<(String, String)>> {
+        let out = self
+            .zfs([
+                "get",
+                "-H",
+                "-p",
+                "-s",
+                "local",
+                "-o",
+                "property,value",
+                "all",
+                name,
+            ])
+            .await?;
+        Ok(out
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .filter(|(k, _)| k.contains(':'))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect())
+    }
+
     /// Every store root on the host (its own `stagdb:store` marker set),
     /// with its local port settings.
     pub async fn find_stores(&self) -> Result<Vec<Entry>> {
@@ -380,6 +403,12 @@ impl Zfs {
         self.run("zfs", args).await.map(drop)
     }
 
+    /// `zfs promote`: the clone takes over its origin's snapshots up to the
+    /// one it was made from (and their clones); the origin becomes its clone.
+    pub async fn promote(&self, clone: &str) -> Result<()> {
+        self.retry_busy("zfs", &["promote", clone]).await
+    }
+
     pub async fn snapshot(&self, full_name: &str, props: &[(&str, String)]) -> Result<()> {
         let mut args = vec!["snapshot".to_string()];
         args.extend(prop_args(props));
@@ -418,15 +447,6 @@ impl Zfs {
                 }
                 other => return other.map(drop),
             }
-        }
-    }
-
-    /// Rolls back to `snapshot`; `destroy_newer` allows destroying later snapshots (`-r`).
-    pub async fn rollback(&self, snapshot: &str, destroy_newer: bool) -> Result<()> {
-        if destroy_newer {
-            self.zfs(["rollback", "-r", snapshot]).await.map(drop)
-        } else {
-            self.zfs(["rollback", snapshot]).await.map(drop)
         }
     }
 
