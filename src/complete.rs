@@ -39,7 +39,7 @@ fn complete_ref(current: &OsStr, snapshots: bool) -> Vec<CompletionCandidate> {
         return Vec::new();
     };
     if snapshots && let Some((branch, snap)) = cur.split_once('@') {
-        // A refreshed root is at the generation its store's hint names.
+        // A refreshed or reset branch is at the generation its store's hint names.
         let component = crate::names::dataset_component(branch);
         let hint = zfs(&[
             "get",

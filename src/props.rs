@@ -50,7 +50,8 @@ pub const SOURCE: &str = "stagdb:source";
 /// On the dataset of an old generation of a refreshed root: the root's name.
 pub const RETIRED: &str = "stagdb:retired";
 /// On the store root: the dataset components of branches whose data is at
-/// a generation dataset (`NAME:gN`, after a refresh), as `main:g17,app:g23`.
+/// a generation dataset (`NAME:gN`, after a refresh or a reset), as
+/// `main:g17,app:g23`.
 /// Only a hint, so that a command about one such branch reads just that
 /// branch and not the whole store; checked against the dataset it names,
 /// and a missing, stale or damaged hint costs a full read, nothing else.

@@ -27,9 +27,10 @@ fn stopped_hint(e: CommandError, was_running: bool) -> CommandError {
 
 /// Plans and asks without the lock, then locks, plans again on a fresh
 /// read and goes on only if the plan is unchanged. A running branch gets a
-/// `stopped` intent marker before it is stopped, and the temporary clone of
-/// a re-clone reset is made with a `resetting` marker, so a killed reset is
-/// finished by `doctor --fix`; a failed or interrupted one is rolled back.
+/// `stopped` intent marker before it is stopped, and the new data (a clone
+/// of the target at `NAME:gMILLIS`) is made with a `resetting` marker, so a
+/// killed reset is finished or undone by `doctor --fix`; a failed or
+/// interrupted one is rolled back.
 pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
     let dataset = ops::store_dataset(ctx).await?;
     // Without a prompt to wait for, lock first and read the store once.
@@ -37,9 +38,21 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
     if !prompts {
         ctx.hold_lock(&dataset).await?;
     }
-    let first = ctx
-        .timed("read store", ops::load_store(ctx, &dataset))
-        .await?;
+    // Locked: the containers, too, can be listed at once (beside the read).
+    let (first, early) = if prompts {
+        let first = ctx.timed("read store", ops::load_store(ctx, &dataset));
+        (first.await?, None)
+    } else {
+        let (first, listed) = ctx
+            .timed("read store", async {
+                tokio::join!(
+                    ops::load_store(ctx, &dataset),
+                    ops::containers_of(ctx, &dataset)
+                )
+            })
+            .await;
+        (first?, Some(listed))
+    };
     let (question, first_key) = {
         let p = plan::reset_plan(&first, args.branch.as_deref(), args.to.as_deref())?;
         let mut q = format!(
@@ -82,9 +95,13 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         );
     }
     let branch = p.branch;
-    let containers = ctx
-        .timed("list containers", ops::containers(ctx, &store))
-        .await?;
+    let containers = match early {
+        Some(listed) => ops::by_branch(listed?),
+        None => {
+            ctx.timed("list containers", ops::containers(ctx, &store))
+                .await?
+        }
+    };
     let running = ops::state_of(containers.get(&branch.name)) == "running";
     // Any container (also paused or restarting) goes down before the data
     // changes. Its state is being thrown away, so no clean shutdown: killed

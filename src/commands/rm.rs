@@ -61,7 +61,7 @@ pub async fn run(ctx: &Ctx, names: &[String]) -> CmdResult {
             .dataset
             .ends_with(&format!("/{}", crate::names::dataset_component(&b.name)))
         {
-            // A refreshed root: its entry in the store's hint goes with it.
+            // At a generation dataset (refreshed or reset): its entry in the store's hint goes with it.
             ops::note_generation(ctx, &store.dataset, &b.name, None).await;
         }
         ctx.printer.status(format!("removed branch '{}'", b.name));

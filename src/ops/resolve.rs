@@ -49,8 +49,9 @@ pub async fn store_dataset(ctx: &Ctx) -> CmdResult<String> {
 /// The store read only as far as one branch needs: the root, the branch
 /// named by `reference` (default HEAD) with its snapshots, and with
 /// `ancestry` its ancestors back to the root branch. Commands about one
-/// branch stay fast however many branches the store has; a refreshed root
-/// is found through the store root's generations hint. A lineage through a
+/// branch stay fast however many branches the store has; a branch at a
+/// generation dataset (after a refresh or reset) is found through the
+/// store root's generations hint. A lineage through a
 /// refresh (its history goes on in old generations), and anything unusual
 /// (the branch is not at its canonical dataset, a bad name) falls back to a
 /// full read, which also gives errors their did-you-mean hints.
@@ -83,8 +84,8 @@ pub async fn open_store_for(
     };
     let component = names::dataset_component(&name);
     let mut next = Some(format!("{root}/{component}"));
-    // A refreshed root lives at a generation dataset: the root's hint says
-    // which, and counts only if that dataset is the branch.
+    // A refreshed or reset branch lives at a generation dataset: the root's
+    // hint says which, and counts only if that dataset is the branch.
     let mut prefetched = None;
     if let Some(ds) = hint
         .as_deref()
