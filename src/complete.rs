@@ -41,17 +41,9 @@ fn complete_ref(current: &OsStr, snapshots: bool) -> Vec<CompletionCandidate> {
     if snapshots && let Some((branch, snap)) = cur.split_once('@') {
         // A refreshed or reset branch is at the generation its store's hint names.
         let component = crate::names::dataset_component(branch);
-        let hint = zfs(&[
-            "get",
-            "-H",
-            "-s",
-            "local",
-            "-o",
-            "value",
-            crate::props::GENERATIONS,
-            &store,
-        ]);
-        let ds = match crate::store::recorded_generation(hint.trim(), &component) {
+        let prop = crate::store::generation_hint_prop(&component);
+        let hint = zfs(&["get", "-H", "-s", "local", "-o", "value", &prop, &store]);
+        let ds = match crate::store::hinted_generation(hint.trim(), &component) {
             Some(g) => format!("{store}/{g}"),
             None => format!("{store}/{component}"),
         };

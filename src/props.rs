@@ -49,13 +49,14 @@ pub const DATABASE: &str = "stagdb:database";
 pub const SOURCE: &str = "stagdb:source";
 /// On the dataset of an old generation of a refreshed root: the root's name.
 pub const RETIRED: &str = "stagdb:retired";
-/// On the store root: the dataset components of branches whose data is at
-/// a generation dataset (`NAME:gN`, after a refresh or a reset), as
-/// `main:g17,app:g23`.
-/// Only a hint, so that a command about one such branch reads just that
-/// branch and not the whole store; checked against the dataset it names,
-/// and a missing, stale or damaged hint costs a full read, nothing else.
-pub const GENERATIONS: &str = "stagdb:generations";
+/// On the store root, one per branch whose data is at a generation dataset
+/// (`NAME:gN`, after a refresh or a reset): `stagdb:gen:HASH` (a hash of the
+/// branch's dataset component, as property names allow lowercase only) =
+/// that dataset's component. Only a hint, so that a command about one such
+/// branch reads just that branch and not the whole store; checked against
+/// the dataset it names, and a missing, stale or damaged hint costs a full
+/// read, nothing else.
+pub const GENERATION_PREFIX: &str = "stagdb:gen:";
 
 /// `import` on the snapshot an import or refresh ends with.
 pub const KIND_IMPORT: &str = "import";

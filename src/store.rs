@@ -139,30 +139,24 @@ pub fn is_generation(rest: &str, component: &str) -> bool {
         .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// The generation dataset component that the store root's
-/// [`props::GENERATIONS`] hint records for a branch's canonical component.
-/// Only well-formed entries count, so a tampered hint never names a dataset
-/// outside the store's own children.
-pub fn recorded_generation<'h>(hint: &'h str, component: &str) -> Option<&'h str> {
-    hint.split(',').find(|e| is_generation(e, component))
+/// The store root's hint property for a branch's dataset component
+/// ([`props::GENERATION_PREFIX`] and an FNV-1a hash of the component: stable
+/// across versions and hosts; a collision only costs a full read, since a
+/// hint is checked against the dataset it names).
+pub fn generation_hint_prop(component: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in component.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{}{h:016x}", props::GENERATION_PREFIX)
 }
 
-/// The hint with `component`'s entry replaced by `generation`, or dropped
-/// (`None`); entries that are not well-formed generations are dropped too.
-pub fn with_generation(hint: Option<&str>, component: &str, generation: Option<&str>) -> String {
-    let mut out: Vec<&str> = hint
-        .unwrap_or("")
-        .split(',')
-        .filter(|e| {
-            e.rsplit_once(":g").is_some_and(|(c, _)| {
-                is_generation(e, c)
-                    && names::branch_from_component(c)
-                        .is_some_and(|b| names::validate_branch_name(&b).is_ok())
-            }) && !is_generation(e, component)
-        })
-        .collect();
-    out.extend(generation);
-    out.join(",")
+/// The generation dataset component a hint value names for `component`:
+/// only a well-formed generation of that very component, so a tampered
+/// hint never names a dataset outside the store's own children.
+pub fn hinted_generation<'h>(value: &'h str, component: &str) -> Option<&'h str> {
+    Some(value).filter(|v| is_generation(v, component))
 }
 
 /// A property value stagdb could not have written (tampered or damaged):
@@ -767,15 +761,14 @@ mod tests {
     use crate::zfs::parse::parse_get;
 
     #[test]
-    fn generations_hint_names_only_well_formed_generations_of_the_branch() {
-        let hint = "main:g17,feature:2Flogin:g5,app:g23";
-        assert_eq!(recorded_generation(hint, "main"), Some("main:g17"));
+    fn generation_hints_name_only_well_formed_generations_of_the_branch() {
+        assert_eq!(hinted_generation("main:g17", "main"), Some("main:g17"));
         assert_eq!(
-            recorded_generation(hint, "feature:2Flogin"),
+            hinted_generation("feature:2Flogin:g5", "feature:2Flogin"),
             Some("feature:2Flogin:g5")
         );
-        assert_eq!(recorded_generation(hint, "feature"), None);
-        assert_eq!(recorded_generation(hint, "ma"), None);
+        assert_eq!(hinted_generation("feature:2Flogin:g5", "feature"), None);
+        assert_eq!(hinted_generation("main:g17", "ma"), None);
         // Tampered: never a path out of the store's children, never a non-generation.
         for bad in [
             "main:g1/x",
@@ -784,28 +777,27 @@ mod tests {
             "../main:g1",
             "main:g1@s",
             "main",
+            "-",
         ] {
-            assert_eq!(recorded_generation(bad, "main"), None, "{bad}");
+            assert_eq!(hinted_generation(bad, "main"), None, "{bad}");
         }
     }
 
     #[test]
-    fn generations_hint_update_replaces_drops_and_cleans() {
-        assert_eq!(with_generation(None, "main", Some("main:g5")), "main:g5");
-        assert_eq!(
-            with_generation(Some("main:g5,app:g1"), "main", Some("main:g9")),
-            "app:g1,main:g9"
+    fn generation_hint_props_are_valid_user_property_names_and_stable() {
+        let p = generation_hint_prop("feature:2Flogin");
+        assert!(
+            p.starts_with("stagdb:gen:") && p.len() == "stagdb:gen:".len() + 16,
+            "{p}"
         );
-        assert_eq!(
-            with_generation(Some("main:g5,app:g1"), "main", None),
-            "app:g1"
+        assert!(
+            p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b':')
         );
-        assert_eq!(with_generation(Some("main:g5"), "main", None), "");
-        // Damaged entries go; well-formed ones of other branches stay.
-        assert_eq!(
-            with_generation(Some("junk,,x/y:g1,dev:g2, main:g3"), "app", Some("app:g4")),
-            "dev:g2,app:g4"
-        );
+        assert_eq!(p, generation_hint_prop("feature:2Flogin"));
+        assert_ne!(p, generation_hint_prop("feature:2flogin"));
+        // FNV-1a 64 of "main": fixed, so hints written by one version are read by the next.
+        assert_eq!(generation_hint_prop("main"), "stagdb:gen:1f5962a2ce9803c8");
     }
 
     /// Builds `zfs get` output lines for a small store:

@@ -82,6 +82,16 @@ fn branch_isolation_log_reset_rm_restart() {
     );
     assert_eq!(port_of(&s, "dev"), dev_port);
     assert_eq!(s.ok(&["url", "dev"]), dev_url);
+    // Its data is a new generation now; a command about it still reads
+    // only it (through the store root's hint), by name and as HEAD.
+    let whole_store = |args: &[&str]| {
+        let out = s.run(args);
+        let trace = String::from_utf8_lossy(&out.stderr).to_string();
+        trace
+            .lines()
+            .any(|l| l.contains(" get -r ") && l.ends_with(&format!(" {}", s.dataset)))
+    };
+    assert!(!whole_store(&["-v", "url", "dev"]));
 
     // From a branch by name (snapshots dev now, with a row added after v1).
     s.sql(
@@ -198,6 +208,14 @@ fn branch_isolation_log_reset_rm_restart() {
     s.ok(&["--yes", "rm", "dev", "fromsnap"]);
     let rows = s.json(&["branch"]);
     assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
+
+    // HEAD reset: found through the hint as HEAD too.
+    let checksum_before_head_reset = checksum(&s, "main");
+    s.ok(&["snapshot", "main", "--name", "seed"]);
+    s.ok(&["--yes", "reset", "main", "--to", "main@seed"]);
+    assert!(!whole_store(&["-v", "url"]));
+    assert!(!whole_store(&["-v", "env", "main"]));
+    assert_eq!(checksum(&s, "main"), checksum_before_head_reset);
 }
 
 #[test]

@@ -877,12 +877,17 @@ fn refresh_keeps_branches_of_old_data() {
     );
     // A damaged hint costs only speed: the url is still right.
     let good_url = s.ok(&["url", "app"]);
-    sh_ok(&format!(
-        "zfs set stagdb:generations=app:g1,junk/x {}",
+    let hints = sh_ok(&format!(
+        "zfs get -H -s local -o property all {} | grep '^stagdb:gen:'",
         s.dataset
     ));
-    assert_eq!(s.ok(&["url", "app"]), good_url);
-    sh_ok(&format!("zfs inherit stagdb:generations {}", s.dataset));
+    let hint = hints.trim();
+    assert_eq!(hints.lines().count(), 1, "{hints}");
+    for bad in ["app:g1", "junk/x", "../app:g1"] {
+        sh_ok(&format!("zfs set {hint}={bad} {}", s.dataset));
+        assert_eq!(s.ok(&["url", "app"]), good_url);
+    }
+    sh_ok(&format!("zfs inherit {hint} {}", s.dataset));
     assert_eq!(s.ok(&["url", "app"]), good_url);
     // The next refresh replaces the hint's entry (and frees the unused g1).
     ok_pw(&s, &["-q", "refresh", "app", "-j", "1"], pw);

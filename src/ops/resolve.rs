@@ -62,13 +62,28 @@ pub async fn open_store_for(
 ) -> CmdResult<Store> {
     let root = store_dataset(ctx).await?;
     let full = || load_store(ctx, &root);
+    // The branch's generation hint comes with the root's own properties.
+    let hint_prop = match reference.map(names::parse_ref) {
+        Some(Ok(
+            Ref::Branch(b)
+            | Ref::Snapshot {
+                branch: Some(b), ..
+            },
+        )) => Some(crate::store::generation_hint_prop(
+            &names::dataset_component(&b),
+        )),
+        _ => None,
+    };
     let mut root_props = crate::zfs::TREE_PROPS.to_vec();
-    root_props.push(props::GENERATIONS);
+    root_props.extend(hint_prop.as_deref());
     let mut entries = match ctx.zfs.get_one(&root, &root_props).await {
         Ok(Some(e)) => vec![e],
         _ => return full().await,
     };
-    let hint = entries[0].local(props::GENERATIONS).map(str::to_string);
+    let hint = hint_prop
+        .as_deref()
+        .and_then(|p| entries[0].local(p))
+        .map(str::to_string);
     let store = match Store::from_entries(&root, &entries) {
         Ok(s) => s,
         Err(_) => return full().await,
@@ -83,24 +98,49 @@ pub async fn open_store_for(
         return full().await;
     };
     let component = names::dataset_component(&name);
-    let mut next = Some(format!("{root}/{component}"));
-    // A refreshed or reset branch lives at a generation dataset: the root's
-    // hint says which, and counts only if that dataset is the branch.
-    let mut prefetched = None;
-    if let Some(ds) = hint
-        .as_deref()
-        .and_then(|h| crate::store::recorded_generation(h, &component))
-        .map(|g| format!("{root}/{g}"))
-        && let Ok(e) = ctx.zfs.get_props(&[ds.as_str()], true).await
-        && e.iter().any(|x| {
+    let canonical = format!("{root}/{component}");
+    // A refreshed or reset branch lives at a generation dataset, which the
+    // root's hint names; a dataset counts only if it is the branch.
+    let is_branch = |e: &[zfs::Entry], ds: &str| {
+        e.iter().any(|x| {
             x.name == ds
                 && x.local(props::BRANCH) == Some(name.as_str())
                 && x.local(props::RETIRED).is_none()
         })
+    };
+    let hinted = |h: Option<&str>| {
+        h.and_then(|h| crate::store::hinted_generation(h, &component))
+            .map(|g| format!("{root}/{g}"))
+    };
+    let mut first = None;
+    if let Some(ds) = hinted(hint.as_deref())
+        && let Ok(e) = ctx.zfs.get_props(&[ds.as_str()], true).await
+        && is_branch(&e, &ds)
     {
-        next = Some(ds);
-        prefetched = Some(e);
+        first = Some((ds, e));
     }
+    if first.is_none() {
+        match ctx.zfs.get_props(&[canonical.as_str()], true).await {
+            Ok(e) if is_branch(&e, &canonical) => first = Some((canonical, e)),
+            _ if hint_prop.is_none() => {
+                // HEAD: its hint was not asked for with the root.
+                let prop = crate::store::generation_hint_prop(&component);
+                if let Ok(Some(r)) = ctx.zfs.get_one(&root, &[prop.as_str()]).await
+                    && let Some(ds) = hinted(r.local(&prop))
+                    && let Ok(e) = ctx.zfs.get_props(&[ds.as_str()], true).await
+                    && is_branch(&e, &ds)
+                {
+                    first = Some((ds, e));
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some((first_ds, first_entries)) = first else {
+        return full().await;
+    };
+    let mut next = Some(first_ds);
+    let mut prefetched = Some(first_entries);
     let mut loaded = Vec::new();
     while let Some(ds) = next.take() {
         if loaded.contains(&ds) {
@@ -307,30 +347,23 @@ pub async fn reload_branch(
 }
 
 /// Records in the store root's hint that branch `name`'s data is at the
-/// generation dataset `dataset` (or, with `None`, forgets its entry). Best
-/// effort, under the store lock: a hint that could not be written costs
-/// later commands about the branch a full read, nothing else.
+/// generation dataset `dataset` (or, with `None`, forgets it). Best effort:
+/// a hint that could not be written costs later commands about the branch
+/// a full read, nothing else.
 pub async fn note_generation(ctx: &Ctx, root: &str, name: &str, dataset: Option<&str>) {
     let component = names::dataset_component(name);
+    let prop = crate::store::generation_hint_prop(&component);
     let generation = dataset
         .and_then(|d| d.strip_prefix(root))
         .and_then(|d| d.strip_prefix('/'))
         .filter(|g| crate::store::is_generation(g, &component));
-    let update = async {
-        let now = ctx.zfs.get_one(root, &[props::GENERATIONS]).await?;
-        let now = now.as_ref().and_then(|e| e.local(props::GENERATIONS));
-        let new = crate::store::with_generation(now, &component, generation);
-        match (now, new.is_empty()) {
-            (None, true) => Ok(()),
-            (Some(n), _) if n == new => Ok(()),
-            (Some(_), true) => ctx.zfs.inherit(root, props::GENERATIONS).await,
-            _ => ctx.zfs.set(root, props::GENERATIONS, &new).await,
-        }
+    let update = match generation {
+        Some(g) => ctx.zfs.set(root, &prop, g).await,
+        None => ctx.zfs.inherit(root, &prop).await,
     };
-    if let Err(e) = update.await {
+    if let Err(e) = update {
         ctx.printer.warn(format!(
-            "could not update {} on {root} (commands about '{name}' read the whole store until the next refresh): {e:#}",
-            props::GENERATIONS
+            "could not update {prop} on {root} (commands about '{name}' read the whole store meanwhile): {e:#}"
         ));
     }
 }
