@@ -299,19 +299,7 @@ fn a_zfs_step_outliving_a_killed_command_keeps_the_store_locked() {
     s.ok(&["branch", "victim"]);
     s.sql("victim", "create table t(x int); insert into t values (1)");
     let slow = SlowZfs::new("orphan", r#"[ "$1" = destroy ]"#);
-    let mut child = s
-        .cmd(&["-y", "reset", "victim"])
-        .env("PATH", &slow.path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    slow.wait_held();
-    Command::new("kill")
-        .args(["-KILL", &child.id().to_string()])
-        .status()
-        .unwrap();
-    child.wait().unwrap();
+    slow.kill_while_held(&s, &["-y", "reset", "victim"]);
     let held = std::fs::read_to_string(&slow.flag).unwrap_or_default();
     let d = s.run(&["doctor", "--fix"]);
     let stderr = String::from_utf8_lossy(&d.stderr);
@@ -362,19 +350,7 @@ fn a_reset_killed_after_its_promote_is_undone_by_doctor() {
     s.ok(&["snapshot", "--name", "later", "victim"]);
     s.sql("victim", "insert into t values (3)");
     let slow = SlowZfs::new("promote", r#"[ "$1" = promote ]"#);
-    let mut child = s
-        .cmd(&["-y", "reset", "victim", "--to", "victim@s"])
-        .env("PATH", &slow.path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    slow.wait_held();
-    Command::new("kill")
-        .args(["-KILL", &child.id().to_string()])
-        .status()
-        .unwrap();
-    child.wait().unwrap();
+    slow.kill_while_held(&s, &["-y", "reset", "victim", "--to", "victim@s"]);
     // The held promote runs to its end (as doctor would wait for it): the
     // state doctor sees is the promoted one.
     std::thread::sleep(Duration::from_secs(4));
@@ -426,6 +402,24 @@ struct SlowZfs {
 }
 
 impl SlowZfs {
+    /// Runs stagdb with this zfs first on PATH and kills it with SIGKILL
+    /// while the held zfs step is waiting.
+    fn kill_while_held(&self, s: &TestStore, args: &[&str]) {
+        let mut child = s
+            .cmd(args)
+            .env("PATH", &self.path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.wait_held();
+        Command::new("kill")
+            .args(["-KILL", &child.id().to_string()])
+            .status()
+            .unwrap();
+        child.wait().unwrap();
+    }
+
     fn new(tag: &str, condition: &str) -> SlowZfs {
         Self::with(tag, condition, false)
     }
