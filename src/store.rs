@@ -139,6 +139,16 @@ pub fn is_generation(rest: &str, component: &str) -> bool {
         .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// Whether `dataset` (a child of the store root `root`) is a generation
+/// dataset (`COMPONENT:gN`) rather than a branch's canonical one.
+pub fn is_generation_dataset(root: &str, dataset: &str) -> bool {
+    dataset
+        .strip_prefix(root)
+        .and_then(|d| d.strip_prefix('/'))
+        .and_then(|c| c.rsplit_once(":g").map(|(comp, _)| is_generation(c, comp)))
+        .unwrap_or(false)
+}
+
 /// The store root's hint property for a branch's dataset component
 /// ([`props::GENERATION_PREFIX`] and an FNV-1a hash of the component: stable
 /// across versions and hosts; a collision only costs a full read, since a
@@ -781,6 +791,20 @@ mod tests {
         ] {
             assert_eq!(hinted_generation(bad, "main"), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn generation_datasets_are_told_from_canonical_ones() {
+        assert!(is_generation_dataset("tank/s", "tank/s/main:g17"));
+        assert!(is_generation_dataset(
+            "tank/s",
+            "tank/s/feature:2Fx:g1795494223572"
+        ));
+        assert!(!is_generation_dataset("tank/s", "tank/s/main"));
+        assert!(!is_generation_dataset("tank/s", "tank/s/main:reset"));
+        assert!(!is_generation_dataset("tank/s", "tank/s/main:gx"));
+        assert!(!is_generation_dataset("tank/s", "tank/other/main:g1"));
+        assert!(!is_generation_dataset("tank/s", "tank/s/main:g1@snap"));
     }
 
     #[test]

@@ -522,19 +522,7 @@ fn a_killed_rename_is_finished_by_doctor() {
     s.init(15);
     s.sql("main", "create table t(x int); insert into t values (7)");
     let slow = SlowZfs::after("rename", r#"[ "$1" = rename ]"#);
-    let mut child = s
-        .cmd(&["branch", "-m", "main", "trunk"])
-        .env("PATH", &slow.path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    slow.wait_held();
-    Command::new("kill")
-        .args(["-KILL", &child.id().to_string()])
-        .status()
-        .unwrap();
-    child.wait().unwrap();
+    slow.kill_while_held(&s, &["branch", "-m", "main", "trunk"]);
     let d = s.run(&["doctor", "--fix"]);
     let stderr = String::from_utf8_lossy(&d.stderr);
     assert!(d.status.success(), "doctor --fix failed:\n{stderr}");

@@ -126,13 +126,7 @@ pub async fn run(ctx: &Ctx, old: &str, new: &str) -> CmdResult {
     }
     ctx.timed("clear marker", ops::clear_intent(ctx, &p.dataset))
         .await?;
-    if !b
-        .dataset
-        .ends_with(&format!("/{}", crate::names::dataset_component(&b.name)))
-    {
-        // It was at a generation dataset: the hint's entry for it goes.
-        ops::note_generation(ctx, &store.dataset, &b.name, None).await;
-    }
+    ops::forget_generation(ctx, &store.dataset, b).await;
     ctx.printer.status(format!(
         "renamed branch '{}' to '{}'{}{}",
         b.name,

@@ -57,13 +57,7 @@ pub async fn run(ctx: &Ctx, names: &[String]) -> CmdResult {
         ops::remove_branch_containers(ctx, &store.dataset, &b.name).await?;
         ctx.zfs.destroy(&b.dataset, true).await?;
         gone.insert(b.dataset.as_str());
-        if !b
-            .dataset
-            .ends_with(&format!("/{}", crate::names::dataset_component(&b.name)))
-        {
-            // At a generation dataset (refreshed or reset): its entry in the store's hint goes with it.
-            ops::note_generation(ctx, &store.dataset, &b.name, None).await;
-        }
+        ops::forget_generation(ctx, &store.dataset, b).await;
         ctx.printer.status(format!("removed branch '{}'", b.name));
         removed.push(b.name.clone());
         dropped.extend(ops::drop_branch_point(ctx, &store, b, &gone).await);

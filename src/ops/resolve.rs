@@ -172,9 +172,7 @@ pub async fn open_store_for(
         e.local(props::RETIRED).is_some()
             || (!e.is_snapshot()
                 && e.native("origin").is_none()
-                && e.name
-                    .strip_prefix(&format!("{root}/"))
-                    .is_some_and(|c| c.contains(":g")))
+                && crate::store::is_generation_dataset(&root, &e.name))
     });
     match Store::from_entries(&root, &entries) {
         Ok(s) if s.branch(&name).is_some() && !(ancestry && refreshed) => Ok(s),
@@ -365,5 +363,13 @@ pub async fn note_generation(ctx: &Ctx, root: &str, name: &str, dataset: Option<
         ctx.printer.warn(format!(
             "could not update {prop} on {root} (commands about '{name}' read the whole store meanwhile): {e:#}"
         ));
+    }
+}
+
+/// Forgets the hint of a branch that is leaving its generation dataset
+/// (removed or renamed); nothing to do for one at its canonical dataset.
+pub async fn forget_generation(ctx: &Ctx, root: &str, b: &Branch) {
+    if crate::store::is_generation_dataset(root, &b.dataset) {
+        note_generation(ctx, root, &b.name, None).await;
     }
 }
