@@ -346,6 +346,9 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l pg-version -d '
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s j -l jobs -d 'Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l exclude-table-data -d 'Leave out this table\'s rows (pg_dump pattern; repeatable; live sources)' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l scrub -d 'SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)' -r -F
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l load-in -d 'Where the data is loaded before it is written into the branch [default: auto]' -r -f -a "auto\t'Memory when twice the source\'s size (three times with --scrub) plus 512 MiB fits in half the free memory (live sources); else disk'
+memory\t'A tmpfs of half the free memory, written into the branch\'s dataset in one copy after a clean shutdown (a pool on FUSE pays per write)'
+disk\t'The branch\'s dataset itself'"
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
 always\t''
@@ -363,12 +366,15 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s q -l quiet -d '
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
-complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l source -d 'Load from here instead of the recorded source' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s j -l jobs -d 'Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l exclude-table-data -d 'Leave out this table\'s rows (pg_dump pattern; repeatable; live sources)' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l scrub -d 'SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)' -r -F
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l load-in -d 'Where the data is loaded before it is written into the branch [default: auto]' -r -f -a "auto\t'Memory when twice the source\'s size (three times with --scrub) plus 512 MiB fits in half the free memory (live sources); else disk'
+memory\t'A tmpfs of half the free memory, written into the branch\'s dataset in one copy after a clean shutdown (a pool on FUSE pays per write)'
+disk\t'The branch\'s dataset itself'"
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
 always\t''
@@ -386,7 +392,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s q -l quiet -d 
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
-complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s h -l help -d 'Print help'
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand export" -s o -l output -d 'Write here instead of stdout (required for --format directory)' -r -F
 complete -c stagdb -n "__fish_stagdb_using_subcommand export" -l format -d 'Dump format' -r -f -a "custom\t'pg_dump -Fc: compressed, restorable in parallel, selectively'

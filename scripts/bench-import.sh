@@ -8,12 +8,14 @@
 #        on the same pool, with the same major's tools (in a container on the host network):
 #        `pg_dump -Fc | pg_restore` and
 #        `pg_dump -Fd -j N` + `pg_restore -j N` (the database dropped and created between runs);
-#     2. `stagdb import URL` (its default -j) until it returns (initdb, load, ANALYZE,
-#        snapshot, the branch running) -- ratio against the best of 1;
+#     2. `stagdb import URL` (its default -j, and its default --load-in: memory when it fits)
+#        until it returns (initdb, load, ANALYZE, snapshot, the branch running) -- ratio against
+#        the best of 1; then with -j N, and with --load-in disk;
 #     3. `pg_basebackup` alone into a dataset of the pool, and `stagdb import --physical`;
 #     4. `stagdb refresh` of the imported root while a client polls it every 10 ms: the longest
 #        time it refused connections (and stagdb's own figure);
-#     5. `stagdb export ROOT > /dev/null` against `pg_dump -Fc > /dev/null` alone on the same branch.
+#     5. `stagdb export ROOT > /dev/null` against `pg_dump -Fc > /dev/null` alone on the same branch
+#        (after one untimed read, in turn, medians of 3).
 #
 # Usage: bash scripts/bench-import.sh   (as root; sets up the testbed, builds the release binary)
 # Environment: BENCH_MB (1024), BENCH_MAJOR (15), BENCH_JOBS (CPUs), BENCH_PORTS (46000-46049),
@@ -142,6 +144,12 @@ t0=$(now)
 T_IMPORTJ=$(secs "$t0" "$(now)")
 IMPORTJ_TIMINGS=$(grep '^timings:' /tmp/stagdb-bench/importj.log || true)
 "$STAGDB" rm -y appj >/dev/null 2>&1
+log "stagdb import --load-in disk (the loading server on the pool, no copy)"
+t0=$(now)
+"$STAGDB" --timings import --load-in disk "$URL" appd >/dev/null 2>/tmp/stagdb-bench/importd.log || { cat /tmp/stagdb-bench/importd.log >&2; die "import --load-in disk failed"; }
+T_IMPORTD=$(secs "$t0" "$(now)")
+IMPORTD_TIMINGS=$(grep '^timings:' /tmp/stagdb-bench/importd.log || true)
+"$STAGDB" rm -y appd >/dev/null 2>&1
 
 log "pg_basebackup alone"
 zfs create "$POOL/bench-basebackup"
@@ -191,12 +199,25 @@ UNAVAIL_OWN=$(echo "$REFRESH_JSON" | tr -d "\n " | sed -n 's/.*"unavailable_ms":
 
 log "export against pg_dump alone"
 APP_PW=$("$STAGDB" url app | sed 's/.*postgres:\([^@]*\)@.*/\1/')
-t0=$(now)
-"$STAGDB" export app >/dev/null 2>&1
-T_EXPORT=$(secs "$t0" "$(now)")
-t0=$(now)
-docker run --rm --network host -e PGPASSWORD="$APP_PW" "$IMG" pg_dump -Fc -h 127.0.0.1 -p "$APP_PORT" -U postgres -d app >/dev/null
-T_PGDUMP=$(secs "$t0" "$(now)")
+pgdump_alone() {
+    docker run --rm --network host -e PGPASSWORD="$APP_PW" "$IMG" pg_dump -Fc -h 127.0.0.1 -p "$APP_PORT" -U postgres -d app >/dev/null
+}
+# One untimed read first (the root has just started on data that was just
+# written: whichever ran first paid the cold caches), then the two taken
+# in turn, three times each; medians.
+pgdump_alone
+E=() P=()
+for _ in 1 2 3; do
+    t0=$(now)
+    "$STAGDB" export app >/dev/null 2>&1
+    E+=("$(secs "$t0" "$(now)")")
+    t0=$(now)
+    pgdump_alone
+    P+=("$(secs "$t0" "$(now)")")
+done
+median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+T_EXPORT=$(median3 "${E[@]}")
+T_PGDUMP=$(median3 "${P[@]}")
 
 cat <<EOF
 stagdb data in and out, $(date -u +%Y-%m-%d), $(nproc) CPUs, zfs-fuse, PostgreSQL $MAJOR, pgbench database of $((SIZE >> 20)) MiB
@@ -206,6 +227,7 @@ stagdb data in and out, $(date -u +%Y-%m-%d), $(nproc) CPUs, zfs-fuse, PostgreSQ
 | by hand: pg_dump -Fd -j $JOBS + pg_restore -j $JOBS        | $T_DIR |                               |
 | stagdb import, default -j (ready, frozen, analyzed, snapshotted) | $T_IMPORT | $(ratio "$T_IMPORT" "$BEST")x of the best by hand (target 0.8x) |
 | stagdb import -j $JOBS                                    | $T_IMPORTJ | $(ratio "$T_IMPORTJ" "$BEST")x of the best by hand |
+| stagdb import --load-in disk                          | $T_IMPORTD | $(ratio "$T_IMPORTD" "$BEST")x of the best by hand |
 | pg_basebackup alone                               | $T_BB |                               |
 | stagdb import --physical                          | $T_PHYS | $(ratio "$T_PHYS" "$T_BB")x of pg_basebackup (target 1.2x) |
 | stagdb refresh (whole command)                    | $T_REFRESH |                               |
@@ -215,5 +237,6 @@ stagdb data in and out, $(date -u +%Y-%m-%d), $(nproc) CPUs, zfs-fuse, PostgreSQ
 
 stagdb import phases (default -j): ${IMPORT_TIMINGS#timings: }
 stagdb import phases (-j $JOBS): ${IMPORTJ_TIMINGS#timings: }
+stagdb import phases (--load-in disk): ${IMPORTD_TIMINGS#timings: }
 EOF
 log "done"

@@ -206,6 +206,22 @@ pub struct LoadArgs {
     /// Only run the preflight and say what would be done
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Where the data is loaded before it is written into the branch [default: auto]
+    #[arg(long, value_enum, value_name = "WHERE")]
+    pub load_in: Option<LoadIn>,
+}
+
+/// Where an import's loading server keeps the data while it loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LoadIn {
+    /// Memory when twice the source's size (three times with --scrub) plus 512 MiB fits in half the free memory (live sources); else disk
+    Auto,
+    /// A tmpfs of half the free memory, written into the branch's dataset in one copy after a clean shutdown (a pool on FUSE pays per write)
+    Memory,
+    /// The branch's dataset itself
+    Disk,
 }
 
 #[derive(Debug, Args)]

@@ -77,6 +77,9 @@ pub struct ContainerSpec {
     pub stop_timeout_secs: Option<i64>,
     /// Size of /dev/shm in bytes.
     pub shm_size_bytes: Option<i64>,
+    /// A tmpfs mounted at this path, of at most this many bytes; its
+    /// memory is freed with the container.
+    pub tmpfs: Option<(String, u64)>,
     /// Use the host's network stack: addresses mean what they mean on the
     /// host (`127.0.0.1:5433` is a server on the host).
     pub host_network: bool,
@@ -113,6 +116,7 @@ impl fmt::Debug for ContainerSpec {
             .field("stop_signal", &self.stop_signal)
             .field("stop_timeout_secs", &self.stop_timeout_secs)
             .field("shm_size_bytes", &self.shm_size_bytes)
+            .field("tmpfs", &self.tmpfs)
             .field("host_network", &self.host_network)
             .field("stdin", &self.stdin)
             .field("network", &self.network)
@@ -858,6 +862,12 @@ fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
             }),
             port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
             shm_size: spec.shm_size_bytes,
+            // mode 0711: the server's data directory inside is reached by
+            // its own user, not only by root.
+            tmpfs: spec
+                .tmpfs
+                .as_ref()
+                .map(|(path, size)| HashMap::from([(path.clone(), format!("size={size},mode=0711"))])),
             network_mode: if spec.host_network {
                 Some("host".to_string())
             } else {

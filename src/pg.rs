@@ -38,7 +38,8 @@ pub const LABEL_NETWORK: &str = "io.stagdb.network";
 /// Uses only what official `postgres:N` images and plain Debian-built images
 /// share: sh, id, stat, chown, setpriv (util-linux), initdb and postgres on PATH.
 const START_SCRIPT: &str = r#"set -eu
-D=/var/lib/stagdb/pgdata
+# An import's loading server may keep its data in a tmpfs (STAGDB_LOAD_DIR).
+D=${STAGDB_LOAD_DIR:-/var/lib/stagdb}/pgdata
 u=$(id -u postgres); g=$(id -g postgres)
 mkdir -p "$D" /var/run/postgresql
 chown postgres:postgres /var/run/postgresql
@@ -58,9 +59,28 @@ if [ ! -s "$D/PG_VERSION" ]; then
 fi
 # A clone of a running branch carries its parent's lock file.
 rm -f "$D/postmaster.pid"
-exec setpriv --reuid="$u" --regid="$g" --init-groups \
+[ -n "${STAGDB_LOAD_DIR:-}" ] || exec setpriv --reuid="$u" --regid="$g" --init-groups \
   postgres -D "$D" -c listen_addresses='*' -c port=5432 "$@"
+# Loading in memory: the server is this shell's child, and stopping the
+# container (SIGINT) stops it. Only after its clean shutdown is the data
+# directory copied into the dataset, in large writes (a pool on FUSE pays
+# per write; the server's own are 8 kB, and twice for every new page).
+[ ! -e /var/lib/stagdb/pgdata ] || { echo "stagdb: the dataset holds a data directory already" >&2; exit 65; }
+setpriv --reuid="$u" --regid="$g" --init-groups \
+  postgres -D "$D" -c listen_addresses='*' -c port=5432 "$@" &
+pid=$!
+trap 'kill -INT "$pid" 2>/dev/null || true' INT TERM
+rc=0
+wait "$pid" || rc=$?
+# A trapped signal ends the wait early: wait again for the server's own exit.
+while kill -0 "$pid" 2>/dev/null; do rc=0; wait "$pid" || rc=$?; done
+[ "$rc" -eq 0 ] || { echo "stagdb: the loading server exited with $rc; nothing copied" >&2; exit "$rc"; }
+cp -a "$D" /var/lib/stagdb/pgdata.copying
+mv /var/lib/stagdb/pgdata.copying /var/lib/stagdb/pgdata
 "#;
+
+/// Where an import's loading server keeps its data when it loads in memory.
+pub const LOAD_DIR: &str = "/var/lib/stagdb-load";
 
 /// Server settings for bulk loading into a new branch (import): nothing
 /// survives a crash of the host anyway (the import is redone), so no
@@ -199,6 +219,7 @@ impl BranchContainer<'_> {
             stop_signal: Some("SIGINT".into()),
             stop_timeout_secs: Some(60),
             shm_size_bytes: Some(256 << 20),
+            tmpfs: None,
             host_network,
             stdin: false,
             network: self.network.map(|n| crate::docker::NetworkAttach {

@@ -1313,5 +1313,79 @@ pub fn network_plan(
     out
 }
 
+// ---------------------------------------------------------------- import
+
+/// Where an import's loading server keeps the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Staging {
+    /// The new branch's dataset.
+    Disk,
+    /// A tmpfs of this many bytes, copied into the dataset after the
+    /// loading server's clean shutdown.
+    Memory { limit: u64 },
+}
+
+/// What a loaded copy of `source_bytes` of data may need in the tmpfs: the
+/// data, its indexes built anew, the WAL of a parallel restore and sort
+/// files (twice the source), a scrub's rewrite of every table on top (three
+/// times), and the empty cluster.
+pub fn staging_need(source_bytes: u64, scrub: bool) -> u64 {
+    source_bytes
+        .saturating_mul(if scrub { 3 } else { 2 })
+        .saturating_add(512 << 20)
+}
+
+/// Where to load: `auto` picks memory for a live, logical source whose
+/// need ([`staging_need`]) fits in half the memory available now; the
+/// tmpfs may then grow to that half (the estimate is no promise). A
+/// physical copy is written by `pg_basebackup` straight into the dataset.
+pub fn staging(
+    choice: crate::cli::LoadIn,
+    live: bool,
+    physical: bool,
+    source_bytes: Option<u64>,
+    scrub: bool,
+    mem_available: Option<u64>,
+) -> CmdResult<Staging> {
+    use crate::cli::LoadIn;
+    let budget = mem_available.map(|m| m / 2);
+    match choice {
+        LoadIn::Disk => Ok(Staging::Disk),
+        _ if physical => match choice {
+            LoadIn::Memory => Err(usage_error(
+                "--load-in memory does not apply to --physical (pg_basebackup writes into the branch's dataset)",
+            )),
+            _ => Ok(Staging::Disk),
+        },
+        LoadIn::Memory => match budget {
+            Some(limit) if limit > 0 => Ok(Staging::Memory { limit }),
+            _ => Err(user_error(
+                "--load-in memory: the free memory is unknown (no /proc/meminfo)",
+            )
+            .hint("load on disk with --load-in disk")),
+        },
+        LoadIn::Auto => Ok(match (live, source_bytes, budget) {
+            (true, Some(b), Some(limit)) if staging_need(b, scrub) <= limit => {
+                Staging::Memory { limit }
+            }
+            _ => Staging::Disk,
+        }),
+    }
+}
+
+/// `MemAvailable` of `/proc/meminfo`, in bytes.
+pub fn parse_mem_available(meminfo: &str) -> Option<u64> {
+    meminfo.lines().find_map(|l| {
+        let rest = l.strip_prefix("MemAvailable:")?;
+        let mut it = rest.split_whitespace();
+        let n: u64 = it.next()?.parse().ok()?;
+        match it.next() {
+            Some("kB") => n.checked_mul(1024),
+            None => Some(n),
+            Some(_) => None,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests;

@@ -527,8 +527,24 @@ fn import_live_server() {
     let needed = plan["needed_bytes"].as_u64().unwrap_or(0);
     assert!(source_bytes > 10_000_000, "{plan:#}");
     assert!(needed >= source_bytes, "{plan:#}");
+    // Where it would load: memory (with its limit) or disk, and why.
+    let avail = plan["memory_available_bytes"].as_u64().unwrap_or(0);
+    assert!(avail > 0, "{plan:#}");
+    match plan["load_in"].as_str() {
+        Some("memory") => {
+            let limit = plan["memory_limit_bytes"].as_u64().unwrap_or(0);
+            assert_eq!(limit, avail / 2, "{plan:#}");
+            assert!(2 * source_bytes + (512 << 20) <= limit, "{plan:#}");
+        }
+        Some("disk") => assert!(plan["memory_limit_bytes"].is_null(), "{plan:#}"),
+        other => panic!("load_in {other:?}: {plan:#}"),
+    }
     let human = ok_pw(&s, &["import", &src.url("app"), "dry", "--dry-run"], pw);
     assert!(human.contains("would import"), "{human}");
+    assert!(
+        human.contains("loaded in memory (a tmpfs of up to") || human.contains("loaded on disk"),
+        "{human}"
+    );
     assert!(!human.contains(pw), "{human}");
     assert_eq!(datasets(&s), before, "--dry-run created a dataset");
     assert_eq!(
@@ -549,19 +565,53 @@ fn import_live_server() {
         true,
     );
     eprintln!("import -j 1: {:.1}s", t.elapsed().as_secs_f64());
-    // -j 4, the password from PGPASSWORD; the name from the database.
+    // -j 4, the password from PGPASSWORD; the name from the database;
+    // loaded in memory (a tmpfs), then copied into the dataset.
     let t = Instant::now();
     import_watched(
         &s,
-        &["import", &src.url("app"), "-j", "4"],
+        &["import", &src.url("app"), "-j", "4", "--load-in", "memory"],
         Some(pw),
         pw,
         false,
     );
-    eprintln!("import -j 4: {:.1}s", t.elapsed().as_secs_f64());
+    eprintln!("import -j 4 in memory: {:.1}s", t.elapsed().as_secs_f64());
+    // Loaded on disk, as asked: the summary says so, the log says how.
+    let t = Instant::now();
+    let out = s
+        .cmd(&[
+            "--json",
+            "import",
+            &src.url("app"),
+            "ondisk",
+            "-j",
+            "1",
+            "--load-in",
+            "disk",
+        ])
+        .env("PGPASSWORD", pw)
+        .output()
+        .unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&assert_ok("import --load-in disk --json", &out)).unwrap();
+    eprintln!("import -j 1 on disk: {:.1}s", t.elapsed().as_secs_f64());
+    assert_eq!(summary["load_in"], "disk", "{summary:#}");
+    assert!(summary["shutdown_ms"].is_u64(), "{summary:#}");
+    let log = |b: &str| s.ok(&["log", b]);
+    assert!(!log("ondisk").contains("loaded in memory"), "{}", log("ondisk"));
+    assert!(log("app").contains("loaded in memory"), "{}", log("app"));
+    // Nothing of the loading servers (and their memory) is left.
+    assert!(
+        sh_ok(&format!(
+            "docker ps -aq --filter label=io.stagdb.job=import-server --filter label=io.stagdb.store={}",
+            s.dataset
+        ))
+        .is_empty(),
+        "a loading server was left"
+    );
 
-    assert_eq!(branch_names(&s), vec!["app", "main", "one"]);
-    for b in ["one", "app"] {
+    assert_eq!(branch_names(&s), vec!["app", "main", "ondisk", "one"]);
+    for b in ["one", "app", "ondisk"] {
         assert_imported(&s, b, &expected);
         let snap = import_snapshot(&s, b);
         let ds = branch_dataset(&s, b);
@@ -1331,6 +1381,30 @@ fn import_refused_when_pool_too_small() {
     assert!(err.contains("needs about") && err.contains("free"), "{err}");
     assert_eq!(datasets(&s), before, "the refused import left a dataset");
     assert_eq!(containers(&s), containers_before);
+    assert_eq!(branch_names(&s), vec!["main"]);
+
+    // Forced, and loaded in memory: the load succeeds, the copy into the
+    // full pool fails, and nothing is left (nor any memory held).
+    let out = s
+        .cmd(&[
+            "import",
+            &src.url("app"),
+            "big",
+            "-j",
+            "1",
+            "--force",
+            "--load-in",
+            "memory",
+        ])
+        .env("PGPASSWORD", pw)
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "the forced import did not fail:\n{err}");
+    assert!(err.contains("its copy into the dataset failed"), "{err}");
+    assert!(err.contains("free space"), "no hint:\n{err}");
+    assert_eq!(datasets(&s), before, "the failed import left a dataset");
+    assert_eq!(containers(&s), containers_before, "{err}");
     assert_eq!(branch_names(&s), vec!["main"]);
 }
 

@@ -37,6 +37,8 @@ pub(crate) struct Recorded {
     pub scrub: Vec<PathBuf>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pg_version: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_in: Option<crate::cli::LoadIn>,
 }
 
 /// What the preflight found: all `--dry-run` prints.
@@ -63,6 +65,14 @@ pub(crate) struct Preflight {
     pub dataset: String,
     pub extensions: Vec<String>,
     pub scrub: Vec<PathBuf>,
+    /// `memory` or `disk`: where the loading server keeps the data.
+    pub load_in: &'static str,
+    /// The tmpfs's limit when loading in memory.
+    pub memory_limit_bytes: Option<u64>,
+    /// Memory available when the preflight ran.
+    pub memory_available_bytes: Option<u64>,
+    #[serde(skip)]
+    pub staging: crate::plan::Staging,
 }
 
 #[derive(serde::Serialize)]
@@ -161,6 +171,7 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
             scrub: &pf.scrub,
             extensions: &extensions,
             skip_missing_extensions: args.load.skip_missing_extensions,
+            staging: pf.staging,
         },
     )
     .await?;
@@ -247,6 +258,7 @@ pub(crate) fn record(
         physical: a.physical,
         scrub: pf.scrub.clone(),
         pg_version,
+        load_in: a.load_in,
     };
     serde_json::to_string(&r)
         .map(Some)
@@ -290,6 +302,17 @@ pub(crate) fn print_plan(ctx: &Ctx, pf: &Preflight) -> CmdResult {
         )?;
     }
     ctx.printer.line(format!("  into dataset {}", pf.dataset))?;
+    match pf.staging {
+        crate::plan::Staging::Memory { limit } => ctx.printer.line(format!(
+            "  loaded in memory (a tmpfs of up to {}; {} available), then copied into the dataset",
+            ui::human_bytes(limit),
+            bytes(pf.memory_available_bytes)
+        ))?,
+        crate::plan::Staging::Disk => ctx.printer.line(format!(
+            "  loaded on disk ({} of memory available)",
+            bytes(pf.memory_available_bytes)
+        ))?,
+    }
     if !pf.extensions.is_empty() {
         ctx.printer
             .line(format!("  extensions: {}", pf.extensions.join(", ")))?;
@@ -583,6 +606,22 @@ pub(crate) async fn prepare(
         .hint("free space in the pool (`stagdb gc`, `stagdb rm`), use -j 1 (streams, no dump on disk), or try anyway with --force"));
     }
     let method = input.method(jobs);
+    let memory_available = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| crate::plan::parse_mem_available(&m));
+    let staging = crate::plan::staging(
+        a.load_in.unwrap_or(crate::cli::LoadIn::Auto),
+        matches!(input, load::Input::Live(_)),
+        matches!(input, load::Input::Physical(_)),
+        source_bytes,
+        !scrub.is_empty(),
+        memory_available,
+    )?;
+    // Said in the import snapshot's message too: `log` shows how it was made.
+    let method = match staging {
+        crate::plan::Staging::Memory { .. } => format!("{method}, loaded in memory"),
+        crate::plan::Staging::Disk => method,
+    };
     Ok((
         Preflight {
             dataset: format!("{}/{}", store.dataset, names::dataset_component(&name)),
@@ -602,6 +641,16 @@ pub(crate) async fn prepare(
             jobs,
             extensions: extensions.clone(),
             scrub,
+            load_in: match staging {
+                crate::plan::Staging::Memory { .. } => "memory",
+                crate::plan::Staging::Disk => "disk",
+            },
+            memory_limit_bytes: match staging {
+                crate::plan::Staging::Memory { limit } => Some(limit),
+                crate::plan::Staging::Disk => None,
+            },
+            memory_available_bytes: memory_available,
+            staging,
         },
         input,
         extensions,

@@ -98,6 +98,7 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
         skip_missing_extensions: a.skip_missing_extensions,
         force: a.force,
         dry_run: a.dry_run,
+        load_in: a.load_in.or(rec.load_in),
     };
     let (mut pf, input, extensions) = prepare(
         ctx,
@@ -183,6 +184,7 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
             scrub: &pf.scrub,
             extensions: &extensions,
             skip_missing_extensions: merged.skip_missing_extensions,
+            staging: pf.staging,
         },
     )
     .await?;

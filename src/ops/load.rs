@@ -76,6 +76,8 @@ pub struct Load<'a> {
     /// Extensions the source uses (live sources), checked against the image.
     pub extensions: &'a [String],
     pub skip_missing_extensions: bool,
+    /// Where the loading server keeps the data.
+    pub staging: crate::plan::Staging,
 }
 
 /// What a load did, for the summary.
@@ -84,7 +86,11 @@ pub struct Loaded {
     pub restore_ms: u128,
     pub scrub_ms: u128,
     pub analyze_ms: u128,
+    /// The clean shutdown, and the copy into the dataset when loading in memory.
+    pub shutdown_ms: u128,
     pub total_ms: u128,
+    /// `memory` or `disk`.
+    pub load_in: &'static str,
     /// Extensions the image lacks, skipped with --skip-missing-extensions.
     pub missing_extensions: Vec<String>,
 }
@@ -190,8 +196,29 @@ if grep -q ERROR /tmp/single.log; then cat /tmp/single.log >&2; exit 1; fi
 
 /// Loads the data: the steps of the module comment, in order.
 pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
+    let staging = l.staging;
+    load_steps(ctx, l).await.map_err(|e| match staging {
+        // The one place a full tmpfs is told apart: the tools say it so.
+        crate::plan::Staging::Memory { limit }
+            if format!("{:#}", e.error).contains("No space left on device") =>
+        {
+            e.hint(format!(
+                "the data was loaded in memory, in a tmpfs of up to {}: if that filled up, load on disk with --load-in disk",
+                crate::ui::human_bytes(limit)
+            ))
+        }
+        _ => e,
+    })
+}
+
+async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
     let started = Instant::now();
     let mut done = Loaded::default();
+    let memory = match l.staging {
+        crate::plan::Staging::Memory { limit } => Some(limit),
+        crate::plan::Staging::Disk => None,
+    };
+    done.load_in = if memory.is_some() { "memory" } else { "disk" };
     let store = l.store;
     let image = store.settings.image_for(l.major);
     super::ensure_image(ctx, &image).await?;
@@ -260,6 +287,11 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
         // Delete WAL segments instead of recycling them: no old data in them.
         settings.push(("wal_recycle", "off"));
     }
+    if memory.is_some() {
+        // Checkpoints cost little in memory; WAL kept up to 8 GB would not.
+        settings.retain(|(k, _)| *k != "max_wal_size");
+        settings.push(("max_wal_size", "1GB"));
+    }
     let me = crate::intent::Owner::me();
     let server_name = format!("stagdb-load-{}-{}", me.pid, me.start);
     let mut spec = pg::BranchContainer {
@@ -278,6 +310,10 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
     }
     .spec();
     spec.env.push("STAGDB_INITDB_NOSYNC=1".into());
+    if let Some(limit) = memory {
+        spec.env.push(format!("STAGDB_LOAD_DIR={}", pg::LOAD_DIR));
+        spec.tmpfs = Some((pg::LOAD_DIR.to_string(), limit));
+    }
     spec.labels.remove(pg::LABEL_BRANCH);
     spec.labels.remove(pg::LABEL_HEAD);
     spec.labels
@@ -719,20 +755,40 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
         .await?;
         done.analyze_ms = t.elapsed().as_millis();
     }
-    ctx.timed("loader shutdown", docker.stop(&id, 600)).await?;
+    let t = Instant::now();
+    if memory.is_some() {
+        ctx.printer
+            .status(format!("writing the loaded data into '{}'", l.name));
+    }
+    // In memory the container's exit waits for the copy: allow it an hour
+    // (at 100 MB/s, 360 GB) before the engine kills it.
+    let grace = if memory.is_some() { 3600 } else { 600 };
+    ctx.timed("loader shutdown", docker.stop(&id, grace)).await?;
     match docker.inspect_state(&id).await? {
         Some(st) if st.exit_code == Some(0) => {}
         st => {
             let logs = docker.logs_tail(&id, 20).await.unwrap_or_default();
-            return Err(user_error(format!(
-                "the loading server did not shut down cleanly (exit code {}):\n{}",
+            let err = user_error(format!(
+                "the loading server did not shut down cleanly{} (exit code {}):\n{}",
+                if memory.is_some() {
+                    " or its copy into the dataset failed"
+                } else {
+                    ""
+                },
                 st.and_then(|s| s.exit_code)
                     .map(|c| c.to_string())
                     .unwrap_or_else(|| "?".into()),
                 logs.trim_end()
-            )));
+            ));
+            let full = ["No space left on device", "Disk quota exceeded"];
+            return Err(if memory.is_some() && full.iter().any(|f| logs.contains(f)) {
+                err.hint("the pool is full: free space (`stagdb gc`, `stagdb rm`)")
+            } else {
+                err
+            });
         }
     }
+    done.shutdown_ms = t.elapsed().as_millis();
     docker.remove(&id, true).await?;
     drop(pass);
     done.total_ms = started.elapsed().as_millis();

@@ -764,3 +764,67 @@ fn an_interrupted_rename_is_finished_and_head_not_moved_elsewhere() {
         "{ps:?}"
     );
 }
+
+// ---------------------------------------------------------------- import staging
+
+#[test]
+fn staging_auto_takes_memory_only_for_a_live_logical_source_that_fits() {
+    use crate::cli::LoadIn::*;
+    const G: u64 = 1 << 30;
+    let mem = Some(16 * G);
+    // 1 GiB needs 2.5 GiB: fits in half of 16.
+    assert_eq!(
+        staging(Auto, true, false, Some(G), false, mem).unwrap(),
+        Staging::Memory { limit: 8 * G }
+    );
+    // 3.5 GiB needs 7.5 GiB: fits; with a scrub 11 GiB: does not.
+    assert!(matches!(
+        staging(Auto, true, false, Some(7 * G / 2), false, mem).unwrap(),
+        Staging::Memory { .. }
+    ));
+    assert_eq!(
+        staging(Auto, true, false, Some(7 * G / 2), true, mem).unwrap(),
+        Staging::Disk
+    );
+    // Unknown size, unknown memory, a dump, a physical copy: disk.
+    assert_eq!(staging(Auto, true, false, None, false, mem).unwrap(), Staging::Disk);
+    assert_eq!(staging(Auto, true, false, Some(G), false, None).unwrap(), Staging::Disk);
+    assert_eq!(staging(Auto, false, false, Some(G), false, mem).unwrap(), Staging::Disk);
+    assert_eq!(staging(Auto, true, true, Some(G), false, mem).unwrap(), Staging::Disk);
+    // An enormous size does not overflow.
+    assert_eq!(
+        staging(Auto, true, false, Some(u64::MAX), true, mem).unwrap(),
+        Staging::Disk
+    );
+}
+
+#[test]
+fn staging_by_choice() {
+    use crate::cli::LoadIn::*;
+    const G: u64 = 1 << 30;
+    assert_eq!(
+        staging(Disk, true, false, Some(1), false, Some(16 * G)).unwrap(),
+        Staging::Disk
+    );
+    // Forced: any logical source, whatever its size, up to half the memory.
+    assert_eq!(
+        staging(Memory, false, false, None, false, Some(16 * G)).unwrap(),
+        Staging::Memory { limit: 8 * G }
+    );
+    assert_eq!(
+        staging(Memory, true, false, Some(100 * G), false, Some(16 * G)).unwrap(),
+        Staging::Memory { limit: 8 * G }
+    );
+    assert!(staging(Memory, true, false, Some(G), false, None).is_err());
+    assert!(staging(Memory, true, true, Some(G), false, Some(16 * G)).is_err());
+}
+
+#[test]
+fn mem_available_from_proc_meminfo() {
+    let m = "MemTotal:       24567892 kB\nMemFree:        20000000 kB\nMemAvailable:   22000000 kB\nBuffers: 1 kB\n";
+    assert_eq!(parse_mem_available(m), Some(22_000_000 * 1024));
+    assert_eq!(parse_mem_available("MemTotal: 5 kB\n"), None);
+    assert_eq!(parse_mem_available("MemAvailable: lots kB\n"), None);
+    assert_eq!(parse_mem_available("MemAvailable: 5 MB\n"), None);
+    assert_eq!(parse_mem_available(""), None);
+}
