@@ -1,6 +1,7 @@
 //! Podman through its Docker-compatible API (`DOCKER_HOST=unix:///run/podman/podman.sock`,
 //! Debian's podman 4.3, started by scripts/testbed.sh): the core verbs run on it as on
-//! Docker: init, branch, checkout (the head port moves), reset, rm, doctor.
+//! Docker: init, branch, checkout (the head port moves), reset, rm, doctor, export, and an
+//! import loaded in memory.
 
 mod common;
 
@@ -73,6 +74,17 @@ fn core_verbs_on_podman() {
     s.ok(&["-y", "rm", "dev"]);
     let names = podman_names(&s.dataset);
     assert!(!names.contains("-dev"), "{names}");
+
+    // Data in and out through job containers, the import loaded in memory
+    // (a tmpfs mount of the loading server's).
+    let dump = std::env::temp_dir().join(format!("stagdb-podman-{}.dump", std::process::id()));
+    let dump_s = dump.display().to_string();
+    s.ok(&["export", "main", "-o", &dump_s]);
+    let imported = s.json(&["import", &dump_s, "copy", "--load-in", "memory"]);
+    let _ = std::fs::remove_file(&dump);
+    assert_eq!(imported["load_in"], "memory", "{imported}");
+    assert_eq!(s.sql("copy", "select count(*) from t"), "1");
+    s.ok(&["-y", "rm", "copy"]);
     let d = s.run(&["doctor"]);
     assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
 
