@@ -864,10 +864,9 @@ fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
             shm_size: spec.shm_size_bytes,
             // mode 0711: the server's data directory inside is reached by
             // its own user, not only by root.
-            tmpfs: spec
-                .tmpfs
-                .as_ref()
-                .map(|(path, size)| HashMap::from([(path.clone(), format!("size={size},mode=0711"))])),
+            tmpfs: spec.tmpfs.as_ref().map(|(path, size)| {
+                HashMap::from([(path.clone(), format!("size={size},mode=0711"))])
+            }),
             network_mode: if spec.host_network {
                 Some("host".to_string())
             } else {

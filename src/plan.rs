@@ -1359,10 +1359,10 @@ pub fn staging(
         },
         LoadIn::Memory => match budget {
             Some(limit) if limit > 0 => Ok(Staging::Memory { limit }),
-            _ => Err(user_error(
-                "--load-in memory: the free memory is unknown (no /proc/meminfo)",
-            )
-            .hint("load on disk with --load-in disk")),
+            _ => Err(
+                user_error("--load-in memory: the free memory is unknown (no /proc/meminfo)")
+                    .hint("load on disk with --load-in disk"),
+            ),
         },
         LoadIn::Auto => Ok(match (live, source_bytes, budget) {
             (true, Some(b), Some(limit)) if staging_need(b, scrub) <= limit => {

@@ -598,7 +598,11 @@ fn import_live_server() {
     assert_eq!(summary["load_in"], "disk", "{summary:#}");
     assert!(summary["shutdown_ms"].is_u64(), "{summary:#}");
     let log = |b: &str| s.ok(&["log", b]);
-    assert!(!log("ondisk").contains("loaded in memory"), "{}", log("ondisk"));
+    assert!(
+        !log("ondisk").contains("loaded in memory"),
+        "{}",
+        log("ondisk")
+    );
     assert!(log("app").contains("loaded in memory"), "{}", log("app"));
     // Nothing of the loading servers (and their memory) is left.
     assert!(
@@ -1148,6 +1152,7 @@ fn killed_import_is_cleaned_by_doctor() {
     // No password file of the killed process survives the next job.
     ok_pw(&s, &["import", &src.url("app"), "big", "-j", "1"], pw);
     assert_eq!(branch_names(&s), vec!["big", "main"]);
+
     let leaked = std::fs::read_dir(std::env::temp_dir())
         .unwrap()
         .flatten()
@@ -1159,6 +1164,61 @@ fn killed_import_is_cleaned_by_doctor() {
         .filter(|e| std::fs::read_to_string(e.path().join("pgpass")).is_ok_and(|c| c.contains(pw)))
         .count();
     assert_eq!(leaked, 0, "a password file of the killed import survived");
+
+    // Killed while the data loaded in memory is copied into the dataset:
+    // the loading server goes on copying on its own; doctor --fix stops
+    // it (freeing its memory) and removes the half-made branch.
+    let mut child = s
+        .cmd(&[
+            "import",
+            &src.url("app"),
+            "copied",
+            "-j",
+            "1",
+            "--load-in",
+            "memory",
+        ])
+        .env("PGPASSWORD", pw)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut said = Vec::new();
+    for l in BufReader::new(child.stderr.take().unwrap()).lines() {
+        let Ok(l) = l else { break };
+        let copying = l.contains("writing the loaded data into");
+        said.push(l);
+        if copying {
+            break;
+        }
+    }
+    let _ = Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    assert!(
+        status.code().is_none(),
+        "ended before its copy could be hit: {status:?}\n{}",
+        said.join("\n")
+    );
+    assert!(
+        datasets(&s).iter().any(|d| d.ends_with("/copied")),
+        "{:?}",
+        datasets(&s)
+    );
+    assert_ok("stagdb doctor --fix", &s.run(&["doctor", "--fix"]));
+    assert_eq!(branch_names(&s), vec!["big", "main"]);
+    assert!(
+        !datasets(&s).iter().any(|d| d.ends_with("/copied")),
+        "{:?}",
+        datasets(&s)
+    );
+    for c in containers(&s) {
+        assert!(
+            c.starts_with("main ") || c.starts_with("big "),
+            "container left after doctor --fix: {c}"
+        );
+    }
 }
 
 /// Test 9: a physical import (pg_basebackup) comes up as a primary of its
@@ -1400,7 +1460,11 @@ fn import_refused_when_pool_too_small() {
         .output()
         .unwrap();
     let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "the forced import did not fail:\n{err}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the forced import did not fail:\n{err}"
+    );
     assert!(err.contains("its copy into the dataset failed"), "{err}");
     assert!(err.contains("free space"), "no hint:\n{err}");
     assert_eq!(datasets(&s), before, "the failed import left a dataset");

@@ -763,7 +763,8 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
     // In memory the container's exit waits for the copy: allow it an hour
     // (at 100 MB/s, 360 GB) before the engine kills it.
     let grace = if memory.is_some() { 3600 } else { 600 };
-    ctx.timed("loader shutdown", docker.stop(&id, grace)).await?;
+    ctx.timed("loader shutdown", docker.stop(&id, grace))
+        .await?;
     match docker.inspect_state(&id).await? {
         Some(st) if st.exit_code == Some(0) => {}
         st => {
@@ -781,11 +782,13 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
                 logs.trim_end()
             ));
             let full = ["No space left on device", "Disk quota exceeded"];
-            return Err(if memory.is_some() && full.iter().any(|f| logs.contains(f)) {
-                err.hint("the pool is full: free space (`stagdb gc`, `stagdb rm`)")
-            } else {
-                err
-            });
+            return Err(
+                if memory.is_some() && full.iter().any(|f| logs.contains(f)) {
+                    err.hint("the pool is full: free space (`stagdb gc`, `stagdb rm`)")
+                } else {
+                    err
+                },
+            );
         }
     }
     done.shutdown_ms = t.elapsed().as_millis();

@@ -787,10 +787,22 @@ fn staging_auto_takes_memory_only_for_a_live_logical_source_that_fits() {
         Staging::Disk
     );
     // Unknown size, unknown memory, a dump, a physical copy: disk.
-    assert_eq!(staging(Auto, true, false, None, false, mem).unwrap(), Staging::Disk);
-    assert_eq!(staging(Auto, true, false, Some(G), false, None).unwrap(), Staging::Disk);
-    assert_eq!(staging(Auto, false, false, Some(G), false, mem).unwrap(), Staging::Disk);
-    assert_eq!(staging(Auto, true, true, Some(G), false, mem).unwrap(), Staging::Disk);
+    assert_eq!(
+        staging(Auto, true, false, None, false, mem).unwrap(),
+        Staging::Disk
+    );
+    assert_eq!(
+        staging(Auto, true, false, Some(G), false, None).unwrap(),
+        Staging::Disk
+    );
+    assert_eq!(
+        staging(Auto, false, false, Some(G), false, mem).unwrap(),
+        Staging::Disk
+    );
+    assert_eq!(
+        staging(Auto, true, true, Some(G), false, mem).unwrap(),
+        Staging::Disk
+    );
     // An enormous size does not overflow.
     assert_eq!(
         staging(Auto, true, false, Some(u64::MAX), true, mem).unwrap(),
