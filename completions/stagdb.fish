@@ -30,7 +30,7 @@ always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_needs_command" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_needs_command" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_needs_command" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_needs_command" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_needs_command" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_needs_command" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_needs_command" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -81,7 +81,7 @@ always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand init" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -98,7 +98,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s d -l delete -d 
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s m -l move -d 'Rename branch NAME to START\'s place: `-m OLD NEW` (or `-m NEW` for HEAD)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l no-start -d 'Only create the branch; do not start its container'
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -111,7 +111,7 @@ never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -s b -d 'Create the branch first (from START, default HEAD)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand checkout" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -125,7 +125,7 @@ always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand snapshot" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -139,7 +139,7 @@ always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand commit" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -154,7 +154,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand log" -l timeout -d 'Second
 complete -c stagdb -n "__fish_stagdb_using_subcommand log" -l graph -d 'Branches and snapshots as a tree (REF\'s whole tree, from its root)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand log" -l all -d 'With --graph: every tree of the store (every root, imported ones too)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand log" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand log" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand log" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand log" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand log" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand log" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -166,7 +166,7 @@ always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand show" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand show" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand show" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand show" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand show" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand show" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand show" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -179,7 +179,7 @@ always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -191,7 +191,7 @@ always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand rm" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -204,7 +204,7 @@ never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand start" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand start" -l all -d 'Every branch of the store (e.g. after a reboot, or before maintenance)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand start" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand start" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand start" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand start" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand start" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand start" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -217,7 +217,7 @@ never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -l all -d 'Every branch of the store (e.g. after a reboot, or before maintenance)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand stop" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -230,7 +230,7 @@ never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -l all -d 'Every branch of the store (e.g. after a reboot, or before maintenance)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand restart" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -242,7 +242,7 @@ always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand status" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand status" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand status" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand status" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand status" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand status" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand status" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -256,7 +256,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand doctor" -l timeout -d 'Sec
 complete -c stagdb -n "__fish_stagdb_using_subcommand doctor" -l fix -d 'Repair what is safe to repair, saying each thing done'
 complete -c stagdb -n "__fish_stagdb_using_subcommand doctor" -l dry-run -d 'With --fix: only say what would be done'
 complete -c stagdb -n "__fish_stagdb_using_subcommand doctor" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand doctor" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand doctor" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand doctor" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand doctor" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand doctor" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -269,7 +269,7 @@ never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand gc" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand gc" -l dry-run -d 'Only say what would be removed'
 complete -c stagdb -n "__fish_stagdb_using_subcommand gc" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand gc" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand gc" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand gc" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand gc" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand gc" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -281,7 +281,7 @@ always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand protect" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand protect" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand protect" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand protect" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand protect" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand protect" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand protect" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -293,7 +293,7 @@ always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand unprotect" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand unprotect" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand unprotect" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand unprotect" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand unprotect" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand unprotect" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand unprotect" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -306,7 +306,7 @@ always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand url" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand url" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand url" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand url" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand url" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand url" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand url" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -323,7 +323,7 @@ always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -336,7 +336,7 @@ always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand psql" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -362,7 +362,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l skip-missing-ex
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l force -d 'Try even when the preflight says the data will not fit in the pool'
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l dry-run -d 'Only run the preflight and say what would be done'
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -388,7 +388,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l skip-missing-e
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l force -d 'Try even when the preflight says the data will not fit in the pool'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l dry-run -d 'Only run the preflight and say what would be done'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -407,7 +407,7 @@ never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand export" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand export" -l all-databases -d 'Every database, roles included, as plain SQL (pg_dumpall)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand export" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand export" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand export" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand export" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand export" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand export" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -422,7 +422,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand diff" -l timeout -d 'Secon
 complete -c stagdb -n "__fish_stagdb_using_subcommand diff" -l stat -d 'Per table: row estimates and sizes on both sides, instead of the schema diff'
 complete -c stagdb -n "__fish_stagdb_using_subcommand diff" -l exit-code -d 'Exit with 1 when the schemas differ (like git diff --exit-code)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand diff" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand diff" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand diff" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand diff" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand diff" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand diff" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -436,7 +436,7 @@ always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand compose" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand compose" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand compose" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand compose" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand compose" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand compose" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand compose" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -449,7 +449,7 @@ never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand config" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand config" -l unset -d 'Remove the setting'
 complete -c stagdb -n "__fish_stagdb_using_subcommand config" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand config" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand config" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand config" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand config" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand config" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -461,7 +461,7 @@ always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -478,7 +478,7 @@ never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from install" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from install" -l force -d 'Keep a foreign hook (as post-checkout.pre-stagdb, run first) instead of refusing'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from install" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from install" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from install" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from install" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from install" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from install" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -490,7 +490,7 @@ always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from uninstall" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from uninstall" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from uninstall" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from uninstall" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from uninstall" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from uninstall" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from uninstall" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -502,7 +502,7 @@ always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from run" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from run" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from run" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from run" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
@@ -518,7 +518,7 @@ always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -l json -d 'Print machine-readable JSON on stdout'
-complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -s q -l quiet -d 'Print nothing but data and errors'
+complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -s v -l verbose -d 'Show each zfs command and Docker call on stderr as it runs'
 complete -c stagdb -n "__fish_stagdb_using_subcommand completions" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'

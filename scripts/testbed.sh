@@ -414,6 +414,15 @@ ensure_dockerd() {
         done
         die "docker.service started but does not answer on $DOCKER_SOCK after 60 s"
     fi
+    # No dockerd runs (checked above): a pid file left by a reboot or a
+    # kill -9 would make the new one refuse to start.
+    local stale
+    for stale in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+        if [[ -e $stale ]]; then
+            log "dockerd: removing stale $stale (pid $(cat "$stale" 2>/dev/null), not running)"
+            rm -f "$stale"
+        fi
+    done
     log "dockerd: starting (log $LOG_DIR/dockerd.log)"
     local dlog="$LOG_DIR/dockerd.log"
     printf '\n===== %s dockerd started by testbed.sh =====\n' "$(date -Is)" >>"$dlog"

@@ -48,7 +48,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// Print nothing but data and errors
+    /// Print nothing but data, warnings and errors (import and refresh: one line per finished phase)
     #[arg(short, long, global = true)]
     pub quiet: bool,
 

@@ -16,6 +16,8 @@ use crate::zfs::Zfs;
 pub struct Ctx {
     pub settings: Settings,
     pub printer: Printer,
+    /// The phases of a long command, shown as they run (import, refresh).
+    pub progress: crate::progress::Progress,
     pub zfs: Zfs,
     docker: OnceCell<Docker>,
     undo: RefCell<Vec<Undo>>,
@@ -29,8 +31,10 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(settings: Settings) -> Ctx {
+        let printer = Printer::new(&settings);
         Ctx {
-            printer: Printer::new(&settings),
+            progress: crate::progress::Progress::new(&printer),
+            printer,
             zfs: Zfs::new(settings.verbose),
             settings,
             docker: OnceCell::new(),

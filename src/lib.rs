@@ -16,6 +16,7 @@ pub(crate) mod ops;
 pub(crate) mod pg;
 pub(crate) mod plan;
 pub(crate) mod ports;
+pub(crate) mod progress;
 pub(crate) mod props;
 pub(crate) mod secret;
 pub(crate) mod settings;

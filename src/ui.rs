@@ -15,6 +15,9 @@ pub struct Printer {
     pub quiet: bool,
     pub color_out: bool,
     pub color_err: bool,
+    /// On a terminal (without -q): where live progress is drawn; lines
+    /// printed meanwhile go above it.
+    pub live: Option<indicatif::MultiProgress>,
 }
 
 impl Printer {
@@ -23,14 +26,33 @@ impl Printer {
             quiet: s.quiet,
             color_out: s.color_out,
             color_err: s.color_err,
+            live: live_progress(s.quiet).then(|| {
+                indicatif::MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::stderr())
+            }),
+        }
+    }
+
+    /// A line on stderr, above any live progress.
+    fn err_line(&self, line: &str) {
+        let write = || {
+            let _ = writeln!(std::io::stderr().lock(), "{line}");
+        };
+        match &self.live {
+            Some(mp) => mp.suspend(write),
+            None => write(),
         }
     }
 
     /// A progress or result message for humans, on stderr; silenced by -q.
     pub fn status(&self, msg: impl Display) {
         if !self.quiet {
-            let _ = writeln!(std::io::stderr().lock(), "{msg}");
+            self.err_line(&msg.to_string());
         }
+    }
+
+    /// A line on stderr even with -q: a finished phase of a long command.
+    pub fn always(&self, msg: impl Display) {
+        self.err_line(&msg.to_string());
     }
 
     /// A warning on stderr; shown even with -q.
@@ -40,7 +62,7 @@ impl Printer {
         } else {
             ("", "")
         };
-        let _ = writeln!(std::io::stderr().lock(), "{y}warning:{r} {msg}");
+        self.err_line(&format!("{y}warning:{r} {msg}"));
     }
 
     /// One line of data on stdout.
@@ -93,6 +115,13 @@ impl Printer {
             s.to_string()
         }
     }
+}
+
+/// Live progress only for a person watching: stderr a terminal that can
+/// redraw a line, and no -q.
+fn live_progress(quiet: bool) -> bool {
+    use std::io::IsTerminal;
+    !quiet && std::io::stderr().is_terminal() && std::env::var("TERM").map_or(true, |t| t != "dumb")
 }
 
 /// Asks before a destructive step. Without a terminal, requires --yes.

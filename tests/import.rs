@@ -292,6 +292,17 @@ fn ok_pw(s: &TestStore, args: &[&str], pw: &str) -> String {
     assert_ok(&format!("stagdb {args:?}"), &out)
 }
 
+/// Like [`ok_pw`], returning stderr.
+fn ok_pw_err(s: &TestStore, args: &[&str], pw: &str) -> String {
+    let out = s
+        .cmd(args)
+        .env("PGPASSWORD", pw)
+        .output()
+        .expect("run stagdb");
+    assert_ok(&format!("stagdb {args:?}"), &out);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// Dataset names under the store, sorted.
 fn datasets(s: &TestStore) -> Vec<String> {
     let mut v: Vec<String> = sh_ok(&format!("zfs list -H -o name -r {}", s.dataset))
@@ -447,7 +458,14 @@ impl PsWatch {
 }
 
 /// Runs an import with the process list watched for the password.
-fn import_watched(s: &TestStore, args: &[&str], env_pw: Option<&str>, pw: &str, skip_self: bool) {
+/// Runs an import while watching the process list; returns its stderr.
+fn import_watched(
+    s: &TestStore,
+    args: &[&str],
+    env_pw: Option<&str>,
+    pw: &str,
+    skip_self: bool,
+) -> String {
     let mut cmd = s.cmd(args);
     if let Some(p) = env_pw {
         cmd.env("PGPASSWORD", p);
@@ -470,6 +488,26 @@ fn import_watched(s: &TestStore, args: &[&str], env_pw: Option<&str>, pw: &str, 
         polls > 20 && saw_dump,
         "the process list watcher saw too little ({polls} polls, pg_dump/pg_restore seen: {saw_dump})"
     );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The phases named by `NAME done in S.S s[, SIZE]` lines; panics on any
+/// other line (what -q leaves of an import's status).
+fn finished_phases(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .map(|l| {
+            let (name, rest) = l
+                .split_once(" done in ")
+                .unwrap_or_else(|| panic!("not a finished phase: {l:?} in\n{stderr}"));
+            let secs = rest.split(" s").next().unwrap_or("");
+            assert!(
+                secs.parse::<f64>().is_ok() && (rest.ends_with(" s") || rest.contains(" s, ")),
+                "no duration: {l:?}"
+            );
+            name.to_string()
+        })
+        .collect()
 }
 
 /// Prints how long a test took when it ends (also on failure).
@@ -567,15 +605,47 @@ fn import_live_server() {
     eprintln!("import -j 1: {:.1}s", t.elapsed().as_secs_f64());
     // -j 4, the password from PGPASSWORD; the name from the database;
     // loaded in memory (a tmpfs), then copied into the dataset.
+    // With -q (and no terminal): one line per finished phase, nothing else.
     let t = Instant::now();
-    import_watched(
+    let quiet = import_watched(
         &s,
-        &["import", &src.url("app"), "-j", "4", "--load-in", "memory"],
+        &[
+            "-q",
+            "import",
+            &src.url("app"),
+            "-j",
+            "4",
+            "--load-in",
+            "memory",
+        ],
         Some(pw),
         pw,
         false,
     );
     eprintln!("import -j 4 in memory: {:.1}s", t.elapsed().as_secs_f64());
+    let mut phases = finished_phases(&quiet);
+    // The parallel dump and the server's start overlap: either ends first.
+    phases[1..3].sort();
+    assert_eq!(
+        phases,
+        [
+            "preflight",
+            "dump",
+            "initialize",
+            "restore",
+            "analyze",
+            "write",
+            "start",
+            "snapshot"
+        ],
+        "{quiet}"
+    );
+    assert!(
+        quiet
+            .lines()
+            .any(|l| l.starts_with("write done in ") && l.contains("iB")),
+        "the copy into the dataset has no size: {quiet}"
+    );
     // Loaded on disk, as asked: the summary says so, the log says how.
     let t = Instant::now();
     let out = s
@@ -597,6 +667,35 @@ fn import_live_server() {
     eprintln!("import -j 1 on disk: {:.1}s", t.elapsed().as_secs_f64());
     assert_eq!(summary["load_in"], "disk", "{summary:#}");
     assert!(summary["shutdown_ms"].is_u64(), "{summary:#}");
+    // --json: each phase with its duration, and the bytes it made where
+    // measured; stderr (no terminal): the start lines and the finished ones.
+    let phases = summary["phases"].as_array().expect("phases");
+    let names: Vec<&str> = phases.iter().filter_map(|p| p["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "preflight",
+            "initialize",
+            "restore",
+            "analyze",
+            "shutdown",
+            "start",
+            "snapshot"
+        ],
+        "{summary:#}"
+    );
+    assert!(phases.iter().all(|p| p["ms"].is_u64()), "{summary:#}");
+    let restored = phases[2]["bytes"].as_u64().expect("restore bytes");
+    assert!(restored > 10 << 20, "restored only {restored} bytes");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("loading "), "{err}");
+    for name in names {
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with(&format!("{name} done in "))),
+            "no finished line for {name}:\n{err}"
+        );
+    }
     let log = |b: &str| s.ok(&["log", b]);
     assert!(
         !log("ondisk").contains("loaded in memory"),
@@ -902,6 +1001,17 @@ fn refresh_keeps_branches_of_old_data() {
     let res: serde_json::Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("refresh printed invalid JSON ({e}):\n{stdout}"));
     assert!(res["old_generation"].is_string(), "{res:#}");
+    let names: Vec<&str> = res["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(names.first(), Some(&"preflight"), "{res:#}");
+    assert!(
+        names.ends_with(&["switch", "snapshot"]) && names.contains(&"restore"),
+        "{res:#}"
+    );
 
     assert_imported(&s, "app", &expected);
     // The root now lives at a generation dataset; a command about it still
@@ -944,7 +1054,11 @@ fn refresh_keeps_branches_of_old_data() {
     sh_ok(&format!("zfs inherit {hint} {}", s.dataset));
     assert_eq!(s.ok(&["url", "app"]), good_url);
     // The next refresh replaces the hint's entry (and frees the unused g1).
-    ok_pw(&s, &["-q", "refresh", "app", "-j", "1"], pw);
+    let quiet = ok_pw_err(&s, &["-q", "refresh", "app", "-j", "1"], pw);
+    assert!(
+        finished_phases(&quiet).ends_with(&["switch".to_string(), "snapshot".to_string()]),
+        "{quiet}"
+    );
     let trace = String::from_utf8_lossy(&s.run(&["-v", "url", "app"]).stderr).to_string();
     assert!(
         !trace

@@ -10,6 +10,7 @@ use crate::intent::{Intent, Op};
 use crate::names;
 use crate::ops::{self, Undo, job, load};
 use crate::pg;
+use crate::progress::{Meter, Phase};
 use crate::props;
 use crate::secret;
 use crate::source::{self, DumpFormat, Live, Source};
@@ -88,28 +89,40 @@ struct Output<'a> {
     method: &'a str,
     #[serde(flatten)]
     timings: &'a load::Loaded,
+    /// Each finished phase: name, milliseconds, bytes where measured.
+    phases: Vec<Phase>,
 }
 
 pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
     let store = ops::open_store(ctx).await?;
-    let prepared = prepare(
-        ctx,
-        &store,
-        &args.source,
-        args.name.as_deref(),
-        args.pg_version,
-        &args.load,
-    )
-    .await?;
-    let (pf, input, extensions) = prepared;
+    let preflight = async {
+        let prepared = prepare(
+            ctx,
+            &store,
+            &args.source,
+            args.name.as_deref(),
+            args.pg_version,
+            &args.load,
+        )
+        .await?;
+        let name = &prepared.0.name;
+        if !args.load.dry_run && store.branch(name).is_some() {
+            return Err(user_error(format!("branch '{name}' already exists"))
+                .hint(format!("import under another name (`stagdb import SOURCE NAME`), or refresh it with `stagdb refresh {name}`")));
+        }
+        Ok(prepared)
+    };
+    let (pf, input, extensions) = if args.load.dry_run {
+        preflight.await?
+    } else {
+        ctx.progress
+            .phase("preflight", Meter::None, None, preflight)
+            .await?
+    };
     if args.load.dry_run {
         return print_plan(ctx, &pf);
     }
     let name = pf.name.clone();
-    if store.branch(&name).is_some() {
-        return Err(user_error(format!("branch '{name}' already exists"))
-            .hint(format!("import under another name (`stagdb import SOURCE NAME`), or refresh it with `stagdb refresh {name}`")));
-    }
     let password = secret::generate_password()?;
     let recorded = record(&args.source, &pf, &args.load, args.pg_version)?;
 
@@ -172,15 +185,23 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
             extensions: &extensions,
             skip_missing_extensions: args.load.skip_missing_extensions,
             staging: pf.staging,
+            source_bytes: pf.source_bytes,
         },
     )
     .await?;
 
     // The branch's own server, with normal settings; then the snapshot.
     let branch = ops::reload_branch(ctx, &store, &name, &pf.dataset).await?;
-    ops::start_branch(ctx, &store, &branch, ops::is_head(&store, &branch)).await?;
+    let start = ops::start_branch(ctx, &store, &branch, ops::is_head(&store, &branch));
+    ctx.progress
+        .phase("start", Meter::None, None, start)
+        .await?;
     let message = format!("import of {} ({})", pf.source, pf.method);
-    let snap = load::snapshot_import(ctx, &store, &branch, &message).await?;
+    let snap = load::snapshot_import(ctx, &store, &branch, &message);
+    let snap = ctx
+        .progress
+        .phase("snapshot", Meter::None, None, snap)
+        .await?;
     ops::clear_intent(ctx, &pf.dataset).await?;
     ctx.commit();
     ctx.keep();
@@ -204,6 +225,7 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
             source: &pf.source,
             method: &pf.method,
             timings: &loaded,
+            phases: ctx.progress.phases(),
         })
     } else {
         ctx.printer.line(url)?;

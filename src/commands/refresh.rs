@@ -11,6 +11,7 @@ use crate::error::{CmdResult, user_error};
 use crate::intent::{Intent, Op};
 use crate::ops::{self, Undo, load};
 use crate::pg;
+use crate::progress::{Meter, Phase};
 use crate::props;
 use crate::store::{Branch, Store};
 use crate::ui;
@@ -29,6 +30,8 @@ struct Output<'a> {
     freed_generations: Vec<String>,
     #[serde(flatten)]
     timings: &'a load::Loaded,
+    /// Each finished phase: name, milliseconds, bytes where measured.
+    phases: Vec<Phase>,
 }
 
 /// The root a branch descends from (itself for a root).
@@ -100,15 +103,21 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
         dry_run: a.dry_run,
         load_in: a.load_in.or(rec.load_in),
     };
-    let (mut pf, input, extensions) = prepare(
+    let prepared = prepare(
         ctx,
         &store,
         &source,
         Some(&root.name),
         rec.pg_version,
         &merged,
-    )
-    .await?;
+    );
+    let (mut pf, input, extensions) = if merged.dry_run {
+        prepared.await?
+    } else {
+        ctx.progress
+            .phase("preflight", Meter::None, None, prepared)
+            .await?
+    };
     let old_ds = root.dataset.clone();
     // The new data goes to a dataset of its own: the old one stays where
     // it is (its clones pin it; zfs-fuse cannot rename it while they run).
@@ -185,6 +194,7 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
             extensions: &extensions,
             skip_missing_extensions: merged.skip_missing_extensions,
             staging: pf.staging,
+            source_bytes: pf.source_bytes,
         },
     )
     .await?;
@@ -204,20 +214,31 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
     ctx.printer
         .status(format!("switching '{}' to the new data", root.name));
     let down = std::time::Instant::now();
-    ctx.zfs.set(&old_ds, props::RETIRED, &root.name).await?;
-    // From here on the new data is the branch: nothing to roll back
-    // (if this command dies now, `doctor --fix` starts it).
-    ctx.keep();
-    let branch = ops::reload_branch(ctx, &fresh, &root.name, &new_ds).await?;
-    // Replaces the old data's container (same name and port).
-    ops::start_branch(ctx, &fresh, &branch, head).await?;
+    let switch = async {
+        ctx.zfs.set(&old_ds, props::RETIRED, &root.name).await?;
+        // From here on the new data is the branch: nothing to roll back
+        // (if this command dies now, `doctor --fix` starts it).
+        ctx.keep();
+        let branch = ops::reload_branch(ctx, &fresh, &root.name, &new_ds).await?;
+        // Replaces the old data's container (same name and port).
+        ops::start_branch(ctx, &fresh, &branch, head).await?;
+        CmdResult::Ok(branch)
+    };
+    let branch = ctx
+        .progress
+        .phase("switch", Meter::None, None, switch)
+        .await?;
     let unavailable = down.elapsed();
     ctx.keep();
     // Still under the lock: the root hint's read-modify-write.
     ops::note_generation(ctx, &store.dataset, &root.name, Some(&new_ds)).await;
     drop(lock);
     let message = format!("refresh from {} ({})", pf.source, pf.method);
-    let snap = load::snapshot_import(ctx, &fresh, &branch, &message).await?;
+    let snap = load::snapshot_import(ctx, &fresh, &branch, &message);
+    let snap = ctx
+        .progress
+        .phase("snapshot", Meter::None, None, snap)
+        .await?;
     ops::clear_intent(ctx, &new_ds).await?;
 
     // Old data no branch uses any more.
@@ -260,6 +281,7 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
             old_generation: kept,
             freed_generations: freed,
             timings: &loaded,
+            phases: ctx.progress.phases(),
         })
     } else {
         Ok(())

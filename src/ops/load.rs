@@ -15,6 +15,7 @@ use crate::docker::Bind;
 use crate::error::{CmdResult, CommandError, ErrorKind, internal_error, user_error};
 use crate::names;
 use crate::pg;
+use crate::progress::Meter;
 use crate::props;
 use crate::source::{Compression, DumpFormat, DumpInfo, Live};
 use crate::store::Store;
@@ -78,6 +79,8 @@ pub struct Load<'a> {
     pub skip_missing_extensions: bool,
     /// Where the loading server keeps the data.
     pub staging: crate::plan::Staging,
+    /// The source's size when known (live sources): what progress expects.
+    pub source_bytes: Option<u64>,
 }
 
 /// What a load did, for the summary.
@@ -252,7 +255,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             l.password.replace('\'', "''")
         );
         let mut input = std::io::Cursor::new(sql.into_bytes());
-        job::run(
+        let copy = job::run(
             ctx,
             Job {
                 store: &store.dataset,
@@ -266,9 +269,16 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             },
             Some(&mut input),
             None,
-        )
-        .await
-        .map_err(|e| {
+        );
+        ctx.progress
+            .phase(
+                "copy",
+                Meter::Dirs(vec![l.mountpoint.join("pgdata")]),
+                l.source_bytes,
+                copy,
+            )
+            .await
+            .map_err(|e| {
             let text = format!("{:#}", e.error);
             if text.contains("replication") {
                 e.hint("a physical import needs a role with the REPLICATION attribute (or a superuser) and a `host replication ...` line in the source's pg_hba.conf")
@@ -320,7 +330,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
         .insert(job::LABEL_JOB.to_string(), "import-server".to_string());
     let docker = ctx.docker().await?;
     let host = store.settings.connect_host();
-    let server = async {
+    let server = ctx.progress.phase("initialize", Meter::None, None, async {
         ctx.created(Undo::MyJobs {
             store: store.dataset.clone(),
         });
@@ -352,7 +362,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
         .await
         .map_err(|e| CommandError::new(ErrorKind::User, e))?;
         CmdResult::Ok((id, port))
-    };
+    });
     // A parallel dump of a live source needs no server here: it runs
     // while the server initializes.
     let dbs: Vec<&str> = if l.databases.is_empty() {
@@ -376,6 +386,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             return Ok(None);
         }
         let (ds, mp) = make_scratch(ctx, store, l.name).await?;
+        let meter = Meter::Dirs(vec![mp.clone()]);
         let pw = live.password.as_deref().unwrap_or("");
         let pass = PassFile::new(&[(live.tcp_host(), live.port, &live.user, pw)])?;
         let (pass_bind, pass_env) = pass.mount();
@@ -390,44 +401,50 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
         if live.host.starts_with('/') {
             binds.push(job::bind_ro(std::path::Path::new(&live.host), &live.host));
         }
-        for (i, db) in dbs.iter().enumerate() {
-            let src = live.on_db(db);
-            ctx.printer.status(format!(
-                "dumping {} (pg_dump -Fd -j {})",
-                src.display(),
-                l.jobs
-            ));
-            job::run(
-                ctx,
-                Job {
-                    store: &store.dataset,
-                    kind: "import",
-                    image: image.clone(),
-                    script: RESTORE_SCRIPT,
-                    args: std::iter::once("dump-dir".to_string())
-                        .chain(dump_args.iter().cloned())
-                        .collect(),
-                    env: src
-                        .env()
-                        .into_iter()
-                        .chain([
-                            pass_env.clone(),
-                            format!("DUMP=dump-{i}"),
-                            format!("JOBS={}", l.jobs),
-                            "TGT_HOST=-".into(),
-                            "TGT_PORT=-".into(),
-                            "TGT_DB=-".into(),
-                            "KEEP_OWNERS=0".into(),
-                        ])
-                        .collect(),
-                    binds: binds.clone(),
-                    what: format!("dumping {}", src.display()),
-                },
-                None,
-                None,
-            )
+        let dump_all = async {
+            for (i, db) in dbs.iter().enumerate() {
+                let src = live.on_db(db);
+                ctx.printer.status(format!(
+                    "dumping {} (pg_dump -Fd -j {})",
+                    src.display(),
+                    l.jobs
+                ));
+                job::run(
+                    ctx,
+                    Job {
+                        store: &store.dataset,
+                        kind: "import",
+                        image: image.clone(),
+                        script: RESTORE_SCRIPT,
+                        args: std::iter::once("dump-dir".to_string())
+                            .chain(dump_args.iter().cloned())
+                            .collect(),
+                        env: src
+                            .env()
+                            .into_iter()
+                            .chain([
+                                pass_env.clone(),
+                                format!("DUMP=dump-{i}"),
+                                format!("JOBS={}", l.jobs),
+                                "TGT_HOST=-".into(),
+                                "TGT_PORT=-".into(),
+                                "TGT_DB=-".into(),
+                                "KEEP_OWNERS=0".into(),
+                            ])
+                            .collect(),
+                        binds: binds.clone(),
+                        what: format!("dumping {}", src.display()),
+                    },
+                    None,
+                    None,
+                )
+                .await?;
+            }
+            CmdResult::Ok(())
+        };
+        ctx.progress
+            .phase("dump", meter, l.source_bytes, dump_all)
             .await?;
-        }
         Ok(Some((ds, mp)))
     };
     let ((id, port), dumped) = tokio::try_join!(server, dumps)?;
@@ -521,176 +538,191 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
     };
     let t = Instant::now();
     let mut scratch: Option<String> = None;
-    match l.input {
-        Input::Physical(_) => {}
-        Input::Live(ref live) => {
-            let args = dump_args.clone();
-            let mut binds = Vec::new();
-            if live.host.starts_with('/') {
-                // A socket directory on the host.
-                binds.push(job::bind_ro(std::path::Path::new(&live.host), &live.host));
-            }
-            if l.roles {
-                ctx.printer.status(format!(
-                    "copying the roles of {} (without passwords)",
-                    live.display()
-                ));
-                let mut out: Vec<u8> = Vec::new();
-                job::run(
-                    ctx,
-                    job(
-                        "roles-dump",
-                        l.database,
-                        vec![],
-                        live.env(),
-                        binds.clone(),
-                        "pg_dumpall --roles-only".into(),
-                    ),
-                    None,
-                    Some(&mut out),
-                )
-                .await?;
-                let sql = crate::source::filter_roles(&String::from_utf8_lossy(&out));
-                let mut input = std::io::Cursor::new(sql.into_bytes());
-                job::run(
-                    ctx,
-                    job(
-                        "roles-load",
-                        pg::DATABASE,
-                        vec![],
-                        vec![],
-                        vec![],
-                        "creating the roles".into(),
-                    ),
-                    Some(&mut input),
-                    None,
-                )
-                .await?;
-            }
-            let mode = match &dumped {
-                Some((ds, mp)) => {
-                    scratch = Some(ds.clone());
-                    binds.push(Bind {
-                        host: mp.display().to_string(),
-                        container: "/scratch".into(),
-                        read_only: false,
-                    });
-                    "restore-dir"
+    let restore = async {
+        match l.input {
+            Input::Physical(_) => {}
+            Input::Live(ref live) => {
+                let args = dump_args.clone();
+                let mut binds = Vec::new();
+                if live.host.starts_with('/') {
+                    // A socket directory on the host.
+                    binds.push(job::bind_ro(std::path::Path::new(&live.host), &live.host));
                 }
-                None => "live-stream",
-            };
-            for (i, db) in dbs.iter().enumerate() {
-                let src = live.on_db(db);
+                if l.roles {
+                    ctx.printer.status(format!(
+                        "copying the roles of {} (without passwords)",
+                        live.display()
+                    ));
+                    let mut out: Vec<u8> = Vec::new();
+                    job::run(
+                        ctx,
+                        job(
+                            "roles-dump",
+                            l.database,
+                            vec![],
+                            live.env(),
+                            binds.clone(),
+                            "pg_dumpall --roles-only".into(),
+                        ),
+                        None,
+                        Some(&mut out),
+                    )
+                    .await?;
+                    let sql = crate::source::filter_roles(&String::from_utf8_lossy(&out));
+                    let mut input = std::io::Cursor::new(sql.into_bytes());
+                    job::run(
+                        ctx,
+                        job(
+                            "roles-load",
+                            pg::DATABASE,
+                            vec![],
+                            vec![],
+                            vec![],
+                            "creating the roles".into(),
+                        ),
+                        Some(&mut input),
+                        None,
+                    )
+                    .await?;
+                }
+                let mode = match &dumped {
+                    Some((ds, mp)) => {
+                        scratch = Some(ds.clone());
+                        binds.push(Bind {
+                            host: mp.display().to_string(),
+                            container: "/scratch".into(),
+                            read_only: false,
+                        });
+                        "restore-dir"
+                    }
+                    None => "live-stream",
+                };
+                for (i, db) in dbs.iter().enumerate() {
+                    let src = live.on_db(db);
+                    ctx.printer.status(format!(
+                        "loading {} into '{}' ({})",
+                        src.display(),
+                        l.name,
+                        Input::method(&l.input, l.jobs)
+                    ));
+                    let mut env = src.env();
+                    env.push(format!("DUMP=dump-{i}"));
+                    job::run(
+                        ctx,
+                        job(
+                            mode,
+                            db,
+                            args.clone(),
+                            env,
+                            binds.clone(),
+                            format!("restoring {}", src.display()),
+                        ),
+                        None,
+                        None,
+                    )
+                    .await?;
+                }
+            }
+            Input::Archive { ref path, ref info } => {
+                let mut args = Vec::new();
+                if info.format != DumpFormat::Tar {
+                    args.push(format!("--jobs={}", l.jobs));
+                }
+                if l.schema_only {
+                    args.push("--schema-only".into());
+                }
                 ctx.printer.status(format!(
-                    "loading {} into '{}' ({})",
-                    src.display(),
+                    "restoring {} into '{}' ({})",
+                    path.display(),
                     l.name,
                     Input::method(&l.input, l.jobs)
                 ));
-                let mut env = src.env();
-                env.push(format!("DUMP=dump-{i}"));
                 job::run(
                     ctx,
                     job(
-                        mode,
-                        db,
-                        args.clone(),
-                        env,
-                        binds.clone(),
-                        format!("restoring {}", src.display()),
+                        "archive",
+                        l.database,
+                        args,
+                        vec![],
+                        vec![job::bind_ro(path, "/in/dump")],
+                        format!("restoring {}", path.display()),
                     ),
                     None,
                     None,
                 )
                 .await?;
             }
+            Input::Stream { head, rest, info } => {
+                let plain = info.format == DumpFormat::Plain;
+                let mut args = Vec::new();
+                if l.schema_only && !plain {
+                    args.push("--schema-only".into());
+                }
+                ctx.printer.status(format!(
+                    "restoring the dump into '{}' ({}{})",
+                    l.name,
+                    if plain { "psql" } else { "pg_restore" },
+                    match info.compression {
+                        Compression::None => "",
+                        Compression::Gzip => ", gunzipped",
+                        Compression::Zstd => ", zstd-decompressed",
+                    }
+                ));
+                let raw: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head).chain(rest));
+                let decoded = crate::source::decompressing(raw, info.compression)
+                    .map_err(|e| CommandError::new(ErrorKind::User, e))?;
+                let reader: Box<dyn Read + Send> = if plain {
+                    Box::new(crate::source::PlainFilter::new(decoded, false))
+                } else {
+                    decoded
+                };
+                let (mut pipe, feeder) = spawn_reader(reader);
+                let res = job::run(
+                    ctx,
+                    job(
+                        if plain {
+                            "stream-plain"
+                        } else {
+                            "stream-archive"
+                        },
+                        l.database,
+                        args,
+                        vec![],
+                        vec![],
+                        "restoring the dump".into(),
+                    ),
+                    Some(&mut pipe),
+                    None,
+                )
+                .await;
+                drop(pipe);
+                let fed = feeder.await;
+                res?;
+                match fed {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => {
+                        return Err(CommandError::new(
+                            ErrorKind::User,
+                            anyhow::Error::new(e).context("reading the dump"),
+                        ));
+                    }
+                    Err(e) => return Err(internal_error(format!("dump reader: {e}"))),
+                }
+            }
         }
-        Input::Archive { ref path, ref info } => {
-            let mut args = Vec::new();
-            if info.format != DumpFormat::Tar {
-                args.push(format!("--jobs={}", l.jobs));
-            }
-            if l.schema_only {
-                args.push("--schema-only".into());
-            }
-            ctx.printer.status(format!(
-                "restoring {} into '{}' ({})",
-                path.display(),
-                l.name,
-                Input::method(&l.input, l.jobs)
-            ));
-            job::run(
-                ctx,
-                job(
-                    "archive",
-                    l.database,
-                    args,
-                    vec![],
-                    vec![job::bind_ro(path, "/in/dump")],
-                    format!("restoring {}", path.display()),
-                ),
-                None,
-                None,
-            )
+        CmdResult::Ok(())
+    };
+    if physical {
+        restore.await?;
+    } else {
+        let meter = Meter::Server {
+            host,
+            port,
+            password: l.password.to_string(),
+        };
+        ctx.progress
+            .phase("restore", meter, l.source_bytes, restore)
             .await?;
-        }
-        Input::Stream { head, rest, info } => {
-            let plain = info.format == DumpFormat::Plain;
-            let mut args = Vec::new();
-            if l.schema_only && !plain {
-                args.push("--schema-only".into());
-            }
-            ctx.printer.status(format!(
-                "restoring the dump into '{}' ({}{})",
-                l.name,
-                if plain { "psql" } else { "pg_restore" },
-                match info.compression {
-                    Compression::None => "",
-                    Compression::Gzip => ", gunzipped",
-                    Compression::Zstd => ", zstd-decompressed",
-                }
-            ));
-            let raw: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head).chain(rest));
-            let decoded = crate::source::decompressing(raw, info.compression)
-                .map_err(|e| CommandError::new(ErrorKind::User, e))?;
-            let reader: Box<dyn Read + Send> = if plain {
-                Box::new(crate::source::PlainFilter::new(decoded, false))
-            } else {
-                decoded
-            };
-            let (mut pipe, feeder) = spawn_reader(reader);
-            let res = job::run(
-                ctx,
-                job(
-                    if plain {
-                        "stream-plain"
-                    } else {
-                        "stream-archive"
-                    },
-                    l.database,
-                    args,
-                    vec![],
-                    vec![],
-                    "restoring the dump".into(),
-                ),
-                Some(&mut pipe),
-                None,
-            )
-            .await;
-            drop(pipe);
-            let fed = feeder.await;
-            res?;
-            match fed {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    return Err(CommandError::new(
-                        ErrorKind::User,
-                        anyhow::Error::new(e).context("reading the dump"),
-                    ));
-                }
-                Err(e) => return Err(internal_error(format!("dump reader: {e}"))),
-            }
-        }
     }
     if !physical {
         done.restore_ms = t.elapsed().as_millis();
@@ -713,7 +745,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             .enumerate()
             .map(|(i, p)| job::bind_ro(p, &format!("/scrub/{i:03}.sql")))
             .collect();
-        job::run(
+        let scrub = job::run(
             ctx,
             job(
                 "scrub",
@@ -725,8 +757,10 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             ),
             None,
             None,
-        )
-        .await?;
+        );
+        ctx.progress
+            .phase("scrub", Meter::None, None, scrub)
+            .await?;
         done.scrub_ms = t.elapsed().as_millis();
     }
 
@@ -739,7 +773,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             "freezing and gathering statistics for '{}' (VACUUM FREEZE ANALYZE)",
             l.name
         ));
-        job::run(
+        let analyze = job::run(
             ctx,
             job(
                 "analyze",
@@ -751,8 +785,10 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             ),
             None,
             None,
-        )
-        .await?;
+        );
+        ctx.progress
+            .phase("analyze", Meter::None, None, analyze)
+            .await?;
         done.analyze_ms = t.elapsed().as_millis();
     }
     let t = Instant::now();
@@ -763,8 +799,25 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
     // In memory the container's exit waits for the copy: allow it an hour
     // (at 100 MB/s, 360 GB) before the engine kills it.
     let grace = if memory.is_some() { 3600 } else { 600 };
-    ctx.timed("loader shutdown", docker.stop(&id, grace))
-        .await?;
+    let stop = ctx.timed("loader shutdown", docker.stop(&id, grace));
+    if memory.is_some() {
+        // What the restore measured is about what is copied.
+        let loaded = ctx
+            .progress
+            .phases()
+            .iter()
+            .find(|p| p.name == "restore")
+            .and_then(|p| p.bytes);
+        let meter = Meter::Dirs(vec![
+            l.mountpoint.join("pgdata.copying"),
+            l.mountpoint.join("pgdata"),
+        ]);
+        ctx.progress.phase("write", meter, loaded, stop).await?;
+    } else {
+        ctx.progress
+            .phase("shutdown", Meter::None, None, stop)
+            .await?;
+    }
     match docker.inspect_state(&id).await? {
         Some(st) if st.exit_code == Some(0) => {}
         st => {
