@@ -284,23 +284,22 @@ fn assert_ok(what: &str, out: &Output) -> String {
 
 /// `stagdb ARGS` with PGPASSWORD set; asserts success.
 fn ok_pw(s: &TestStore, args: &[&str], pw: &str) -> String {
-    let out = s
-        .cmd(args)
-        .env("PGPASSWORD", pw)
-        .output()
-        .expect("run stagdb");
-    assert_ok(&format!("stagdb {args:?}"), &out)
+    ok_pw_both(s, args, pw).0
 }
 
 /// Like [`ok_pw`], returning stderr.
 fn ok_pw_err(s: &TestStore, args: &[&str], pw: &str) -> String {
+    ok_pw_both(s, args, pw).1
+}
+
+fn ok_pw_both(s: &TestStore, args: &[&str], pw: &str) -> (String, String) {
     let out = s
         .cmd(args)
         .env("PGPASSWORD", pw)
         .output()
         .expect("run stagdb");
-    assert_ok(&format!("stagdb {args:?}"), &out);
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    let stdout = assert_ok(&format!("stagdb {args:?}"), &out);
+    (stdout, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 /// Dataset names under the store, sorted.
