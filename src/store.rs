@@ -637,13 +637,19 @@ impl Store {
 
     /// `BRANCH@SNAPSHOT` of the branch point, or the raw origin when the
     /// parent is not a branch of this store.
+    /// From the origin's name alone: a store read without its snapshots
+    /// (the branch list) names the parent too.
     pub fn parent_ref(&self, branch: &Branch) -> Option<String> {
-        match self.parent_of(branch) {
-            Some((p, s)) => Some(format!("{}@{}", p.name, s.name)),
-            None => match self.retired_parent_of(branch) {
-                Some((r, s)) => Some(format!("{}@{} (old data)", r.of, s.name)),
-                None => branch.origin.clone(),
-            },
+        let origin = branch.origin.as_deref()?;
+        let Some((ds, snap)) = origin.split_once('@') else {
+            return Some(origin.to_string());
+        };
+        if let Some(p) = self.branch_of_dataset(ds) {
+            return Some(format!("{}@{snap}", p.name));
+        }
+        match self.retired.iter().find(|r| r.dataset == ds) {
+            Some(r) => Some(format!("{}@{snap} (old data)", r.of)),
+            None => Some(origin.to_string()),
         }
     }
 
@@ -923,6 +929,21 @@ mod tests {
         let mut b = store().branch("main").unwrap().clone();
         b.password = Some("s3cretpassw0rd".into());
         assert!(!format!("{b:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn parent_without_reading_snapshots() {
+        // What `zfs get -d 1` returns: the datasets, none of their snapshots.
+        let shallow: String = sample()
+            .lines()
+            .filter(|l| !l.split('\t').next().unwrap_or("").contains('@'))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let s = Store::from_entries("tank/sdb", &parse_get(&shallow, &[], &[]).unwrap()).unwrap();
+        assert!(s.branches.iter().all(|b| b.snapshots.is_empty()));
+        let feat = s.branch("feat/x").unwrap();
+        assert_eq!(s.parent_ref(feat).as_deref(), Some("dev@d1"));
+        assert_eq!(s.parent_ref(s.branch("main").unwrap()), None);
     }
 
     #[test]

@@ -133,6 +133,23 @@ fn branch_isolation_log_reset_rm_restart() {
     assert_eq!(pw.len(), 32);
     assert!(!s.ok(&["log", "--json", "feature/x"]).contains(&pw));
     assert!(!s.ok(&["branch"]).contains(&pw));
+    // The table reads no snapshot (`zfs get -d 1`: a recursive read walks
+    // every one), yet names each parent as --json (which counts them) does,
+    // through a generation dataset (dev after its reset) too.
+    assert!(!whole_store(&["-v", "branch"]));
+    let table = s.ok(&["branch"]);
+    for row in s.json(&["branch"]).as_array().unwrap() {
+        let name = row["name"].as_str().unwrap();
+        let parent = row["parent"].as_str().unwrap_or("-");
+        assert!(
+            table
+                .lines()
+                .any(|l| l.split_whitespace().take(2).any(|c| c == name)
+                    && l.contains(&format!(" {parent} "))),
+            "{name}'s parent {parent} not in the table:\n{table}"
+        );
+    }
+    assert!(table.contains(" dev@v1 "), "{table}");
     assert!(!s.ok(&["branch", "--json"]).contains(&pw));
     let created = s.run(&["-v", "branch", "pwcheck"]);
     assert!(created.status.success());

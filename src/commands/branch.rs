@@ -94,7 +94,12 @@ pub fn print_created(ctx: &Ctx, c: &ops::Created) -> CmdResult {
 }
 
 async fn list(ctx: &Ctx) -> CmdResult {
-    let (store, containers) = ops::store_and_containers(ctx).await?;
+    // The table needs no snapshot; --json counts them (`snapshots`).
+    let (store, containers) = if ctx.settings.json {
+        ops::store_and_containers(ctx).await?
+    } else {
+        ops::branches_and_containers(ctx).await?
+    };
     // Listing must work while Docker is down; states are then unknown.
     let containers = match containers {
         Ok(c) => Some(ops::by_branch(c)),

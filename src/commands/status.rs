@@ -72,24 +72,39 @@ struct Counts {
 }
 
 pub async fn run(ctx: &Ctx) -> CmdResult {
-    let (store, listed) = ops::store_and_containers(ctx).await?;
-    let (health, size, free) = ctx.zfs.pool_status(&store.pool).await?;
+    // The reads are independent: all at once.
+    let dataset = ops::store_dataset(ctx).await?;
+    let pool = dataset.split('/').next().unwrap_or(&dataset);
+    let (read, pool_status, version) = tokio::join!(
+        ops::store_and_containers_at(ctx, &dataset),
+        ctx.zfs.pool_status(pool),
+        async {
+            match ctx.docker().await {
+                Ok(d) => Some(d.server_version().await),
+                Err(_) => None,
+            }
+        }
+    );
+    let (store, listed) = read?;
+    let (health, size, free) = pool_status?;
     let mut problems = Vec::new();
 
     // A status report must work while Docker is down: that is one of the things it reports.
     let (docker, containers) = match (ctx.docker().await, listed) {
-        (Ok(d), Ok(cs)) => match d.server_version().await {
-            Ok((v, api)) => (
-                Docker {
-                    reachable: true,
-                    version: Some(v),
-                    api_version: Some(api),
-                    error: None,
-                },
-                Some(cs),
-            ),
-            Err(e) => (Docker::down(format!("{e:#}")), None),
-        },
+        (Ok(_), Ok(cs)) => {
+            match version.unwrap_or_else(|| Err(anyhow::anyhow!("no Docker engine"))) {
+                Ok((v, api)) => (
+                    Docker {
+                        reachable: true,
+                        version: Some(v),
+                        api_version: Some(api),
+                        error: None,
+                    },
+                    Some(cs),
+                ),
+                Err(e) => (Docker::down(format!("{e:#}")), None),
+            }
+        }
         (Err(e), _) | (_, Err(e)) => (Docker::down(format!("{:#}", e.error)), None),
     };
 

@@ -189,8 +189,25 @@ pub async fn load_store(ctx: &Ctx, dataset: &str) -> CmdResult<Store> {
 /// `branch` and `status` show. The Docker result is separate so they can
 /// still show the store when the engine is down.
 pub async fn store_and_containers(ctx: &Ctx) -> CmdResult<(Store, CmdResult<Vec<ContainerInfo>>)> {
+    store_and_containers_at(ctx, &store_dataset(ctx).await?).await
+}
+
+/// [`store_and_containers`] of a store already found.
+pub async fn store_and_containers_at(
+    ctx: &Ctx,
+    dataset: &str,
+) -> CmdResult<(Store, CmdResult<Vec<ContainerInfo>>)> {
+    let (tree, listed) = tokio::join!(ctx.zfs.get_tree(dataset), containers_of(ctx, dataset));
+    Ok((store_from_tree(dataset, tree)?, listed))
+}
+
+/// Like [`store_and_containers`], without any snapshot (each branch's
+/// list is empty): for what needs only the branches (the branch list).
+pub async fn branches_and_containers(
+    ctx: &Ctx,
+) -> CmdResult<(Store, CmdResult<Vec<ContainerInfo>>)> {
     let dataset = store_dataset(ctx).await?;
-    let (tree, listed) = tokio::join!(ctx.zfs.get_tree(&dataset), containers_of(ctx, &dataset));
+    let (tree, listed) = tokio::join!(ctx.zfs.get_datasets(&dataset), containers_of(ctx, &dataset));
     Ok((store_from_tree(&dataset, tree)?, listed))
 }
 

@@ -270,6 +270,29 @@ impl Zfs {
         self.get_props(&[root], true).await
     }
 
+    /// The store root and the datasets right under it (every branch and
+    /// generation), without snapshots: `zfs get -d 1`. On zfs-fuse a
+    /// recursive read walks every snapshot (so does `zfs list -r -o name`);
+    /// with 100 branches this read took 30 ms, `zfs get -r` 120 ms.
+    pub async fn get_datasets(&self, root: &str) -> Result<Vec<Entry>> {
+        let mut args: Vec<String> = [
+            "get",
+            "-d",
+            "1",
+            "-H",
+            "-p",
+            "-o",
+            "name,property,value,source",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.push(TREE_PROPS.join(","));
+        args.push(root.to_string());
+        let out = self.run("zfs", args).await?;
+        parse::parse_get(&out, TREE_PROPS, &[root]).map_err(|e| anyhow::anyhow!(e))
+    }
+
     /// [`TREE_PROPS`] of the given datasets, with everything below them when
     /// `recursive` (their snapshots included).
     pub async fn get_props(&self, datasets: &[&str], recursive: bool) -> Result<Vec<Entry>> {
