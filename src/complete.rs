@@ -82,19 +82,30 @@ fn store() -> Option<String> {
     }
 }
 
+/// As `Zfs::find_stores` searches, level by level.
 fn all_stores() -> Vec<String> {
-    zfs(&[
-        "get",
-        "-H",
-        "-s",
-        "local",
-        "-o",
-        "name",
-        crate::props::STORE,
-    ])
-    .lines()
-    .map(str::to_string)
-    .collect()
+    let mut level: Vec<String> = run("zpool", &["list", "-H", "-o", "name"])
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    let mut stores = Vec::new();
+    for _ in 0..64 {
+        if level.is_empty() {
+            break;
+        }
+        let args = crate::zfs::store_search_args(&level);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let Ok(entries) =
+            crate::zfs::parse::parse_get(&zfs(&args), &crate::zfs::STORE_SEARCH_PROPS, &[])
+        else {
+            return Vec::new();
+        };
+        let (found, next) = crate::zfs::parse::store_search_step(entries, &level);
+        stores.extend(found.into_iter().map(|e| e.name));
+        level = next;
+    }
+    stores
 }
 
 /// Branch names: the `stagdb:branch` values set on the store's children.
@@ -121,9 +132,14 @@ fn branch_names(store: &str) -> Vec<String> {
     v
 }
 
-/// Runs zfs and returns its stdout, or nothing on any failure or timeout.
 fn zfs(args: &[&str]) -> String {
-    let Ok(handle) = duct::cmd("zfs", args)
+    run("zfs", args)
+}
+
+/// Runs zfs or zpool and returns its stdout, or nothing on any failure or
+/// timeout.
+fn run(program: &str, args: &[&str]) -> String {
+    let Ok(handle) = duct::cmd(program, args)
         .stdin_null()
         .stderr_null()
         .stdout_capture()

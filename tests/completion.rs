@@ -128,3 +128,89 @@ fn registration_scripts_for_every_shell() {
         assert!(text.contains("stagdb"), "{shell}: {text}");
     }
 }
+
+/// With no store named, stagdb finds the host's stores pool by pool, one
+/// `zfs get -d 1` per level: a store below another dataset is found, and
+/// no store's branches (nor any snapshot) are read to find it.
+#[test]
+fn finds_stores_level_by_level() {
+    let parent = format!("{}/t-discovery", common::pool());
+    let _ = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "docker ps -aq --filter label=io.stagdb.store={parent}/deep/store | xargs -r docker rm -f; zfs destroy -r {parent}"
+        ))
+        .output();
+    let made = Command::new("zfs")
+        .args(["create", "-p", &format!("{parent}/deep")])
+        .output()
+        .expect("zfs create");
+    assert!(made.status.success(), "{made:?}");
+    let s = TestStore::new("discovery/deep/store", 44800);
+    assert_eq!(s.dataset, format!("{parent}/deep/store"));
+    s.init(17);
+    s.ok(&["branch", "b1", "--no-start"]);
+    s.ok(&["snapshot", "main", "--name", "seed"]);
+
+    // No --store: the only store, or (other tests' stores exist) a list of
+    // stores that names this one and none of its branches.
+    let out = Command::new(common::bin())
+        .args(["-v", "branch"])
+        .env_remove("STAGDB_STORE")
+        .env("STAGDB_CONFIG", "/nonexistent/stagdb-test-config.toml")
+        .output()
+        .expect("run stagdb");
+    let err = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() {
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("b1"),
+            "{out:?}"
+        );
+    } else {
+        assert!(err.contains("stores found on this host"), "{err}");
+        assert!(err.contains(&format!(" {}", s.dataset)), "{err}");
+        assert!(!err.contains(&format!("{}/", s.dataset)), "{err}");
+    }
+    let searches: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("+ zfs get") && l.contains("stagdb:ports"))
+        .collect();
+    assert!(!searches.is_empty(), "{err}");
+    for l in &searches {
+        assert!(
+            l.starts_with("+ zfs get -d 1 "),
+            "a search read more than one level: {l}"
+        );
+        assert!(
+            !l.contains(&format!(" {}/", s.dataset)),
+            "searched inside the store: {l}"
+        );
+    }
+    // Completion of --store finds it the same way.
+    let (v, cerr, _) = complete(None, &["stagdb", "--store", ""]);
+    assert!(v.contains(&s.dataset), "{v:?} {cerr}");
+    assert!(
+        !v.iter().any(|c| c.starts_with(&format!("{}/", s.dataset))),
+        "{v:?}"
+    );
+
+    drop(s);
+    // zfs-fuse calls a dataset "busy" for a moment after its last child went.
+    let mut gone = None;
+    for _ in 0..40 {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "zfs umount {parent}/deep; zfs umount {parent}; zfs destroy -r {parent}"
+            ))
+            .output()
+            .expect("zfs destroy");
+        if out.status.success() {
+            gone = None;
+            break;
+        }
+        gone = Some(out);
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(gone.is_none(), "{gone:?}");
+}

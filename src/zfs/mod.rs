@@ -17,6 +17,31 @@ pub use parse::Entry;
 /// order for every object, and the last one is native (`type`), so a line
 /// forged inside a user property's value is always followed by a real line
 /// of the same object, which gives it away (see `parse::parse_get`).
+/// What the search for stores reads of each dataset.
+pub const STORE_SEARCH_PROPS: [&str; 3] = [
+    crate::props::STORE,
+    crate::props::PORTS,
+    crate::props::HEAD_PORT,
+];
+
+/// `zfs get` arguments of one level of the search for stores.
+pub fn store_search_args(level: &[String]) -> Vec<String> {
+    [
+        "get",
+        "-d",
+        "1",
+        "-H",
+        "-p",
+        "-o",
+        "name,property,value,source",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([STORE_SEARCH_PROPS.join(",")])
+    .chain(level.iter().cloned())
+    .collect()
+}
+
 pub const TREE_PROPS: &[&str] = &[
     "origin",
     "used",
@@ -358,30 +383,34 @@ impl Zfs {
     }
 
     /// Every store root on the host (its own `stagdb:store` marker set),
-    /// with its local port settings.
+    /// with its local port settings: searched pool by pool, level by
+    /// level (see [`parse::store_search_step`]).
     pub async fn find_stores(&self) -> Result<Vec<Entry>> {
-        let props = [
-            crate::props::STORE,
-            crate::props::PORTS,
-            crate::props::HEAD_PORT,
-        ];
-        let out = self
-            .zfs([
-                "get",
-                "-H",
-                "-p",
-                "-s",
-                "local",
-                "-o",
-                "name,property,value,source",
-                &props.join(","),
-            ])
+        let pools = self
+            .run(
+                "zpool",
+                vec!["list".into(), "-H".into(), "-o".into(), "name".into()],
+            )
             .await?;
-        let entries = parse::parse_get(&out, &props, &[]).map_err(|e| anyhow::anyhow!(e))?;
-        Ok(entries
-            .into_iter()
-            .filter(|e| !e.is_snapshot() && e.local(crate::props::STORE).is_some())
-            .collect())
+        let mut level: Vec<String> = pools
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        let mut stores = Vec::new();
+        // ZFS nests datasets at most about 50 deep.
+        for _ in 0..64 {
+            if level.is_empty() {
+                break;
+            }
+            let out = self.run("zfs", store_search_args(&level)).await?;
+            let entries =
+                parse::parse_get(&out, &STORE_SEARCH_PROPS, &[]).map_err(|e| anyhow::anyhow!(e))?;
+            let (found, next) = parse::store_search_step(entries, &level);
+            stores.extend(found);
+            level = next;
+        }
+        Ok(stores)
     }
 
     /// One property's values on every filesystem under `root` (snapshots

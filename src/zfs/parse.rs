@@ -68,6 +68,32 @@ impl Entry {
     }
 }
 
+/// One level of the search for stores, from `zfs get -d 1` of the
+/// `queried` datasets: the stores found (their own `stagdb:store` set),
+/// and the datasets to search next: children that are not stores and not
+/// in one (a store's branches hold no other store). Level by level, no
+/// snapshot but the queried datasets' own is read; a recursive read of
+/// the pools walks every branch's.
+pub fn store_search_step(entries: Vec<Entry>, queried: &[String]) -> (Vec<Entry>, Vec<String>) {
+    let is_store = |e: &Entry| !e.is_snapshot() && e.local(crate::props::STORE).is_some();
+    let stores: Vec<String> = entries
+        .iter()
+        .filter(|e| is_store(e))
+        .map(|e| e.name.clone())
+        .collect();
+    let next = entries
+        .iter()
+        .filter(|e| !e.is_snapshot() && !is_store(e) && !queried.contains(&e.name))
+        .filter(|e| {
+            e.name
+                .rsplit_once('/')
+                .is_some_and(|(parent, _)| !stores.iter().any(|s| s == parent))
+        })
+        .map(|e| e.name.clone())
+        .collect();
+    (entries.into_iter().filter(is_store).collect(), next)
+}
+
 /// Parses `zfs get -H -o name,property,value,source PROPS` output, where
 /// PROPS are the properties asked for, in the order asked. Entries keep the
 /// order in which zfs listed them (parents before children, snapshots in
@@ -257,6 +283,37 @@ tank/stagdb/main@s1\tstagdb:message\tfirst\\tline\\nsecond\tlocal
         let e = parse_get("tank\tused\t5\n", &[], &[]).unwrap();
         assert_eq!(e[0].props["used"].1, Source::None);
         assert_eq!(e[0].native("used"), Some("5"));
+    }
+
+    #[test]
+    fn store_search_descends_around_stores() {
+        let props = ["stagdb:store", "stagdb:ports", "stagdb:head_port"];
+        let step = |out: &str, queried: &[&str]| {
+            let q: Vec<String> = queried.iter().map(|s| s.to_string()).collect();
+            let (found, next) = store_search_step(parse_get(out, &props, &[]).unwrap(), &q);
+            (found.into_iter().map(|e| e.name).collect::<Vec<_>>(), next)
+        };
+        // Level 0: the pools. A store at depth 1; its branches are not read.
+        let out = "tank\tstagdb:store\t-\t-\n\
+                   tank@old\tstagdb:store\t-\t-\n\
+                   tank/stagdb\tstagdb:store\t1\tlocal\n\
+                   tank/stagdb\tstagdb:ports\t6000-6100\tlocal\n\
+                   tank/home\tstagdb:store\t-\t-\n\
+                   p\tstagdb:store\t1\tlocal\n\
+                   p/main\tstagdb:store\t1\tinherited from p\n";
+        let (found, next) = step(out, &["tank", "p"]);
+        assert_eq!(found, ["tank/stagdb", "p"]);
+        assert_eq!(next, ["tank/home"]);
+        // Level 1: a deeper store, and what to search below.
+        let out = "tank/home\tstagdb:store\t-\t-\n\
+                   tank/home@s\tstagdb:store\t-\t-\n\
+                   tank/home/dev\tstagdb:store\t1\tlocal\n\
+                   tank/home/x\tstagdb:store\t-\t-\n";
+        let (found, next) = step(out, &["tank/home"]);
+        assert_eq!(found, ["tank/home/dev"]);
+        assert_eq!(next, ["tank/home/x"]);
+        let (found, next) = step("", &["tank/home/x"]);
+        assert!(found.is_empty() && next.is_empty());
     }
 
     #[test]
