@@ -400,9 +400,11 @@ ensure_dockerd() {
         log "dockerd: process $pid exists but does not answer yet; waiting"
         for i in $(seq 1 60); do
             docker_answers && { log "dockerd: answering"; return; }
+            # One that was shutting down: start a new one below.
+            kill -0 "$pid" 2>/dev/null || { log "dockerd: process $pid exited"; break; }
             sleep 1
         done
-        die "dockerd (pid $pid) does not answer on $DOCKER_SOCK; kill it and rerun"
+        kill -0 "$pid" 2>/dev/null && die "dockerd (pid $pid) does not answer on $DOCKER_SOCK; kill it and rerun"
     fi
     # Under systemd, let it manage the engine.
     if [[ -d /run/systemd/system ]] && systemctl cat docker.service >/dev/null 2>&1; then
