@@ -84,28 +84,15 @@ fn store() -> Option<String> {
 
 /// As `Zfs::find_stores` searches, level by level.
 fn all_stores() -> Vec<String> {
-    let mut level: Vec<String> = run("zpool", &["list", "-H", "-o", "name"])
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect();
-    let mut stores = Vec::new();
-    for _ in 0..64 {
-        if level.is_empty() {
-            break;
-        }
-        let args = crate::zfs::store_search_args(&level);
+    let mut search =
+        crate::zfs::parse::StoreSearch::new(&run("zpool", &crate::zfs::parse::StoreSearch::POOLS));
+    while let Some(args) = search.next_args() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let Ok(entries) =
-            crate::zfs::parse::parse_get(&zfs(&args), &crate::zfs::STORE_SEARCH_PROPS, &[])
-        else {
+        if search.feed(&zfs(&args)).is_err() {
             return Vec::new();
-        };
-        let (found, next) = crate::zfs::parse::store_search_step(entries, &level);
-        stores.extend(found.into_iter().map(|e| e.name));
-        level = next;
+        }
     }
-    stores
+    search.stores.into_iter().map(|e| e.name).collect()
 }
 
 /// Branch names: the `stagdb:branch` values set on the store's children.

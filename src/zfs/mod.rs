@@ -17,15 +17,9 @@ pub use parse::Entry;
 /// order for every object, and the last one is native (`type`), so a line
 /// forged inside a user property's value is always followed by a real line
 /// of the same object, which gives it away (see `parse::parse_get`).
-/// What the search for stores reads of each dataset.
-pub const STORE_SEARCH_PROPS: [&str; 3] = [
-    crate::props::STORE,
-    crate::props::PORTS,
-    crate::props::HEAD_PORT,
-];
-
-/// `zfs get` arguments of one level of the search for stores.
-pub fn store_search_args(level: &[String]) -> Vec<String> {
+/// `zfs get -d 1` of `props` (comma-separated): the datasets named and
+/// the level below them, no deeper snapshot. The datasets follow.
+pub fn get_depth1_args(props: &str) -> Vec<String> {
     [
         "get",
         "-d",
@@ -34,11 +28,10 @@ pub fn store_search_args(level: &[String]) -> Vec<String> {
         "-p",
         "-o",
         "name,property,value,source",
+        props,
     ]
     .iter()
     .map(|s| s.to_string())
-    .chain([STORE_SEARCH_PROPS.join(",")])
-    .chain(level.iter().cloned())
     .collect()
 }
 
@@ -300,19 +293,7 @@ impl Zfs {
     /// recursive read walks every snapshot (so does `zfs list -r -o name`);
     /// with 100 branches this read took 30 ms, `zfs get -r` 120 ms.
     pub async fn get_datasets(&self, root: &str) -> Result<Vec<Entry>> {
-        let mut args: Vec<String> = [
-            "get",
-            "-d",
-            "1",
-            "-H",
-            "-p",
-            "-o",
-            "name,property,value,source",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        args.push(TREE_PROPS.join(","));
+        let mut args = get_depth1_args(&TREE_PROPS.join(","));
         args.push(root.to_string());
         let out = self.run("zfs", args).await?;
         parse::parse_get(&out, TREE_PROPS, &[root]).map_err(|e| anyhow::anyhow!(e))
@@ -389,28 +370,18 @@ impl Zfs {
         let pools = self
             .run(
                 "zpool",
-                vec!["list".into(), "-H".into(), "-o".into(), "name".into()],
+                parse::StoreSearch::POOLS
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
             )
             .await?;
-        let mut level: Vec<String> = pools
-            .lines()
-            .filter(|l| !l.is_empty())
-            .map(str::to_string)
-            .collect();
-        let mut stores = Vec::new();
-        // ZFS nests datasets at most about 50 deep.
-        for _ in 0..64 {
-            if level.is_empty() {
-                break;
-            }
-            let out = self.run("zfs", store_search_args(&level)).await?;
-            let entries =
-                parse::parse_get(&out, &STORE_SEARCH_PROPS, &[]).map_err(|e| anyhow::anyhow!(e))?;
-            let (found, next) = parse::store_search_step(entries, &level);
-            stores.extend(found);
-            level = next;
+        let mut search = parse::StoreSearch::new(&pools);
+        while let Some(args) = search.next_args() {
+            let out = self.run("zfs", args).await?;
+            search.feed(&out).map_err(|e| anyhow::anyhow!(e))?;
         }
-        Ok(stores)
+        Ok(search.stores)
     }
 
     /// One property's values on every filesystem under `root` (snapshots

@@ -68,6 +68,59 @@ impl Entry {
     }
 }
 
+/// The search for stores on the host, pool by pool and level by level,
+/// as data: the caller runs `zpool` ([`StoreSearch::POOLS`]) and each
+/// `zfs` command [`StoreSearch::next_args`] asks for, and feeds back its
+/// output; `stores` holds what was found.
+pub struct StoreSearch {
+    level: Vec<String>,
+    rounds: usize,
+    pub stores: Vec<Entry>,
+}
+
+impl StoreSearch {
+    /// `zpool` arguments that list the pools, one name a line.
+    pub const POOLS: [&'static str; 4] = ["list", "-H", "-o", "name"];
+    /// What the search reads of each dataset.
+    pub const PROPS: [&'static str; 3] = [
+        crate::props::STORE,
+        crate::props::PORTS,
+        crate::props::HEAD_PORT,
+    ];
+
+    pub fn new(pools: &str) -> StoreSearch {
+        StoreSearch {
+            level: pools
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect(),
+            rounds: 0,
+            stores: Vec::new(),
+        }
+    }
+
+    /// The `zfs` arguments of the next level, or `None` when done (ZFS
+    /// nests datasets at most about 50 deep: 64 levels at most).
+    pub fn next_args(&self) -> Option<Vec<String>> {
+        if self.level.is_empty() || self.rounds >= 64 {
+            return None;
+        }
+        let mut args = super::get_depth1_args(&Self::PROPS.join(","));
+        args.extend(self.level.iter().cloned());
+        Some(args)
+    }
+
+    pub fn feed(&mut self, output: &str) -> Result<(), String> {
+        let entries = parse_get(output, &Self::PROPS, &[])?;
+        let (found, next) = store_search_step(entries, &self.level);
+        self.stores.extend(found);
+        self.level = next;
+        self.rounds += 1;
+        Ok(())
+    }
+}
+
 /// One level of the search for stores, from `zfs get -d 1` of the
 /// `queried` datasets: the stores found (their own `stagdb:store` set),
 /// and the datasets to search next: children that are not stores and not
@@ -314,6 +367,38 @@ tank/stagdb/main@s1\tstagdb:message\tfirst\\tline\\nsecond\tlocal
         assert_eq!(next, ["tank/home/x"]);
         let (found, next) = step("", &["tank/home/x"]);
         assert!(found.is_empty() && next.is_empty());
+    }
+
+    #[test]
+    fn store_search_runs_level_by_level_and_ends() {
+        let mut s = StoreSearch::new("tank\n\n");
+        let args = s.next_args().unwrap();
+        assert_eq!(&args[..3], ["get", "-d", "1"]);
+        assert_eq!(args.last().map(String::as_str), Some("tank"));
+        s.feed("tank\tstagdb:store\t-\t-\ntank/a\tstagdb:store\t-\t-\n")
+            .unwrap();
+        assert_eq!(
+            s.next_args().unwrap().last().map(String::as_str),
+            Some("tank/a")
+        );
+        s.feed("tank/a\tstagdb:store\t-\t-\ntank/a/st\tstagdb:store\t1\tlocal\n")
+            .unwrap();
+        assert_eq!(s.next_args(), None);
+        assert_eq!(s.stores.len(), 1);
+        assert_eq!(s.stores[0].name, "tank/a/st");
+        // A zfs that keeps answering with a deeper level: it still ends.
+        let mut s = StoreSearch::new("p");
+        let mut rounds = 0;
+        while let Some(args) = s.next_args() {
+            let ds = args.last().unwrap().clone();
+            s.feed(&format!(
+                "{ds}\tstagdb:store\t-\t-\n{ds}/d\tstagdb:store\t-\t-\n"
+            ))
+            .unwrap();
+            rounds += 1;
+        }
+        assert_eq!(rounds, 64);
+        assert!(StoreSearch::new("").next_args().is_none());
     }
 
     #[test]
