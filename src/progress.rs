@@ -142,18 +142,28 @@ impl Progress {
             pb
         });
         let mut fut = std::pin::pin!(fut);
-        let measuring = bar.is_some() && !matches!(meter, Meter::None);
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        // Measured beside the phase, never in its way: the phase's future
+        // is polled while a measurement waits.
+        let show = async {
+            match (&bar, &meter) {
+                (Some(pb), Meter::Dirs(_) | Meter::Server { .. }) => {
+                    let mut tick = tokio::time::interval(Duration::from_secs(1));
+                    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+                    loop {
+                        tick.tick().await;
+                        if let now @ Some(_) = meter.measure().await {
+                            pb.set_message(running_message(now, expected));
+                        }
+                    }
+                }
+                _ => std::future::pending::<()>().await,
+            }
+        };
+        let mut show = std::pin::pin!(show);
         let out = loop {
             tokio::select! {
                 out = &mut fut => break out,
-                _ = tick.tick(), if measuring => {
-                    let now = meter.measure().await;
-                    if let (Some(pb), Some(_)) = (&bar, now) {
-                        pb.set_message(running_message(now, expected));
-                    }
-                }
+                () = &mut show => {}
             }
         };
         if let Some(pb) = &bar {
