@@ -709,7 +709,8 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
                 }
             }
         }
-        if b.mountpoint.is_none() || !b.mounted {
+        // A parked branch is unmounted on purpose until it starts.
+        if b.mountpoint.is_none() || !(b.mounted || b.parked) {
             out.push(
                 Problem::new(
                     "unmounted",

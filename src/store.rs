@@ -80,6 +80,11 @@ pub struct Branch {
     /// zfs-fuse after a restart, or an interrupted rename, can leave a
     /// branch unmounted: its mountpoint is then an empty directory.
     pub mounted: bool,
+    /// Unmounted on purpose (`canmount=off`): made with `--no-start` (or
+    /// reset while stopped), it is mounted at its first start. A stopped
+    /// branch so costs no mount: zfs-fuse holds at most 1,000, and every
+    /// mount makes its FUSE requests slower.
+    pub parked: bool,
     /// Oldest first.
     pub snapshots: Vec<Snapshot>,
     /// An unfinished command's marker on this dataset.
@@ -106,6 +111,7 @@ impl std::fmt::Debug for Branch {
             .field("pg_version", &self.pg_version)
             .field("origin", &self.origin)
             .field("mounted", &self.mounted)
+            .field("parked", &self.parked)
             .field("intent", &self.intent)
             .field("snapshots", &self.snapshots.len())
             .finish_non_exhaustive()
@@ -510,6 +516,7 @@ impl Store {
                     .filter(|m| m.starts_with('/'))
                     .map(PathBuf::from),
                 mounted: e.native("mounted") == Some("yes"),
+                parked: e.native("canmount") == Some("off"),
                 snapshots: Vec::new(),
                 intent,
                 expires: ck.number(e, props::EXPIRES),

@@ -330,3 +330,46 @@ fn a_port_held_by_another_socket_is_explained() {
     s.ok(&["start", "side"]);
     assert_eq!(s.sql("side", "select 1"), "1");
 }
+
+/// A branch made with `--no-start` is parked (`canmount=off`): it costs no
+/// mount (zfs-fuse holds at most 1,000) and is no problem for `doctor`; it
+/// can be snapshotted, branched from, reset and removed unmounted; its first
+/// start mounts it for good (mounted again after a reboot), and a reset while
+/// it is stopped parks the new data.
+#[test]
+fn a_stopped_branch_costs_no_mount_until_it_starts() {
+    let s = TestStore::new("parked", 41140);
+    s.init(15);
+    s.sql("main", "CREATE TABLE t (i int); INSERT INTO t VALUES (1)");
+    s.ok(&["branch", "side", "--no-start"]);
+    let ds = |b: &str| s.json(&["show", b])["dataset"].as_str().unwrap().to_string();
+    let side = ds("side");
+    assert_eq!(s.zfs_get("canmount", &side), "off");
+    assert_eq!(s.zfs_get("mounted", &side), "no");
+    let doctor = s.json(&["doctor"]);
+    assert_eq!(doctor["problems"], serde_json::json!([]), "{doctor}");
+    s.ok(&["snapshot", "side", "--name", "s1"]);
+    s.ok(&["branch", "grand", "side@s1", "--no-start"]);
+    s.ok(&["--yes", "reset", "side"]);
+    let side = ds("side");
+    assert_eq!(s.zfs_get("canmount", &side), "off", "reset while stopped parks");
+    assert_eq!(s.zfs_get("mounted", &side), "no");
+
+    s.ok(&["start", "side"]);
+    assert_eq!(s.zfs_get("canmount", &side), "on");
+    assert_eq!(s.zfs_get("mounted", &side), "yes");
+    assert_eq!(s.sql("side", "SELECT count(*) FROM t"), "1");
+    s.ok(&["checkout", "grand"]);
+    let grand = ds("grand");
+    assert_eq!(s.zfs_get("canmount", &grand), "on");
+    assert_eq!(s.sql("grand", "SELECT count(*) FROM t"), "1");
+    // Stopped again, it stays mounted (the mount is not undone on stop).
+    s.ok(&["stop", "side"]);
+    assert_eq!(s.zfs_get("mounted", &side), "yes");
+    let doctor = s.json(&["doctor"]);
+    assert_eq!(doctor["problems"], serde_json::json!([]), "{doctor}");
+
+    s.ok(&["branch", "gone", "--no-start"]);
+    s.ok(&["-y", "rm", "gone"]);
+    assert!(s.fails(&["url", "gone"], 1).contains("does not exist"));
+}

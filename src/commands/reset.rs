@@ -131,6 +131,10 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         props::STATE,
         Intent::new(Op::Resetting, running).to_string(),
     ));
+    if !running {
+        // Stays stopped: parked until it starts (see `Branch::parked`).
+        bprops.push(("canmount", "off".to_string()));
+    }
     ctx.created(Undo::OwnedDataset(new_ds.clone()));
     let prepare = async {
         ctx.timed(
@@ -147,7 +151,9 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
             });
             ctx.timed("promote", ctx.zfs.promote(&new_ds)).await?;
         }
-        ctx.zfs.get_one(&new_ds, &["mountpoint", "mounted"]).await
+        ctx.zfs
+            .get_one(&new_ds, &["mountpoint", "mounted", "canmount"])
+            .await
     };
     // The old branch is marked, then killed, while the new data is made.
     let down = async {
@@ -194,6 +200,7 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         .filter(|m| m.starts_with('/'))
         .map(std::path::PathBuf::from);
     b.mounted = mount.as_ref().and_then(|e| e.native("mounted")) == Some("yes");
+    b.parked = mount.as_ref().and_then(|e| e.native("canmount")) == Some("off");
     b.origin = if p.own {
         branch.origin.clone()
     } else {

@@ -395,6 +395,10 @@ pub async fn create_branch(
         if let Some(t) = opts.expires {
             bprops.push((props::EXPIRES, t.to_string()));
         }
+        if opts.no_start {
+            // Parked: no mount until it first starts (see `Branch::parked`).
+            bprops.push(("canmount", "off".to_string()));
+        }
         if let Some(pw) = &parent.password {
             // The roles came with the data, so the password did too.
             bprops.push((props::PASSWORD, pw.clone()));
@@ -441,7 +445,8 @@ pub async fn create_branch(
             referenced: 0,
             // `zfs clone` mounts it, or fails ("created, but not mounted");
             // but zfs-fuse near 1,000 mounts silently leaves it unmounted.
-            mounted: mp.join("pgdata").is_dir(),
+            mounted: !opts.no_start && mp.join("pgdata").is_dir(),
+            parked: opts.no_start,
             mountpoint: Some(mp),
             snapshots: Vec::new(),
             intent: None,

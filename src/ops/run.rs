@@ -133,11 +133,18 @@ pub async fn start_branch_with(
 ) -> CmdResult<Duration> {
     if !branch.mounted {
         // Never bind-mount an empty mountpoint directory into PostgreSQL.
-        ctx.printer.status(format!(
-            "mounting {} (branch '{}')",
-            branch.dataset, branch.name
-        ));
-        ctx.zfs.mount(&branch.dataset).await.map_err(|e| {
+        if branch.parked {
+            // Mountable again first, so that a branch that runs is mounted
+            // after a reboot like any other (`zfs mount -a`).
+            ctx.timed("unpark", ctx.zfs.set(&branch.dataset, "canmount", "on"))
+                .await?;
+        } else {
+            ctx.printer.status(format!(
+                "mounting {} (branch '{}')",
+                branch.dataset, branch.name
+            ));
+        }
+        ctx.timed("mount", ctx.zfs.mount(&branch.dataset)).await.map_err(|e| {
             CommandError::new(ErrorKind::User, e).hint(format!(
                 "branch '{}' cannot start until its dataset is mounted",
                 branch.name

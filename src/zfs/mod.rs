@@ -42,6 +42,7 @@ pub const TREE_PROPS: &[&str] = &[
     "creation",
     "mountpoint",
     "mounted",
+    "canmount",
     crate::props::STORE,
     crate::props::BRANCH,
     crate::props::PORT,
