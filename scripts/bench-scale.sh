@@ -9,15 +9,16 @@
 #        (PostgreSQL's own tools, inside main's container).
 #      - `stagdb reset` of a written branch: back to its own snapshot (zfs rollback) and back to
 #        its branch point (re-clone), medians of BENCH_RUNS, each with a `--timings` breakdown.
-#   B. With BENCH_LEVELS branches in the store (default 10 100 500 900): creating a branch
-#      (`--no-start`), the branch list, `status`, `log`, `url`, `env` (medians of BENCH_RUNS), and
+#   B. With BENCH_LEVELS branches in the store (default 10 100 500 1000): creating a branch
+#      (`--no-start`: parked, unmounted), the branch list, `status`, `log`, `url`, `env`, `psql -c`
+#      (medians of BENCH_RUNS), and
 #      `zfs list -H -r -o name` of the same store, the floor any listing pays on zfs-fuse; and
-#      the floors of stagdb's own zfs steps: `zfs clone` alone (creation) and the `zfs get -r` of
+#      the floors of stagdb's own zfs steps: `zfs clone -o canmount=off` alone (creation) and the `zfs get -r` of
 #      its properties that status runs (it reads every snapshot too; the branch list reads none,
 #      with `zfs get -d 1`).
 #
 # Usage: bash scripts/bench-scale.sh   (as root; sets up the testbed, builds the release binary)
-# Environment: BENCH_LARGE_MB (1024), BENCH_RUNS (5), BENCH_LEVELS ("10 100 500 900"),
+# Environment: BENCH_LARGE_MB (1024), BENCH_RUNS (5), BENCH_LEVELS ("10 100 500 1000"),
 #   BENCH_PORTS (48000-49499), BENCH_HEAD_PORT (47999), BENCH_DATASET ($STAGDB_TEST_POOL/bench-scale),
 #   BENCH_SKIP_SETUP=1 (testbed already up). The report goes to stdout, progress to stderr; the store
 #   and its containers are removed at the end, also on failure or interruption.
@@ -29,9 +30,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 POOL=${STAGDB_TEST_POOL:-stagdbtest}
 LARGE_MB=${BENCH_LARGE_MB:-1024}
 RUNS=${BENCH_RUNS:-5}
-# zfs-fuse stops mounting new datasets at about 1,000 (they are created unmounted and then stay
-# "busy" until zfs-fuse restarts): 900 is the most this testbed holds.
-LEVELS=${BENCH_LEVELS:-10 100 500 900}
+# The branches are made with --no-start, so parked (unmounted): zfs-fuse holds at most 1,000
+# mounted filesystems, which a store of running branches would reach.
+LEVELS=${BENCH_LEVELS:-10 100 500 1000}
 PORTS=${BENCH_PORTS:-48000-49499}
 HEAD_PORT=${BENCH_HEAD_PORT:-47999}
 DS=${BENCH_DATASET:-$POOL/bench-scale}
@@ -156,7 +157,7 @@ echo
 # ---------------------------------------------------------------- B: scale
 sdb -q snapshot --name base main >/dev/null
 have=0
-declare -A create list status zlist zget zclone logm url env
+declare -A create list status zlist zget zclone logm url env psqlm
 # The one read of the whole store that status makes (from -v).
 read -r -a GET_CMD < <(sdb -v status 2>&1 >/dev/null | sed -n 's/^+ \(zfs get -r .*\)$/\1/p' | head -1)
 [[ ${#GET_CMD[@]} -gt 0 ]] || die "could not find the store read in 'stagdb -v status'"
@@ -167,11 +168,11 @@ for level in $LEVELS; do
         have=$((have + 1))
         sdb -q branch "b$have" main@base --no-start >/dev/null
     done
-    c=() l=() s=() z=() zg=() zc=() g=() u=() e=()
+    c=() l=() s=() z=() zg=() zc=() g=() u=() e=() q=()
     for r in $(seq 1 "$RUNS"); do
         c+=("$(ms sdb branch "x$r" main@base --no-start)")
-        # The floor of a creation: `zfs clone` alone, of the same snapshot.
-        zc+=("$(ms zfs clone "$MAIN_DS@base" "${DS}-floor$r")")
+        # The floor of a creation: `zfs clone` alone, of the same snapshot, parked like it.
+        zc+=("$(ms zfs clone -o canmount=off "$MAIN_DS@base" "${DS}-floor$r")")
         l+=("$(ms sdb branch)")
         s+=("$(ms sdb status)")
         z+=("$(ms zfs list -H -r -o name "$DS")")
@@ -179,6 +180,7 @@ for level in $LEVELS; do
         g+=("$(ms sdb log "b$level")")
         u+=("$(ms sdb url "b$level")")
         e+=("$(ms sdb env "b$level")")
+        q+=("$(ms sdb psql main -- -c 'select 1')")
     done
     for r in $(seq 1 "$RUNS"); do
         sdb -q -y rm "x$r"
@@ -193,11 +195,12 @@ for level in $LEVELS; do
     logm[$level]=$(echo "${g[*]}" | median)
     url[$level]=$(echo "${u[*]}" | median)
     env[$level]=$(echo "${e[*]}" | median)
+    psqlm[$level]=$(echo "${q[*]}" | median)
 done
 
-echo "| branches | create (--no-start) | vs $first | zfs clone alone | branch list | status | zfs list -o name | list / zfs list | status / zfs list | zfs get -r (status's read) | status / zfs get | log | url | env |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| branches | create (--no-start) | vs $first | zfs clone alone | branch list | status | zfs list -o name | list / zfs list | status / zfs list | zfs get -r (status's read) | status / zfs get | log | url | env | psql -c |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for level in $LEVELS; do
-    echo "| $level | ${create[$level]} ms | x $(ratio "${create[$level]}" "${create[$first]}") | ${zclone[$level]} ms | ${list[$level]} ms | ${status[$level]} ms | ${zlist[$level]} ms | x $(ratio "${list[$level]}" "${zlist[$level]}") | x $(ratio "${status[$level]}" "${zlist[$level]}") | ${zget[$level]} ms | x $(ratio "${status[$level]}" "${zget[$level]}") | ${logm[$level]} ms | ${url[$level]} ms | ${env[$level]} ms |"
+    echo "| $level | ${create[$level]} ms | x $(ratio "${create[$level]}" "${create[$first]}") | ${zclone[$level]} ms | ${list[$level]} ms | ${status[$level]} ms | ${zlist[$level]} ms | x $(ratio "${list[$level]}" "${zlist[$level]}") | x $(ratio "${status[$level]}" "${zlist[$level]}") | ${zget[$level]} ms | x $(ratio "${status[$level]}" "${zget[$level]}") | ${logm[$level]} ms | ${url[$level]} ms | ${env[$level]} ms | ${psqlm[$level]} ms |"
 done
 log "done"
