@@ -105,7 +105,7 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('--delete', '--delete', [CompletionResultType]::ParameterName, 'Remove the named branch instead (like stagdb rm)')
             [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Rename branch NAME to START''s place: `-m OLD NEW` (or `-m NEW` for HEAD)')
             [CompletionResult]::new('--move', '--move', [CompletionResultType]::ParameterName, 'Rename branch NAME to START''s place: `-m OLD NEW` (or `-m NEW` for HEAD)')
-            [CompletionResult]::new('--no-start', '--no-start', [CompletionResultType]::ParameterName, 'Only create the branch; do not start its container')
+            [CompletionResult]::new('--no-start', '--no-start', [CompletionResultType]::ParameterName, 'Only create the branch; do not start its container (nor mount its dataset, until it first starts)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)')

@@ -100,7 +100,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --delete 'Remove the named branch instead (like stagdb rm)'
             cand -m 'Rename branch NAME to START''s place: `-m OLD NEW` (or `-m NEW` for HEAD)'
             cand --move 'Rename branch NAME to START''s place: `-m OLD NEW` (or `-m NEW` for HEAD)'
-            cand --no-start 'Only create the branch; do not start its container'
+            cand --no-start 'Only create the branch; do not start its container (nor mount its dataset, until it first starts)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -q 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
             cand --quiet 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'

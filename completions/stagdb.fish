@@ -96,7 +96,7 @@ never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s d -l delete -d 'Remove the named branch instead (like stagdb rm)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s m -l move -d 'Rename branch NAME to START\'s place: `-m OLD NEW` (or `-m NEW` for HEAD)'
-complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l no-start -d 'Only create the branch; do not start its container'
+complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l no-start -d 'Only create the branch; do not start its container (nor mount its dataset, until it first starts)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l json -d 'Print machine-readable JSON on stdout'
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'

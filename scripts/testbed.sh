@@ -417,13 +417,19 @@ ensure_dockerd() {
         die "docker.service started but does not answer on $DOCKER_SOCK after 60 s"
     fi
     # No dockerd runs (checked above): a pid file left by a reboot or a
-    # kill -9 would make the new one refuse to start.
-    local stale
-    for stale in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
-        if [[ -e $stale ]]; then
-            log "dockerd: removing stale $stale (pid $(cat "$stale" 2>/dev/null), not running)"
-            rm -f "$stale"
+    # kill -9 would make the new one refuse to start. Only one whose process
+    # is gone: a containerd that outlived a killed dockerd keeps its file, so
+    # the new dockerd finds it instead of starting a second one.
+    local stale spid comm
+    for stale in /var/run/docker.pid:dockerd /var/run/docker/containerd/containerd.pid:containerd; do
+        comm=${stale##*:} stale=${stale%:*}
+        [[ -e $stale ]] || continue
+        spid=$(cat "$stale" 2>/dev/null || true)
+        if [[ $spid =~ ^[0-9]+$ ]] && [[ $(cat "/proc/$spid/comm" 2>/dev/null) == "$comm" ]]; then
+            continue
         fi
+        log "dockerd: removing stale $stale (pid ${spid:-?}, not a running $comm)"
+        rm -f "$stale"
     done
     log "dockerd: starting (log $LOG_DIR/dockerd.log)"
     local dlog="$LOG_DIR/dockerd.log"

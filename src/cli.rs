@@ -388,7 +388,7 @@ pub struct BranchArgs {
     )]
     pub rename: bool,
 
-    /// Only create the branch; do not start its container
+    /// Only create the branch; do not start its container (nor mount its dataset, until it first starts)
     #[arg(long, conflicts_with = "delete")]
     pub no_start: bool,
 

@@ -6,8 +6,8 @@ use std::cell::{Cell, RefCell};
 
 use tokio::sync::OnceCell;
 
-use crate::docker::{self, Docker};
-use crate::error::{CmdResult, CommandError, ErrorKind};
+use crate::docker::Docker;
+use crate::error::{CmdResult, CommandError};
 use crate::ops::undo::Undo;
 use crate::settings::Settings;
 use crate::ui::Printer;
@@ -77,15 +77,7 @@ impl Ctx {
         self.docker
             .get_or_try_init(|| Docker::connect(self.settings.verbose))
             .await
-            .map_err(|e| {
-                let unreachable = docker::is_unreachable(&e);
-                let err = CommandError::new(ErrorKind::User, e);
-                if unreachable {
-                    err.hint("start the Docker engine (e.g. `dockerd &` or `systemctl start docker`), or point DOCKER_HOST at it")
-                } else {
-                    err
-                }
-            })
+            .map_err(CommandError::from)
     }
 
     /// The Docker engine if a connection was made (never connects).

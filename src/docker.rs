@@ -29,8 +29,9 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 /// a restore of a large database takes hours, never days.
 const LONG_JOB: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// How long connecting (the version negotiation round trip) may take before the engine counts as unreachable.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a read (list, inspect, version) may take before the engine counts as unreachable:
+/// the first call of most commands is one, so a hung engine is reported within this.
+const QUICK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A host port published to a container's TCP port.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -228,7 +229,7 @@ fn root_cause(err: &ApiError) -> String {
     cur.to_string()
 }
 
-/// A connection to one Docker (or Docker-compatible) engine, API version negotiated.
+/// A connection to one Docker (or Docker-compatible) engine.
 #[derive(Clone)]
 pub struct Docker {
     api: bollard::Docker,
@@ -246,7 +247,7 @@ impl fmt::Debug for Docker {
 }
 
 impl Docker {
-    /// Connects to `DOCKER_HOST` (unix://, tcp://, http://; default the local socket) and negotiates the API version.
+    /// Connects to `DOCKER_HOST` (unix://, tcp://, http://; default the local socket).
     pub async fn connect(verbose: bool) -> Result<Docker> {
         let host = std::env::var("DOCKER_HOST")
             .ok()
@@ -255,23 +256,20 @@ impl Docker {
         Self::connect_to(&host, verbose).await
     }
 
-    /// Connects to the engine at `host` (e.g. "unix:///var/run/docker.sock") and negotiates the API version.
+    /// Connects to the engine at `host` (e.g. "unix:///var/run/docker.sock"). No request is
+    /// made yet: an engine that does not answer fails the first call.
     pub async fn connect_to(host: &str, verbose: bool) -> Result<Docker> {
         if verbose {
-            eprintln!("docker: connect {host} (negotiate API version)");
+            eprintln!("docker: connect {host}");
         }
         // bollard checks that a unix socket file exists here, before any request.
         let api = bollard::Docker::connect_with_host(host)
             .map_err(|e| api_error(host, "connecting", e))?;
-        // bollard defaults to the newest API version it knows (1.53); older engines (Debian 12's speaks
-        // 1.41) and Podman reject "/v1.53/..." as too new, so ask the engine and step down to its version.
-        // (bollard 0.21 happens to drop the "/vX.Y" prefix from request paths today; this keeps us
-        // correct when it stops doing that.)
-        let api = api
-            .with_timeout(CONNECT_TIMEOUT)
-            .negotiate_version()
-            .await
-            .map_err(|e| api_error(host, "negotiating the API version", e))?;
+        // No API version negotiation (a round trip, about 1 ms of every command, measured):
+        // bollard 0.21 sends unversioned paths ("/containers/json"), which every engine serves
+        // at its own API version, Debian 12's Docker (1.41) and Podman alike. Were bollard to
+        // send its default "/v1.53/...", those would reject it as too new: the unit test
+        // `requests_carry_no_api_version` fails first, and negotiation must come back.
         Ok(Docker {
             api: api.with_timeout(REQUEST_TIMEOUT),
             host: host.to_string(),
@@ -289,7 +287,7 @@ impl Docker {
     pub async fn server_version(&self) -> Result<(String, String)> {
         self.log(format_args!("version"));
         let v = self
-            .api
+            .quick()
             .version()
             .await
             .map_err(|e| self.err("getting the engine version", e))?;
@@ -308,7 +306,7 @@ impl Docker {
             .filters(&filters)
             .build();
         let list = self
-            .api
+            .quick()
             .list_containers(Some(opts))
             .await
             .map_err(|e| self.err(format!("listing containers with label {key}={value}"), e))?;
@@ -318,7 +316,7 @@ impl Docker {
     /// Whether the image is in the engine's local store.
     pub async fn image_present(&self, image: &str) -> Result<bool> {
         self.log(format_args!("inspect image {image}"));
-        match self.api.inspect_image(image).await {
+        match self.quick().inspect_image(image).await {
             Ok(_) => Ok(true),
             Err(ApiError::DockerResponseServerError {
                 status_code: 404, ..
@@ -377,7 +375,7 @@ impl Docker {
     /// stagdb's. Returns whether it was created.
     pub async fn ensure_network(&self, name: &str) -> Result<bool> {
         self.log(format_args!("inspect network {name}"));
-        match self.api.inspect_network(name, None).await {
+        match self.quick().inspect_network(name, None).await {
             // Aliases need a user-defined network: not the engine's own
             // `bridge` (Podman: `podman`), `host` or `none`.
             Ok(n) => {
@@ -521,7 +519,7 @@ impl Docker {
     /// The container's run state, or None when it does not exist.
     pub async fn inspect_state(&self, id: &str) -> Result<Option<ContainerState>> {
         self.log(format_args!("inspect container {id}"));
-        let resp = match self.api.inspect_container(id, None).await {
+        let resp = match self.quick().inspect_container(id, None).await {
             Ok(resp) => resp,
             Err(ApiError::DockerResponseServerError {
                 status_code: 404, ..
@@ -720,6 +718,11 @@ impl Docker {
         if self.verbose {
             eprintln!("docker: {what}");
         }
+    }
+
+    /// The client for reads, which answer at once from a live engine.
+    fn quick(&self) -> bollard::Docker {
+        self.api.clone().with_timeout(QUICK_TIMEOUT)
     }
 
     fn err(&self, what: impl fmt::Display, e: ApiError) -> anyhow::Error {
@@ -963,6 +966,48 @@ mod tests {
         let shown = format!("{spec:?}");
         assert!(shown.contains("POSTGRES_PASSWORD"));
         assert!(!shown.contains("hunter2"));
+    }
+
+    /// Why `connect_to` skips API version negotiation: bollard sends
+    /// unversioned paths, which an engine that speaks only an older API
+    /// (Debian 12's Docker: 1.41) serves; "/v1.53/..." it would reject.
+    #[test]
+    fn requests_carry_no_api_version() {
+        use std::io::{BufRead, BufReader, Write};
+        let sock = std::env::temp_dir().join(format!("stagdb-engine-{}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&sock);
+        let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        let engine = std::thread::spawn(move || {
+            let (conn, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap() > 2 {
+                line.clear();
+            }
+            let mut conn = conn;
+            conn.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]",
+            )
+            .unwrap();
+            request_line
+        });
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let listed = rt.block_on(async {
+            let docker = Docker::connect_to(&format!("unix://{}", sock.display()), false).await?;
+            docker.list_by_label("io.stagdb.store", "t").await
+        });
+        assert!(listed.unwrap().is_empty());
+        let request_line = engine.join().unwrap();
+        let _ = std::fs::remove_file(&sock);
+        assert!(
+            request_line.starts_with("GET /containers/json?"),
+            "{request_line}"
+        );
     }
 
     #[test]

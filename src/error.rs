@@ -102,7 +102,14 @@ impl fmt::Display for CommandError {
 /// Any plain error from a backend is an operation that failed (exit 1).
 impl From<anyhow::Error> for CommandError {
     fn from(error: anyhow::Error) -> Self {
-        CommandError::new(ErrorKind::User, error)
+        // Whichever call first finds the engine down says how to bring it up.
+        let unreachable = crate::docker::is_unreachable(&error);
+        let err = CommandError::new(ErrorKind::User, error);
+        if unreachable {
+            err.hint("start the Docker engine (e.g. `dockerd &` or `systemctl start docker`), or point DOCKER_HOST at it")
+        } else {
+            err
+        }
     }
 }
 

@@ -342,7 +342,12 @@ fn a_stopped_branch_costs_no_mount_until_it_starts() {
     s.init(15);
     s.sql("main", "CREATE TABLE t (i int); INSERT INTO t VALUES (1)");
     s.ok(&["branch", "side", "--no-start"]);
-    let ds = |b: &str| s.json(&["show", b])["dataset"].as_str().unwrap().to_string();
+    let ds = |b: &str| {
+        s.json(&["show", b])["dataset"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
     let side = ds("side");
     assert_eq!(s.zfs_get("canmount", &side), "off");
     assert_eq!(s.zfs_get("mounted", &side), "no");
@@ -352,7 +357,11 @@ fn a_stopped_branch_costs_no_mount_until_it_starts() {
     s.ok(&["branch", "grand", "side@s1", "--no-start"]);
     s.ok(&["--yes", "reset", "side"]);
     let side = ds("side");
-    assert_eq!(s.zfs_get("canmount", &side), "off", "reset while stopped parks");
+    assert_eq!(
+        s.zfs_get("canmount", &side),
+        "off",
+        "reset while stopped parks"
+    );
     assert_eq!(s.zfs_get("mounted", &side), "no");
 
     s.ok(&["start", "side"]);

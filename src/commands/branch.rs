@@ -52,6 +52,7 @@ pub async fn run(ctx: &Ctx, args: BranchArgs) -> CmdResult {
             };
             let opts = ops::BranchOptions {
                 no_start: args.no_start,
+                park: args.no_start,
                 expires,
             };
             create(ctx, &name, args.start.as_deref().unwrap_or("HEAD"), opts).await

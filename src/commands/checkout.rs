@@ -37,6 +37,7 @@ pub async fn run(ctx: &Ctx, args: CheckoutArgs) -> CmdResult {
             start,
             ops::BranchOptions {
                 no_start: true,
+                park: false,
                 expires: None,
             },
         )

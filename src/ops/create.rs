@@ -236,6 +236,9 @@ const MAX_DATASET_LEN: usize = 255 - 40;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BranchOptions {
     pub no_start: bool,
+    /// Parked (see `Branch::parked`): for a branch no step of this command
+    /// starts (`checkout -b` starts it right after, mounted by its clone).
+    pub park: bool,
     /// Unix seconds after which `gc` may remove it.
     pub expires: Option<i64>,
 }
@@ -395,8 +398,8 @@ pub async fn create_branch(
         if let Some(t) = opts.expires {
             bprops.push((props::EXPIRES, t.to_string()));
         }
-        if opts.no_start {
-            // Parked: no mount until it first starts (see `Branch::parked`).
+        if opts.park {
+            // No mount until it first starts.
             bprops.push(("canmount", "off".to_string()));
         }
         if let Some(pw) = &parent.password {
@@ -445,8 +448,8 @@ pub async fn create_branch(
             referenced: 0,
             // `zfs clone` mounts it, or fails ("created, but not mounted");
             // but zfs-fuse near 1,000 mounts silently leaves it unmounted.
-            mounted: !opts.no_start && mp.join("pgdata").is_dir(),
-            parked: opts.no_start,
+            mounted: !opts.park && mp.join("pgdata").is_dir(),
+            parked: opts.park,
             mountpoint: Some(mp),
             snapshots: Vec::new(),
             intent: None,

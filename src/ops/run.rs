@@ -144,12 +144,17 @@ pub async fn start_branch_with(
                 branch.dataset, branch.name
             ));
         }
-        ctx.timed("mount", ctx.zfs.mount(&branch.dataset)).await.map_err(|e| {
-            CommandError::new(ErrorKind::User, e).hint(format!(
+        if let Err(e) = ctx.timed("mount", ctx.zfs.mount(&branch.dataset)).await {
+            if branch.parked {
+                // Parked again (best effort): it never ran, so it must not
+                // take one of zfs-fuse's mounts at the next `zfs mount -a`.
+                let _ = ctx.zfs.set(&branch.dataset, "canmount", "off").await;
+            }
+            return Err(CommandError::new(ErrorKind::User, e).hint(format!(
                 "branch '{}' cannot start until its dataset is mounted",
                 branch.name
-            ))
-        })?;
+            )));
+        }
     }
     let port = port(branch)?;
     if let Some(sharing) = store.duplicate_ports().get(&port) {

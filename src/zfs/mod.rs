@@ -12,11 +12,6 @@ use anyhow::{Context, Result, bail};
 
 pub use parse::Entry;
 
-/// Properties read for a whole store in one `zfs get -r`. Only ones that
-/// both OpenZFS and the zfs-fuse (0.7-era) CLI know. zfs prints them in this
-/// order for every object, and the last one is native (`type`), so a line
-/// forged inside a user property's value is always followed by a real line
-/// of the same object, which gives it away (see `parse::parse_get`).
 /// `zfs get -d 1` of `props` (comma-separated): the datasets named and
 /// the level below them, no deeper snapshot. The datasets follow.
 pub fn get_depth1_args(props: &str) -> Vec<String> {
@@ -35,6 +30,11 @@ pub fn get_depth1_args(props: &str) -> Vec<String> {
     .collect()
 }
 
+/// Properties read for a whole store in one `zfs get -r`. Only ones that
+/// both OpenZFS and the zfs-fuse (0.7-era) CLI know. zfs prints them in this
+/// order for every object, and the last one is native (`type`), so a line
+/// forged inside a user property's value is always followed by a real line
+/// of the same object, which gives it away (see `parse::parse_get`).
 pub const TREE_PROPS: &[&str] = &[
     "origin",
     "used",
@@ -368,6 +368,20 @@ impl Zfs {
     /// with its local port settings: searched pool by pool, level by
     /// level (see [`parse::store_search_step`]).
     pub async fn find_stores(&self) -> Result<Vec<Entry>> {
+        // A level names the datasets the one above found: one destroyed in
+        // between (e.g. by Docker's zfs storage driver) fails that read, so
+        // the search starts over; a few times, then the error stands.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.search_stores().await {
+                Err(e) if attempt < 3 && is_missing(&e) => continue,
+                other => return other,
+            }
+        }
+    }
+
+    async fn search_stores(&self) -> Result<Vec<Entry>> {
         let pools = self
             .run(
                 "zpool",
