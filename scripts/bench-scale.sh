@@ -13,9 +13,9 @@
 #      (`--no-start`: parked, unmounted), the branch list, `status`, `log`, `url`, `env`, `psql -c`
 #      (medians of BENCH_RUNS), and
 #      `zfs list -H -r -o name` of the same store, the floor any listing pays on zfs-fuse; and
-#      the floors of stagdb's own zfs steps: `zfs clone -o canmount=off` alone (creation) and the `zfs get -r` of
-#      its properties that status runs (it reads every snapshot too; the branch list reads none,
-#      with `zfs get -d 1`).
+#      the floors of stagdb's own zfs steps: `zfs clone -o canmount=off` alone (creation), and
+#      status's reads side by side as it runs them, the `zfs get -r` of its properties (every
+#      snapshot too; the branch list reads none, with `zfs get -d 1`) and `zpool list`.
 #
 # Usage: bash scripts/bench-scale.sh   (as root; sets up the testbed, builds the release binary)
 # Environment: BENCH_LARGE_MB (1024), BENCH_RUNS (5), BENCH_LEVELS ("10 100 500 1000"),
@@ -161,6 +161,14 @@ declare -A create list status zlist zget zclone logm url env psqlm
 # The one read of the whole store that status makes (from -v).
 read -r -a GET_CMD < <(sdb -v status 2>&1 >/dev/null | sed -n 's/^+ \(zfs get -r .*\)$/\1/p' | head -1)
 [[ ${#GET_CMD[@]} -gt 0 ]] || die "could not find the store read in 'stagdb -v status'"
+read -r -a POOL_CMD < <(sdb -v status 2>&1 >/dev/null | sed -n 's/^+ \(zpool list .*\)$/\1/p' | head -1)
+[[ ${#POOL_CMD[@]} -gt 0 ]] || die "could not find the pool read in 'stagdb -v status'"
+# status's zfs reads as it runs them, side by side: the store and the pool.
+status_reads() {
+    "${GET_CMD[@]}" >/dev/null 2>&1 &
+    "${POOL_CMD[@]}" >/dev/null 2>&1 &
+    wait
+}
 MAIN_DS=$(zfs list -H -o name -r "$DS" | grep '/main$' | head -1)
 for level in $LEVELS; do
     log "B: filling the store to $level branches"
@@ -173,10 +181,14 @@ for level in $LEVELS; do
         c+=("$(ms sdb branch "x$r" main@base --no-start)")
         # The floor of a creation: `zfs clone` alone, of the same snapshot, parked like it.
         zc+=("$(ms zfs clone -o canmount=off "$MAIN_DS@base" "${DS}-floor$r")")
-        l+=("$(ms sdb branch)")
-        s+=("$(ms sdb status)")
+    done
+    # The reads apart from the creations (whose writes zfs-fuse syncs for a while after), each
+    # right after its floor.
+    for r in $(seq 1 "$RUNS"); do
         z+=("$(ms zfs list -H -r -o name "$DS")")
-        zg+=("$(ms "${GET_CMD[@]}")")
+        l+=("$(ms sdb branch)")
+        zg+=("$(ms status_reads)")
+        s+=("$(ms sdb status)")
         g+=("$(ms sdb log "b$level")")
         u+=("$(ms sdb url "b$level")")
         e+=("$(ms sdb env "b$level")")
@@ -198,7 +210,7 @@ for level in $LEVELS; do
     psqlm[$level]=$(echo "${q[*]}" | median)
 done
 
-echo "| branches | create (--no-start) | vs $first | zfs clone alone | branch list | status | zfs list -o name | list / zfs list | status / zfs list | zfs get -r (status's read) | status / zfs get | log | url | env | psql -c |"
+echo "| branches | create (--no-start) | vs $first | zfs clone alone | branch list | status | zfs list -o name | list / zfs list | status / zfs list | zfs get -r and zpool list side by side (status's reads) | status / its reads | log | url | env | psql -c |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for level in $LEVELS; do
     echo "| $level | ${create[$level]} ms | x $(ratio "${create[$level]}" "${create[$first]}") | ${zclone[$level]} ms | ${list[$level]} ms | ${status[$level]} ms | ${zlist[$level]} ms | x $(ratio "${list[$level]}" "${zlist[$level]}") | x $(ratio "${status[$level]}" "${zlist[$level]}") | ${zget[$level]} ms | x $(ratio "${status[$level]}" "${zget[$level]}") | ${logm[$level]} ms | ${url[$level]} ms | ${env[$level]} ms | ${psqlm[$level]} ms |"

@@ -123,12 +123,15 @@ async fn unreachable_engine_is_reported_as_such() -> Result<()> {
         "{msg}"
     );
 
-    // Nothing listens on a port we just freed: connection refused.
+    // Nothing listens on a port we just freed: connecting makes no request,
+    // the first call is refused.
     let host = format!("tcp://127.0.0.1:{}", free_port()?);
     let err = Docker::connect_to(&host, false)
+        .await?
+        .list_by_label("io.stagdb.store", "none")
         .await
         .err()
-        .context("connecting to a closed port succeeded")?;
+        .context("listing on a closed port succeeded")?;
     assert!(docker::is_unreachable(&err), "{err:#}");
     assert!(format!("{err}").contains(&host), "{err}");
     assert!(!docker::is_conflict(&err));
