@@ -840,3 +840,24 @@ fn mem_available_from_proc_meminfo() {
     assert_eq!(parse_mem_available("MemAvailable: 5 MB\n"), None);
     assert_eq!(parse_mem_available(""), None);
 }
+
+#[test]
+fn a_parked_branch_is_unmounted_on_purpose() {
+    let mut f = tree();
+    f.prop("tank/s/dev", "mounted", "no", "-")
+        .prop("tank/s/dev", "canmount", "off", "local")
+        .prop("tank/s/feat", "mounted", "no", "-")
+        .prop("tank/s/feat", "canmount", "on", "default");
+    let s = f.store();
+    assert!(s.branch("dev").unwrap().parked);
+    assert!(!s.branch("feat").unwrap().parked);
+    let ps = problems(&s, Some(&healthy_containers()));
+    let unmounted: Vec<&Problem> = ps.iter().filter(|p| p.code == "unmounted").collect();
+    assert_eq!(unmounted.len(), 1, "{ps:?}");
+    assert_eq!(
+        unmounted[0].fix,
+        Some(Fix::Mount {
+            branch: "feat".into()
+        })
+    );
+}
