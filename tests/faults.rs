@@ -158,7 +158,7 @@ fn run_trials(name: &str, base: u16, signals: &[&str], doctor: bool) {
 
     for n in 0..trials() {
         let signal = signals[rng.below(signals.len() as u64) as usize];
-        let op = rng.below(6);
+        let op = rng.below(7);
         let args: Vec<String> = match op {
             0 => vec!["branch".into(), format!("f{n}")],
             1 => vec!["branch".into(), format!("f{n}"), "--no-start".into()],
@@ -178,6 +178,11 @@ fn run_trials(name: &str, base: u16, signals: &[&str], doctor: bool) {
             4 => {
                 s.ok(&["branch", &format!("r{n}"), "--no-start"]);
                 vec!["-y".into(), "rm".into(), format!("r{n}")]
+            }
+            5 => {
+                // A parked branch (never mounted) whose first start is cut short.
+                s.ok(&["branch", &format!("p{n}"), "--no-start"]);
+                vec!["start".into(), format!("p{n}")]
             }
             _ => {
                 let head = branches(&s)
@@ -273,6 +278,9 @@ fn run_trials(name: &str, base: u16, signals: &[&str], doctor: bool) {
         }
         if op == 3 {
             s.ok(&["stop", "victim"]);
+        }
+        if op == 5 {
+            s.ok(&["-y", "rm", &format!("p{n}")]);
         }
     }
 }

@@ -135,7 +135,9 @@ pub async fn start_branch_with(
         // Never bind-mount an empty mountpoint directory into PostgreSQL.
         if branch.parked {
             // Mountable again first, so that a branch that runs is mounted
-            // after a reboot like any other (`zfs mount -a`).
+            // after a reboot like any other (`zfs mount -a`). Parked again
+            // if this command fails: it must not take a mount it never used.
+            ctx.created(Undo::Park(branch.dataset.clone()));
             ctx.timed("unpark", ctx.zfs.set(&branch.dataset, "canmount", "on"))
                 .await?;
         } else {
@@ -144,17 +146,14 @@ pub async fn start_branch_with(
                 branch.dataset, branch.name
             ));
         }
-        if let Err(e) = ctx.timed("mount", ctx.zfs.mount(&branch.dataset)).await {
-            if branch.parked {
-                // Parked again (best effort): it never ran, so it must not
-                // take one of zfs-fuse's mounts at the next `zfs mount -a`.
-                let _ = ctx.zfs.set(&branch.dataset, "canmount", "off").await;
-            }
-            return Err(CommandError::new(ErrorKind::User, e).hint(format!(
-                "branch '{}' cannot start until its dataset is mounted",
-                branch.name
-            )));
-        }
+        ctx.timed("mount", ctx.zfs.mount(&branch.dataset))
+            .await
+            .map_err(|e| {
+                CommandError::new(ErrorKind::User, e).hint(format!(
+                    "branch '{}' cannot start until its dataset is mounted",
+                    branch.name
+                ))
+            })?;
     }
     let port = port(branch)?;
     if let Some(sharing) = store.duplicate_ports().get(&port) {
