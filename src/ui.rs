@@ -15,7 +15,7 @@ pub struct Printer {
     pub quiet: bool,
     pub color_out: bool,
     pub color_err: bool,
-    /// On a terminal (without -q): where live progress is drawn; lines
+    /// On a terminal (without -q or -v): where live progress is drawn; lines
     /// printed meanwhile go above it.
     pub live: Option<indicatif::MultiProgress>,
 }
@@ -26,7 +26,9 @@ impl Printer {
             quiet: s.quiet,
             color_out: s.color_out,
             color_err: s.color_err,
-            live: live_progress(s.quiet).then(|| {
+            // -v traces every zfs and Docker call straight to stderr, which
+            // would tear through the bars: lines only.
+            live: (live_progress(s.quiet) && !s.verbose).then(|| {
                 indicatif::MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::stderr())
             }),
         }
