@@ -318,10 +318,10 @@ fn a_port_held_by_another_socket_is_explained() {
     let port = s.json(&["show", "side"])["port"].as_u64().unwrap() as u16;
     let holder = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
     let err = s.fails(&["start", "side"], 1);
-    // Made with --no-start, it was parked; the failed start parks it again.
+    // Made with --no-start, it was parked; the failed start parks it again
+    // (mounted until the next reboot: another start may be using the mount).
     let ds = format!("{}/side", s.dataset);
     assert_eq!(s.zfs_get("canmount", &ds), "off", "{err}");
-    assert_eq!(s.zfs_get("mounted", &ds), "no", "{err}");
     assert!(
         err.contains("Address already in use")
             && err.contains("held by another socket")

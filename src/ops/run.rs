@@ -131,16 +131,19 @@ pub async fn start_branch_with(
     head: bool,
     settings: &[(&str, &str)],
 ) -> CmdResult<Duration> {
+    if branch.parked {
+        // Mountable again first, so that a branch that runs is mounted
+        // after a reboot like any other (`zfs mount -a`). Parked again if
+        // this command fails: a branch that never ran takes no mount then.
+        if !branch.mounted {
+            ctx.created(Undo::Park(branch.dataset.clone()));
+        }
+        ctx.timed("unpark", ctx.zfs.set(&branch.dataset, "canmount", "on"))
+            .await?;
+    }
     if !branch.mounted {
         // Never bind-mount an empty mountpoint directory into PostgreSQL.
-        if branch.parked {
-            // Mountable again first, so that a branch that runs is mounted
-            // after a reboot like any other (`zfs mount -a`). Parked again
-            // if this command fails: it must not take a mount it never used.
-            ctx.created(Undo::Park(branch.dataset.clone()));
-            ctx.timed("unpark", ctx.zfs.set(&branch.dataset, "canmount", "on"))
-                .await?;
-        } else {
+        if !branch.parked {
             ctx.printer.status(format!(
                 "mounting {} (branch '{}')",
                 branch.dataset, branch.name

@@ -39,7 +39,7 @@ pub enum Undo {
     /// Mount a filesystem the command unmounted.
     Mount(String),
     /// Park a branch again (see `Branch::parked`) that the command
-    /// unparked to start it: `canmount=off`, then unmounted.
+    /// unparked to start it: `canmount=off`.
     Park(String),
     /// Promote `dataset` again after the command promoted its clone `of`:
     /// it gets its snapshots back, and the clone can be destroyed.
@@ -127,15 +127,9 @@ async fn undo(ctx: &Ctx, step: &Undo) -> anyhow::Result<()> {
         }
         Undo::ClearMarker(ds) => clear_intent(ctx, ds).await,
         Undo::Mount(ds) => ctx.zfs.mount(ds).await,
-        Undo::Park(ds) => {
-            // Parked first: should the unmount fail, it is merely mounted
-            // until the next reboot, and its next start needs no unpark.
-            ctx.zfs.set(ds, "canmount", "off").await?;
-            match ctx.zfs.get_one(ds, &["mounted"]).await? {
-                Some(e) if e.native("mounted") == Some("yes") => ctx.zfs.unmount(ds).await,
-                _ => Ok(()),
-            }
-        }
+        // Not unmounted: another command may be starting the branch on this
+        // mount (start takes no lock). It goes at the next reboot.
+        Undo::Park(ds) => ctx.zfs.set(ds, "canmount", "off").await,
         Undo::Promote { dataset, of } => match ctx.zfs.get_one(dataset, &["origin"]).await? {
             // Only if the promote ran: `dataset` is then the clone of `of`.
             Some(e)
