@@ -106,6 +106,17 @@ fn running_message(done: Option<u64>, expected: Option<u64>) -> String {
     }
 }
 
+/// A phase's live line, taken off the screen when the phase ends, also
+/// when its future is dropped (a failed sibling phase, an interrupt).
+struct Bar(ProgressBar, MultiProgress);
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+        self.1.remove(&self.0);
+    }
+}
+
 pub struct Progress {
     live: Option<MultiProgress>,
     printer: Printer,
@@ -139,40 +150,37 @@ impl Progress {
             pb.set_style(style);
             pb.set_prefix(name);
             pb.enable_steady_tick(Duration::from_millis(120));
-            pb
+            Bar(pb, mp.clone())
         });
         let mut fut = std::pin::pin!(fut);
         // Measured beside the phase, never in its way: the phase's future
         // is polled while a measurement waits.
-        let show = async {
-            match (&bar, &meter) {
-                (Some(pb), Meter::Dirs(_) | Meter::Server { .. }) => loop {
-                    // Every second, or less often when a measurement is slow
-                    // (a walk of a large directory on zfs-fuse competes with
-                    // the phase it measures): at most a fifth of the time.
-                    let took = Instant::now();
-                    if let now @ Some(_) = meter.measure().await {
-                        pb.set_message(running_message(now, expected));
-                    }
-                    let pause = (took.elapsed() * 4).max(Duration::from_secs(1));
-                    tokio::time::sleep(pause).await;
-                },
-                _ => std::future::pending::<()>().await,
+        let out = {
+            let show = async {
+                match (&bar, &meter) {
+                    (Some(Bar(pb, _)), Meter::Dirs(_) | Meter::Server { .. }) => loop {
+                        // Every second, or less often when a measurement is slow
+                        // (a walk of a large directory on zfs-fuse competes with
+                        // the phase it measures): at most a fifth of the time.
+                        let took = Instant::now();
+                        if let now @ Some(_) = meter.measure().await {
+                            pb.set_message(running_message(now, expected));
+                        }
+                        let pause = (took.elapsed() * 4).max(Duration::from_secs(1));
+                        tokio::time::sleep(pause).await;
+                    },
+                    _ => std::future::pending::<()>().await,
+                }
+            };
+            let mut show = std::pin::pin!(show);
+            loop {
+                tokio::select! {
+                    out = &mut fut => break out,
+                    () = &mut show => {}
+                }
             }
         };
-        let mut show = std::pin::pin!(show);
-        let out = loop {
-            tokio::select! {
-                out = &mut fut => break out,
-                () = &mut show => {}
-            }
-        };
-        if let Some(pb) = &bar {
-            pb.finish_and_clear();
-            if let Some(mp) = &self.live {
-                mp.remove(pb);
-            }
-        }
+        drop(bar);
         if out.is_ok() {
             let phase = Phase {
                 name,
