@@ -516,7 +516,7 @@ impl Store {
                     .filter(|m| m.starts_with('/'))
                     .map(PathBuf::from),
                 mounted: e.native("mounted") == Some("yes"),
-                parked: e.native("canmount") == Some("off"),
+                parked: crate::zfs::is_parked(e),
                 snapshots: Vec::new(),
                 intent,
                 expires: ck.number(e, props::EXPIRES),

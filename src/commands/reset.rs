@@ -133,7 +133,7 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
     ));
     if !running {
         // Stays stopped: parked until it starts (see `Branch::parked`).
-        bprops.push(("canmount", "off".to_string()));
+        bprops.push(crate::zfs::parked_prop());
     }
     ctx.created(Undo::OwnedDataset(new_ds.clone()));
     let prepare = async {
@@ -151,9 +151,7 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
             });
             ctx.timed("promote", ctx.zfs.promote(&new_ds)).await?;
         }
-        ctx.zfs
-            .get_one(&new_ds, &["mountpoint", "mounted", "canmount"])
-            .await
+        ctx.zfs.get_one(&new_ds, &["mountpoint", "mounted"]).await
     };
     // The old branch is marked, then killed, while the new data is made.
     let down = async {
@@ -200,7 +198,8 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         .filter(|m| m.starts_with('/'))
         .map(std::path::PathBuf::from);
     b.mounted = mount.as_ref().and_then(|e| e.native("mounted")) == Some("yes");
-    b.parked = mount.as_ref().and_then(|e| e.native("canmount")) == Some("off");
+    // Made parked exactly when it stays stopped (above).
+    b.parked = !running;
     b.origin = if p.own {
         branch.origin.clone()
     } else {

@@ -400,7 +400,7 @@ pub async fn create_branch(
         }
         if opts.park {
             // No mount until it first starts.
-            bprops.push(("canmount", "off".to_string()));
+            bprops.push(crate::zfs::parked_prop());
         }
         if let Some(pw) = &parent.password {
             // The roles came with the data, so the password did too.

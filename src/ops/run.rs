@@ -138,7 +138,7 @@ pub async fn start_branch_with(
         if !branch.mounted {
             ctx.created(Undo::Park(branch.dataset.clone()));
         }
-        ctx.timed("unpark", ctx.zfs.set(&branch.dataset, "canmount", "on"))
+        ctx.timed("unpark", ctx.zfs.set_parked(&branch.dataset, false))
             .await?;
     }
     if !branch.mounted {

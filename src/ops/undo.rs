@@ -129,7 +129,7 @@ async fn undo(ctx: &Ctx, step: &Undo) -> anyhow::Result<()> {
         Undo::Mount(ds) => ctx.zfs.mount(ds).await,
         // Not unmounted: another command may be starting the branch on this
         // mount (start takes no lock). It goes at the next reboot.
-        Undo::Park(ds) => ctx.zfs.set(ds, "canmount", "off").await,
+        Undo::Park(ds) => ctx.zfs.set_parked(ds, true).await,
         Undo::Promote { dataset, of } => match ctx.zfs.get_one(dataset, &["origin"]).await? {
             // Only if the promote ran: `dataset` is then the clone of `of`.
             Some(e)

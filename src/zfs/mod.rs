@@ -35,6 +35,20 @@ pub fn get_depth1_args(props: &str) -> Vec<String> {
 /// order for every object, and the last one is native (`type`), so a line
 /// forged inside a user property's value is always followed by a real line
 /// of the same object, which gives it away (see `parse::parse_get`).
+/// The native property that parks a dataset (`off`): not mounted, not
+/// even by `zfs mount -a`, until set `on` again.
+pub const CANMOUNT: &str = "canmount";
+
+/// Set at creation (`zfs clone -o`): the new dataset is parked.
+pub fn parked_prop() -> (&'static str, String) {
+    (CANMOUNT, "off".to_string())
+}
+
+/// Whether an entry read with [`CANMOUNT`] is parked.
+pub fn is_parked(e: &Entry) -> bool {
+    e.native(CANMOUNT) == Some("off")
+}
+
 pub const TREE_PROPS: &[&str] = &[
     "origin",
     "used",
@@ -42,7 +56,7 @@ pub const TREE_PROPS: &[&str] = &[
     "creation",
     "mountpoint",
     "mounted",
-    "canmount",
+    CANMOUNT,
     crate::props::STORE,
     crate::props::BRANCH,
     crate::props::PORT,
@@ -500,6 +514,13 @@ impl Zfs {
             }
             other => other.map(drop),
         }
+    }
+
+    /// Parks a branch's dataset (`canmount=off`, see `store::Branch::parked`)
+    /// or makes it mountable again; mounting stays the caller's.
+    pub async fn set_parked(&self, name: &str, parked: bool) -> Result<()> {
+        self.set(name, CANMOUNT, if parked { "off" } else { "on" })
+            .await
     }
 
     pub async fn set(&self, name: &str, prop: &str, value: &str) -> Result<()> {
