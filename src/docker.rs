@@ -14,8 +14,8 @@ use bollard::models::{
 };
 use bollard::query_parameters::{
     AttachContainerOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
-    ListContainersOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
-    StopContainerOptionsBuilder,
+    ListContainersOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptions,
+    RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
 };
 use futures_util::StreamExt;
 
@@ -507,12 +507,51 @@ impl Docker {
             .force(force)
             .v(true)
             .build();
-        match self.api.remove_container(id, Some(opts)).await {
+        match self.api.remove_container(id, Some(opts.clone())).await {
             Ok(()) => Ok(()),
             Err(ApiError::DockerResponseServerError {
                 status_code: 404, ..
             }) => Ok(()),
+            // Another removal runs, e.g. one a killed command asked for: the engine finishes it
+            // on its own. Callers rely on the container being gone, so wait for that.
+            Err(ApiError::DockerResponseServerError {
+                status_code: 409,
+                message,
+            }) if message.contains("already in progress") => self.await_removal(id, opts).await,
             Err(e) => Err(self.err(format!("removing container '{id}'"), e)),
+        }
+    }
+
+    /// Waits until a removal already under way ends; if the engine gave up on it (the
+    /// container is left "dead"), removes the container once more.
+    async fn await_removal(&self, id: &str, opts: RemoveContainerOptions) -> Result<()> {
+        self.log(format_args!(
+            "wait for the removal of container {id} under way"
+        ));
+        let deadline = tokio::time::Instant::now() + REQUEST_TIMEOUT;
+        loop {
+            match self.inspect_state(id).await? {
+                None => return Ok(()),
+                Some(s) if s.status == "dead" => {
+                    return match self.api.remove_container(id, Some(opts)).await {
+                        Ok(())
+                        | Err(ApiError::DockerResponseServerError {
+                            status_code: 404, ..
+                        }) => Ok(()),
+                        Err(e) => Err(self.err(format!("removing container '{id}'"), e)),
+                    };
+                }
+                Some(_) if tokio::time::Instant::now() >= deadline => {
+                    anyhow::bail!(DockerError {
+                        kind: ErrorKind::Other,
+                        message: format!(
+                            "docker: removing container '{id}' failed: a removal already under way did not end within {} s",
+                            REQUEST_TIMEOUT.as_secs()
+                        ),
+                    })
+                }
+                Some(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
         }
     }
 
@@ -968,46 +1007,127 @@ mod tests {
         assert!(!shown.contains("hunter2"));
     }
 
+    /// A fake engine on a unix socket: answers each connection with the next of `replies`
+    /// (status line, JSON body) and returns the request lines it saw.
+    fn fake_engine(
+        name: &str,
+        replies: Vec<(&'static str, &'static str)>,
+    ) -> (std::path::PathBuf, std::thread::JoinHandle<Vec<String>>) {
+        use std::io::{BufRead, BufReader, Write};
+        let sock =
+            std::env::temp_dir().join(format!("stagdb-engine-{name}-{}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&sock);
+        let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        let engine = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            for (status, body) in replies {
+                let (conn, _) = listener.accept().unwrap();
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let mut request_line = String::new();
+                reader.read_line(&mut request_line).unwrap();
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap() > 2 {
+                    line.clear();
+                }
+                let mut conn = conn;
+                write!(
+                    conn,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .unwrap();
+                seen.push(request_line.trim_end().to_string());
+            }
+            seen
+        });
+        (sock, engine)
+    }
+
+    fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
     /// Why `connect_to` skips API version negotiation: bollard sends
     /// unversioned paths, which an engine that speaks only an older API
     /// (Debian 12's Docker: 1.41) serves; "/v1.53/..." it would reject.
     #[test]
     fn requests_carry_no_api_version() {
-        use std::io::{BufRead, BufReader, Write};
-        let sock = std::env::temp_dir().join(format!("stagdb-engine-{}.sock", std::process::id()));
-        let _ = std::fs::remove_file(&sock);
-        let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
-        let engine = std::thread::spawn(move || {
-            let (conn, _) = listener.accept().unwrap();
-            let mut reader = BufReader::new(conn.try_clone().unwrap());
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).unwrap();
-            let mut line = String::new();
-            while reader.read_line(&mut line).unwrap() > 2 {
-                line.clear();
-            }
-            let mut conn = conn;
-            conn.write_all(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]",
-            )
-            .unwrap();
-            request_line
-        });
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let listed = rt.block_on(async {
+        let (sock, engine) = fake_engine("list", vec![("200 OK", "[]")]);
+        let listed = block_on(async {
             let docker = Docker::connect_to(&format!("unix://{}", sock.display()), false).await?;
             docker.list_by_label("io.stagdb.store", "t").await
         });
         assert!(listed.unwrap().is_empty());
-        let request_line = engine.join().unwrap();
+        let seen = engine.join().unwrap();
         let _ = std::fs::remove_file(&sock);
-        assert!(
-            request_line.starts_with("GET /containers/json?"),
-            "{request_line}"
+        assert!(seen[0].starts_with("GET /containers/json?"), "{seen:?}");
+    }
+
+    /// A killed command can leave the engine removing its container; the next removal of it
+    /// (doctor's restart, a retried rm) waits for that one instead of failing on its 409.
+    #[test]
+    fn a_removal_under_way_is_waited_for() {
+        let in_progress = r#"{"message":"removal of container x is already in progress"}"#;
+        let removing = r#"{"State":{"Status":"removing","Running":false}}"#;
+        let gone = r#"{"message":"No such container: x"}"#;
+        let (sock, engine) = fake_engine(
+            "remove",
+            vec![
+                ("409 Conflict", in_progress),
+                ("200 OK", removing),
+                ("404 Not Found", gone),
+            ],
         );
+        let removed = block_on(async {
+            let docker = Docker::connect_to(&format!("unix://{}", sock.display()), false).await?;
+            docker.remove("x", true).await
+        });
+        let seen = engine.join().unwrap();
+        let _ = std::fs::remove_file(&sock);
+        removed.unwrap();
+        assert!(seen[0].starts_with("DELETE /containers/x?"), "{seen:?}");
+        assert!(seen[1].starts_with("GET /containers/x/json"), "{seen:?}");
+        assert_eq!(seen.len(), 3);
+    }
+
+    /// A removal under way that the engine gave up on leaves the container "dead": it is
+    /// removed once more. Any other conflict is an error, not a wait.
+    #[test]
+    fn a_failed_removal_under_way_is_retried_and_other_conflicts_fail() {
+        let in_progress = r#"{"message":"removal of container x is already in progress"}"#;
+        let dead = r#"{"State":{"Status":"dead","Running":false,"Dead":true}}"#;
+        let (sock, engine) = fake_engine(
+            "dead",
+            vec![
+                ("409 Conflict", in_progress),
+                ("200 OK", dead),
+                ("204 No Content", ""),
+                (
+                    "409 Conflict",
+                    r#"{"message":"You cannot remove a paused container"}"#,
+                ),
+            ],
+        );
+        let (first, second) = block_on(async {
+            let docker = Docker::connect_to(&format!("unix://{}", sock.display()), false)
+                .await
+                .unwrap();
+            (
+                docker.remove("x", true).await,
+                docker.remove("x", true).await,
+            )
+        });
+        let seen = engine.join().unwrap();
+        let _ = std::fs::remove_file(&sock);
+        first.unwrap();
+        assert!(seen[2].starts_with("DELETE /containers/x?"), "{seen:?}");
+        let second = second.unwrap_err();
+        assert!(is_conflict(&second), "{second:#}");
+        assert!(second.to_string().contains("paused"), "{second:#}");
     }
 
     #[test]
