@@ -381,7 +381,9 @@ pub async fn wait_ready(
                         log_block(&logs)
                     );
                 }
-                None => bail!("container {container} disappeared while starting"),
+                None => bail!(
+                    "container {container} was removed while it started (another command removed it: `stagdb rm`, `stop` or `reset` of this branch, or `docker rm`)"
+                ),
             }
         }
         if start.elapsed() >= timeout {

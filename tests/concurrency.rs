@@ -141,3 +141,56 @@ fn mixed_commands_at_once_leave_a_clean_store() {
         assert_eq!(s.sql(&format!("c{i}"), "select count(*) from t"), "500");
     }
 }
+
+/// `rm` of a branch while another command starts it: rm wins, the start
+/// either finished first or fails saying why, without a rollback warning,
+/// and nothing is left behind (no container, no dataset, no problem).
+/// Delays vary so that rm lands at different points of the start.
+#[test]
+fn a_branch_removed_while_it_starts_leaves_nothing() {
+    let s = TestStore::new("rm-while-start", 41420);
+    s.init(17);
+    s.ok(&["snapshot", "--name", "base", "main"]);
+    for (i, delay_ms) in [0u64, 60, 150, 300, 600].into_iter().enumerate() {
+        let name = format!("r{i}");
+        s.ok(&["branch", &name, "main@base", "--no-start"]);
+        let start = s
+            .cmd(&["start", &name])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        s.ok(&["-y", "rm", &name]);
+        let out = start.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("could not roll back"),
+            "start of {name} ({delay_ms} ms before rm):\n{stderr}"
+        );
+        if !out.status.success() {
+            assert!(stderr.starts_with("error: "), "{stderr}");
+        }
+        let status = s.json(&["status"]);
+        assert!(
+            status["problems"].as_array().unwrap().is_empty(),
+            "after {name}: {status:#}"
+        );
+        assert!(
+            s.branch_rows().iter().all(|(n, _, _)| *n != name),
+            "{name} still listed"
+        );
+        let ds = format!("{}/{name}", s.dataset);
+        let listed = std::process::Command::new("zfs")
+            .args(["list", "-H", "-o", "name", &ds])
+            .output()
+            .unwrap();
+        assert!(!listed.status.success(), "{ds} is left");
+    }
+    let ps = std::process::Command::new("docker")
+        .args(["ps", "-a", "--format", "{{.Label \"io.stagdb.branch\"}}"])
+        .args(["--filter", &format!("label=io.stagdb.store={}", s.dataset)])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&ps.stdout).trim(), "main");
+}

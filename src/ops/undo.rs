@@ -129,7 +129,11 @@ async fn undo(ctx: &Ctx, step: &Undo) -> anyhow::Result<()> {
         Undo::Mount(ds) => ctx.zfs.mount(ds).await,
         // Not unmounted: another command may be starting the branch on this
         // mount (start takes no lock). It goes at the next reboot.
-        Undo::Park(ds) => ctx.zfs.set_parked(ds, true).await,
+        // A dataset gone meanwhile (a concurrent rm) has nothing left to park.
+        Undo::Park(ds) => match ctx.zfs.set_parked(ds, true).await {
+            Err(e) if crate::zfs::is_missing(&e) => Ok(()),
+            r => r,
+        },
         Undo::Promote { dataset, of } => match ctx.zfs.get_one(dataset, &["origin"]).await? {
             // Only if the promote ran: `dataset` is then the clone of `of`.
             Some(e)
