@@ -220,6 +220,14 @@ pub fn is_not_found(err: &anyhow::Error) -> bool {
     find(err).and_then(DockerError::status) == Some(404)
 }
 
+/// Whether `err` says the port a container publishes or listens on is taken: the engine's
+/// "port is already allocated" or its proxy's "address already in use", or PostgreSQL's own
+/// "Address already in use" in the logs of a container on the host's network.
+pub fn is_port_in_use(err: &anyhow::Error) -> bool {
+    let text = format!("{err:#}").to_ascii_lowercase();
+    text.contains("address already in use") || text.contains("port is already allocated")
+}
+
 /// The innermost cause's message, e.g. "Connection refused (os error 111)" rather than hyper's "client error (Connect)".
 fn root_cause(err: &ApiError) -> String {
     let mut cur: &dyn std::error::Error = err;
@@ -1141,5 +1149,20 @@ mod tests {
         assert!(is_conflict(&e));
         assert!(!is_unreachable(&e));
         assert!(!is_not_found(&e));
+        assert!(!is_port_in_use(&e));
+    }
+
+    #[test]
+    fn a_taken_port_is_told_apart_from_other_start_failures() {
+        let taken = [
+            "docker: starting container 'x' failed: driver failed programming external connectivity on endpoint x: Error starting userland proxy: listen tcp4 127.0.0.1:5433: bind: address already in use",
+            "docker: starting container 'x' failed: Bind for 127.0.0.1:5433 failed: port is already allocated",
+            "container x exited (code 1): LOG:  could not bind IPv4 address \"127.0.0.1\": Address already in use",
+        ];
+        for t in taken {
+            assert!(is_port_in_use(&anyhow::anyhow!(t.to_string())), "{t}");
+        }
+        let other = "docker: starting container 'x' failed: error mounting \"/p/s/b\" to rootfs at \"/var/lib/stagdb\": stat /p/s/b: no such file or directory: unknown";
+        assert!(!is_port_in_use(&anyhow::anyhow!(other)));
     }
 }

@@ -228,7 +228,7 @@ pub async fn start_branch_with(
     ctx.created(Undo::Container(id.clone()));
     ctx.timed("start container", docker.start(&id))
         .await
-        .map_err(|e| CommandError::new(ErrorKind::User, e).hint(port_in_use_hint(port)))?;
+        .map_err(|e| start_error(e, port))?;
     ctx.timed(
         "ready",
         pg::wait_ready(
@@ -241,16 +241,19 @@ pub async fn start_branch_with(
         ),
     )
     .await
-    .map_err(|e| {
-        // On the host's network PostgreSQL binds the port itself.
-        let in_use = format!("{e:#}").contains("Address already in use");
-        let err = CommandError::new(ErrorKind::User, e);
-        if in_use {
-            err.hint(port_in_use_hint(port))
-        } else {
-            err
-        }
-    })
+    // On the host's network PostgreSQL binds the port itself.
+    .map_err(|e| start_error(e, port))
+}
+
+/// A failed start, with the hint a taken port needs.
+fn start_error(e: anyhow::Error, port: u16) -> CommandError {
+    let in_use = crate::docker::is_port_in_use(&e);
+    let err = CommandError::new(ErrorKind::User, e);
+    if in_use {
+        err.hint(port_in_use_hint(port))
+    } else {
+        err
+    }
 }
 
 /// The port is held by another socket: a program, or an outgoing
