@@ -26,12 +26,21 @@ pub struct CommandError {
 pub type CmdResult<T = ()> = Result<T, CommandError>;
 
 impl CommandError {
+    /// Also gives the hint a classified backend failure always needs, whichever call met it
+    /// first: the Docker engine down, the pool out of space.
     pub fn new(kind: ErrorKind, error: impl Into<anyhow::Error>) -> Self {
-        CommandError {
-            kind,
-            error: error.into(),
-            hints: Vec::new(),
+        let error = error.into();
+        let mut hints = Vec::new();
+        if crate::docker::is_unreachable(&error) {
+            hints.push(
+                "start the Docker engine (e.g. `dockerd &` or `systemctl start docker`), or point DOCKER_HOST at it"
+                    .to_string(),
+            );
         }
+        if crate::zfs::failure(&error) == Some(crate::zfs::Failure::NoSpace) {
+            hints.push(NO_SPACE_HINT.to_string());
+        }
+        CommandError { kind, error, hints }
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
@@ -102,16 +111,13 @@ impl fmt::Display for CommandError {
 /// Any plain error from a backend is an operation that failed (exit 1).
 impl From<anyhow::Error> for CommandError {
     fn from(error: anyhow::Error) -> Self {
-        // Whichever call first finds the engine down says how to bring it up.
-        let unreachable = crate::docker::is_unreachable(&error);
-        let err = CommandError::new(ErrorKind::User, error);
-        if unreachable {
-            err.hint("start the Docker engine (e.g. `dockerd &` or `systemctl start docker`), or point DOCKER_HOST at it")
-        } else {
-            err
-        }
+        CommandError::new(ErrorKind::User, error)
     }
 }
+
+/// ZFS keeps a little space back for itself, so a full pool still lets stagdb remove what is
+/// not needed; PostgreSQL in a branch of a full pool fails its writes (and may not start).
+pub const NO_SPACE_HINT: &str = "the pool is full or nearly so: free space with `stagdb rm` of branches no longer needed and `stagdb gc`, or by deleting data in a branch (snapshots keep what they hold), or grow the pool (`zpool online -e POOL DEVICE` after growing its disk or file, or `zpool add`)";
 
 impl From<std::io::Error> for CommandError {
     fn from(error: std::io::Error) -> Self {

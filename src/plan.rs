@@ -364,6 +364,12 @@ impl Problem {
     }
 }
 
+/// Whether the store is nearly out of space: less than a tenth of the pool's
+/// size is left for its datasets to write (unknown figures: not low).
+pub fn space_low(pool_size: Option<u64>, available: Option<u64>) -> bool {
+    matches!((pool_size, available), (Some(size), Some(avail)) if size > 0 && avail.saturating_mul(10) < size)
+}
+
 /// Everything inconsistent in the store and its containers (`None`: Docker
 /// is unreachable, container checks are skipped). Pure: the same store and
 /// containers always give the same list, in the order fixes should run.

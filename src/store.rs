@@ -215,6 +215,8 @@ pub struct Store {
     pub dataset: String,
     pub pool: String,
     pub mountpoint: Option<PathBuf>,
+    /// Bytes the store's datasets can still write (`available` of the root).
+    pub available: Option<u64>,
     pub settings: Settings,
     pub head: Option<String>,
     /// Sorted by name.
@@ -598,6 +600,7 @@ impl Store {
                 .native("mountpoint")
                 .filter(|m| m.starts_with('/'))
                 .map(PathBuf::from),
+            available: root_entry.native_u64("available"),
             settings,
             head,
             branches: branches.into_values().collect(),

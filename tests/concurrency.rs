@@ -148,7 +148,7 @@ fn mixed_commands_at_once_leave_a_clean_store() {
 /// Delays vary so that rm lands at different points of the start.
 #[test]
 fn a_branch_removed_while_it_starts_leaves_nothing() {
-    let s = TestStore::new("rm-while-start", 41420);
+    let s = TestStore::new("rm-while-start", 41560);
     s.init(17);
     s.ok(&["snapshot", "--name", "base", "main"]);
     for (i, delay_ms) in [0u64, 60, 150, 300, 600].into_iter().enumerate() {

@@ -162,3 +162,131 @@ fn init_on_a_pool_file() {
             .success()
     );
 }
+
+/// A full pool: PostgreSQL's writes fail, and so does a new branch (its
+/// snapshot), saying the pool is full and what frees space, leaving nothing
+/// behind; doctor says the same. ZFS keeps space back for itself, so `rm`
+/// still works on the full pool, and once it freed space a branch is made.
+#[test]
+fn a_full_pool_is_explained_and_recovers() {
+    common::require_testbed();
+    let pool = "stagdbt-full";
+    let dir = std::env::temp_dir().join(format!("stagdb-full-{}", std::process::id()));
+    let file = dir.join("pool.img");
+    let _guard = PoolGuard {
+        pool: pool.to_string(),
+        file: file.clone(),
+    };
+    let image = common::image_template();
+    let out = stagdb(&[
+        "init",
+        "--pool",
+        pool,
+        "--pool-file",
+        &file.display().to_string(),
+        "--size",
+        "256M",
+        "--image",
+        &image,
+        "--ports",
+        "41600-41619",
+        "--head-port",
+        "41599",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = format!("{pool}/stagdb");
+    let sdb = |args: &[&str]| {
+        let mut all = vec!["--store", store.as_str()];
+        all.extend_from_slice(args);
+        stagdb(&all)
+    };
+    let ok = |args: &[&str]| {
+        let out = sdb(args);
+        assert!(
+            out.status.success(),
+            "stagdb {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let datasets = || {
+        let out = Command::new("zfs")
+            .args(["list", "-H", "-r", "-t", "all", "-o", "name", &store])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // A branch that ran is mounted (a stopped one stays mounted): fill it.
+    ok(&["branch", "filler"]);
+    ok(&["stop", "filler"]);
+    let mountpoint = Command::new("zfs")
+        .args([
+            "get",
+            "-H",
+            "-o",
+            "value",
+            "mountpoint",
+            &format!("{store}/filler"),
+        ])
+        .output()
+        .unwrap();
+    let junk =
+        std::path::Path::new(String::from_utf8_lossy(&mountpoint.stdout).trim()).join("junk");
+    let dd = Command::new("dd")
+        .args([
+            "if=/dev/urandom",
+            &format!("of={}", junk.display()),
+            "bs=1M",
+            "count=400",
+        ])
+        .output()
+        .unwrap();
+    assert!(!dd.status.success(), "dd filled 400 MB into a 256 MB pool?");
+    assert!(
+        String::from_utf8_lossy(&dd.stderr).contains("No space left"),
+        "{}",
+        String::from_utf8_lossy(&dd.stderr)
+    );
+    let _ = Command::new("sync").status();
+
+    let before = datasets();
+    let out = sdb(&["branch", "more"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("out of space") && err.contains("hint: the pool is full"),
+        "{err}"
+    );
+    assert!(!err.contains("could not roll back"), "{err}");
+    assert_eq!(
+        datasets(),
+        before,
+        "the failed branch left something:\n{err}"
+    );
+    let out = sdb(&["doctor"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{err}{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(err.contains("hint: the pool is full"), "{err}");
+    // status says so too: the pool's "free" counts what ZFS keeps back.
+    let st: serde_json::Value = serde_json::from_slice(&sdb(&["--json", "status"]).stdout).unwrap();
+    assert_eq!(st["pool"]["available_bytes"], 0, "{st:#}");
+    let problems = st["problems"].to_string();
+    assert!(problems.contains("is nearly full"), "{st:#}");
+
+    // Removing needs no space; what it frees makes room for a branch again.
+    ok(&["-y", "rm", "filler"]);
+    ok(&["branch", "more"]);
+    let url = String::from_utf8_lossy(&sdb(&["url", "more"]).stdout)
+        .trim()
+        .to_string();
+    assert_eq!(common::psql_url(&url, "SELECT 1"), "1");
+    ok(&["doctor"]);
+}

@@ -154,17 +154,23 @@ pub async fn run(ctx: &Ctx, args: DoctorArgs) -> CmdResult {
         ctx.hold_lock(&dataset).await?;
     }
     let (store, first) = examine(ctx, &mut checks).await?;
+    let mut pool_low = false;
     if let Ok((health, size, free)) = ctx.zfs.pool_status(&store.pool).await {
-        let low = matches!((size, free), (Some(s), Some(f)) if s > 0 && f * 10 < s);
+        let low = plan::space_low(size, store.available);
+        pool_low = low;
         checks.push(Check {
             name: "pool",
             ok: health == "ONLINE" && !low,
             detail: format!(
-                "{} {health}, {} free of {}{}",
+                "{} {health}, {} available of {}{}",
                 store.pool,
-                free.map(ui::human_bytes).unwrap_or_else(|| "?".into()),
+                store
+                    .available
+                    .or(free)
+                    .map(ui::human_bytes)
+                    .unwrap_or_else(|| "?".into()),
                 size.map(ui::human_bytes).unwrap_or_else(|| "?".into()),
-                if low { " (less than 10% free)" } else { "" }
+                if low { " (less than 10% left)" } else { "" }
             ),
         });
     }
@@ -259,12 +265,18 @@ pub async fn run(ctx: &Ctx, args: DoctorArgs) -> CmdResult {
     }
     if !out.remaining.is_empty() || failed_checks {
         let n = out.remaining.len();
-        return Err(user_error(if n > 0 {
+        let mut err = user_error(if n > 0 {
             format!("{n} problem{} found", if n == 1 { "" } else { "s" })
         } else {
             "a host check failed".to_string()
-        })
-        .hint(if args.fix {
+        });
+        if pool_low {
+            err = err.hint(crate::error::NO_SPACE_HINT);
+        }
+        // --fix repairs the store's problems, never the host's.
+        return Err(err.hint(if n == 0 {
+            "--fix does not change the host: see the FAILED lines above"
+        } else if args.fix {
             "what is left needs a person: see the lines above"
         } else {
             "`stagdb doctor --fix` repairs what is safe to repair"

@@ -39,7 +39,10 @@ struct Pool {
     name: String,
     health: String,
     size_bytes: Option<u64>,
+    /// The pool's free space, counting what ZFS keeps back for itself.
     free_bytes: Option<u64>,
+    /// What the store's branches can still write.
+    available_bytes: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -111,6 +114,14 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
     if health != "ONLINE" {
         problems.push(format!("pool {} is {health}", store.pool));
     }
+    if plan::space_low(size, store.available) {
+        problems.push(format!(
+            "pool {} is nearly full: {} left for the store's data, of {}",
+            store.pool,
+            ui::human_bytes(store.available.unwrap_or(0)),
+            ui::human_bytes(size.unwrap_or(0))
+        ));
+    }
     let details = plan::problems(&store, containers.as_deref());
     problems.extend(details.iter().map(|p| p.message.clone()));
     let running = containers
@@ -131,6 +142,7 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
             health,
             size_bytes: size,
             free_bytes: free,
+            available_bytes: store.available,
         },
         head: store.head.clone(),
         head_port: store.settings.head_port,
@@ -174,10 +186,10 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
     let bytes = |b: Option<u64>| b.map(ui::human_bytes).unwrap_or_else(|| "?".into());
     p.line(format!("store:     {}", status.store))?;
     p.line(format!(
-        "pool:      {} {} ({} free of {})",
+        "pool:      {} {} ({} available of {})",
         status.pool.name,
         status.pool.health,
-        bytes(status.pool.free_bytes),
+        bytes(status.pool.available_bytes.or(status.pool.free_bytes)),
         bytes(status.pool.size_bytes)
     ))?;
     p.line(format!(
@@ -242,6 +254,10 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
         if status.details.iter().any(|d| d.fix.is_some()) {
             ctx.printer
                 .status("hint: `stagdb doctor --fix` repairs what is safe to repair");
+        }
+        if plan::space_low(status.pool.size_bytes, status.pool.available_bytes) {
+            ctx.printer
+                .status(format!("hint: {}", crate::error::NO_SPACE_HINT));
         }
     }
     Ok(())

@@ -59,6 +59,32 @@ pub enum Undo {
     },
 }
 
+/// What a step undoes, for the warning when it cannot be.
+impl std::fmt::Display for Undo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Undo::Dataset(d) | Undo::OwnedDataset(d) => write!(f, "destroy dataset {d}"),
+            Undo::BranchContainers { branch, .. } | Undo::MyContainers { branch, .. } => {
+                write!(f, "remove the new container of branch '{branch}'")
+            }
+            Undo::OwnedSnapshot(s) | Undo::Snapshot(s) => write!(f, "destroy snapshot {s}"),
+            Undo::MyJobs { .. } => write!(f, "remove this command's job containers"),
+            Undo::Container(id) => write!(f, "remove container {id}"),
+            Undo::ReleasePort { port, .. } => write!(f, "release port {port}"),
+            Undo::ClearMarker(d) => write!(f, "clear this command's marker on {d}"),
+            Undo::Mount(d) => write!(f, "mount {d} again"),
+            Undo::Park(d) => write!(f, "park {d} again (canmount=off)"),
+            Undo::Promote { dataset, .. } => write!(f, "promote {dataset} back"),
+            Undo::Pool { name, .. } => write!(f, "destroy pool {name}"),
+            Undo::Head { head, .. } => match head {
+                Some(h) => write!(f, "set HEAD back to '{h}'"),
+                None => write!(f, "clear HEAD"),
+            },
+            Undo::Start { branch, .. } => write!(f, "start branch '{branch}' again"),
+        }
+    }
+}
+
 /// Removes what the command created, newest first. Best effort: every
 /// step is tried, and what could not be undone is reported.
 pub async fn rollback(ctx: &Ctx) {
@@ -77,7 +103,7 @@ pub async fn rollback(ctx: &Ctx) {
     for step in steps {
         if let Err(e) = undo(ctx, &step).await {
             ctx.printer
-                .warn(format!("could not roll back {step:?}: {e:#}"));
+                .warn(format!("could not roll back ({step}): {e:#}"));
         }
     }
 }

@@ -861,3 +861,15 @@ fn a_parked_branch_is_unmounted_on_purpose() {
         })
     );
 }
+
+#[test]
+fn space_is_low_below_a_tenth_of_the_pool() {
+    let g = 1u64 << 30;
+    assert!(space_low(Some(10 * g), Some(0)));
+    assert!(space_low(Some(10 * g), Some(g - 1)));
+    assert!(!space_low(Some(10 * g), Some(g)));
+    assert!(!space_low(None, Some(0)));
+    assert!(!space_low(Some(10 * g), None));
+    assert!(!space_low(Some(0), Some(0)));
+    assert!(!space_low(Some(u64::MAX), Some(u64::MAX)));
+}

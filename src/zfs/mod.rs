@@ -53,6 +53,9 @@ pub const TREE_PROPS: &[&str] = &[
     "origin",
     "used",
     "referenced",
+    // Of the store root: what its branches can still write (a pool's "free" counts space ZFS
+    // keeps back for itself; PostgreSQL fails at 0 available while that shows 10% free).
+    "available",
     "creation",
     "mountpoint",
     "mounted",
