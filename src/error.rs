@@ -32,10 +32,7 @@ impl CommandError {
         let error = error.into();
         let mut hints = Vec::new();
         if crate::docker::is_unreachable(&error) {
-            hints.push(
-                "start the Docker engine (e.g. `dockerd &` or `systemctl start docker`), or point DOCKER_HOST at it"
-                    .to_string(),
-            );
+            hints.push(DOCKER_DOWN_HINT.to_string());
         }
         if crate::zfs::failure(&error) == Some(crate::zfs::Failure::NoSpace) {
             hints.push(NO_SPACE_HINT.to_string());
@@ -114,6 +111,8 @@ impl From<anyhow::Error> for CommandError {
         CommandError::new(ErrorKind::User, error)
     }
 }
+
+pub const DOCKER_DOWN_HINT: &str = "start the Docker engine (e.g. `dockerd &` or `systemctl start docker`), or point DOCKER_HOST at it";
 
 /// ZFS keeps a little space back for itself, so a full pool still lets stagdb remove what is
 /// not needed; PostgreSQL in a branch of a full pool fails its writes (and may not start).

@@ -154,6 +154,21 @@ fn errors_and_json() {
     assert_eq!(st["docker"]["reachable"], true);
     assert_eq!(st["branches"]["total"], 2);
     assert_eq!(st["pool"]["health"], "ONLINE");
+    assert_eq!(st["branches"]["running"], 1);
+    // With the engine down, which branches run is unknown: said, not guessed.
+    let out = s
+        .cmd(&["--json", "status"])
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let st: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(st["docker"]["reachable"], false);
+    assert_eq!(st["branches"]["total"], 2);
+    assert!(st["branches"]["running"].is_null(), "{st:#}");
+    assert!(st["branches"]["stopped"].is_null(), "{st:#}");
+    assert!(st["problems"].to_string().contains("unreachable"), "{st:#}");
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty());
 
     let created = s.json(&["branch", "second"]);
     assert_eq!(created["name"], "second");

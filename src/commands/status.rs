@@ -67,8 +67,9 @@ impl Docker {
 #[derive(Serialize)]
 struct Counts {
     total: usize,
-    running: usize,
-    stopped: usize,
+    /// null when the Docker engine is unreachable: the states are unknown.
+    running: Option<usize>,
+    stopped: Option<usize>,
     snapshots: usize,
     /// Of `snapshots`, those stagdb took to branch from.
     branch_points: usize,
@@ -124,17 +125,22 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
     }
     let details = plan::problems(&store, containers.as_deref());
     problems.extend(details.iter().map(|p| p.message.clone()));
-    let running = containers
-        .as_deref()
-        .unwrap_or_default()
-        .iter()
-        .filter(|c| {
-            c.state == "running"
-                && c.labels
-                    .get(pg::LABEL_BRANCH)
-                    .is_some_and(|b| store.branch(b).is_some())
-        })
-        .count();
+    if containers.is_none() {
+        problems.push(
+            "the Docker engine is unreachable: which branches run is unknown, and container problems are not checked"
+                .to_string(),
+        );
+    }
+    let running = containers.as_deref().map(|cs| {
+        cs.iter()
+            .filter(|c| {
+                c.state == "running"
+                    && c.labels
+                        .get(pg::LABEL_BRANCH)
+                        .is_some_and(|b| store.branch(b).is_some())
+            })
+            .count()
+    });
     let status = Status {
         store: store.dataset.clone(),
         pool: Pool {
@@ -152,7 +158,7 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
         branches: Counts {
             total: store.branches.len(),
             running,
-            stopped: store.branches.len().saturating_sub(running),
+            stopped: running.map(|r| store.branches.len().saturating_sub(r)),
             snapshots: store.branches.iter().map(|b| b.snapshots.len()).sum(),
             branch_points: store
                 .branches
@@ -212,11 +218,13 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
             e.as_deref().unwrap_or("?")
         ))?,
     }
+    let states = match (status.branches.running, status.branches.stopped) {
+        (Some(r), Some(s)) => format!("{r} running, {s} stopped"),
+        _ => "states unknown".to_string(),
+    };
     p.line(format!(
-        "branches:  {} ({} running, {} stopped), {} snapshot{} ({} taken to branch from)",
+        "branches:  {} ({states}), {} snapshot{} ({} taken to branch from)",
         status.branches.total,
-        status.branches.running,
-        status.branches.stopped,
         status.branches.snapshots,
         if status.branches.snapshots == 1 {
             ""
@@ -254,6 +262,10 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
         if status.details.iter().any(|d| d.fix.is_some()) {
             ctx.printer
                 .status("hint: `stagdb doctor --fix` repairs what is safe to repair");
+        }
+        if !status.docker.reachable {
+            ctx.printer
+                .status(format!("hint: {}", crate::error::DOCKER_DOWN_HINT));
         }
         if plan::space_low(status.pool.size_bytes, status.pool.available_bytes) {
             ctx.printer
