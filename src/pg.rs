@@ -370,6 +370,14 @@ pub async fn wait_ready(
             next_state_check = Instant::now() + Duration::from_millis(500);
             match docker.inspect_state(container).await? {
                 Some(st) if st.running => {}
+                // Exit 0: a clean shutdown, mostly one another command asked for.
+                Some(st) if st.exit_code == Some(0) => {
+                    let logs = docker.logs_tail(container, 30).await.unwrap_or_default();
+                    bail!(
+                        "container {container} ended cleanly while starting: another command stopped it (`stagdb stop` or `reset` of this branch, `docker stop`), or its image's command ended{}",
+                        log_block(&logs)
+                    );
+                }
                 Some(st) => {
                     let logs = docker.logs_tail(container, 30).await.unwrap_or_default();
                     bail!(
