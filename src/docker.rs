@@ -14,8 +14,8 @@ use bollard::models::{
 };
 use bollard::query_parameters::{
     AttachContainerOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
-    ListContainersOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptions,
-    RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
+    KillContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
+    RemoveContainerOptions, RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
 };
 use futures_util::StreamExt;
 
@@ -493,8 +493,37 @@ impl Docker {
         let api = self.api.clone().with_timeout(
             REQUEST_TIMEOUT + Duration::from_secs(timeout_secs.max(0).unsigned_abs()),
         );
+        // The engine signals once. A signal that lands before the container's process handles it
+        // (the engine still starting it, or its shell not yet the server) is lost: PID 1 ignores
+        // what it has no handler for, and the stop waited out the whole grace period (60 s, seen
+        // with a stop racing a start). So the stop signal goes again every second while the
+        // engine waits; PostgreSQL ignores a repeat once it is shutting down.
+        let signal = match self.quick().inspect_container(id, None).await {
+            Ok(c) => c
+                .config
+                .and_then(|c| c.stop_signal)
+                .unwrap_or_else(|| "SIGTERM".to_string()),
+            Err(ApiError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => return Ok(()),
+            Err(e) => return Err(self.err(format!("inspecting container '{id}'"), e)),
+        };
+        let resend = async {
+            let kill = KillContainerOptionsBuilder::default()
+                .signal(&signal)
+                .build();
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                // Not running (409) or gone (404) by now: the stop call says how it ended.
+                let _ = self.quick().kill_container(id, Some(kill.clone())).await;
+            }
+        };
+        let stopped = tokio::select! {
+            r = api.stop_container(id, Some(opts)) => r,
+            never = resend => never,
+        };
         // 304 Not Modified (already stopped) counts as success in bollard.
-        match api.stop_container(id, Some(opts)).await {
+        match stopped {
             Ok(()) => Ok(()),
             // No container: nothing runs, which is what stop asks for.
             Err(ApiError::DockerResponseServerError {

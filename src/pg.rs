@@ -38,6 +38,9 @@ pub const LABEL_NETWORK: &str = "io.stagdb.network";
 /// Uses only what official `postgres:N` images and plain Debian-built images
 /// share: sh, id, stat, chown, setpriv (util-linux), initdb and postgres on PATH.
 const START_SCRIPT: &str = r#"set -eu
+# This shell is the container's PID 1 until it execs the server: without a
+# handler it ignores the stop signal, and a stop meant 60 s of waiting.
+trap 'exit 0' INT TERM
 # An import's loading server may keep its data in a tmpfs (STAGDB_LOAD_DIR).
 D=${STAGDB_LOAD_DIR:-/var/lib/stagdb}/pgdata
 u=$(id -u postgres); g=$(id -g postgres)

@@ -194,3 +194,52 @@ fn a_branch_removed_while_it_starts_leaves_nothing() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&ps.stdout).trim(), "main");
 }
+
+/// `stop` of a branch while another command starts it: the stop succeeds
+/// without waiting out its grace period, the start either finished first or
+/// says another command stopped it, and the store is left consistent (no
+/// problem; a second start works).
+#[test]
+fn a_branch_stopped_while_it_starts_says_so() {
+    let s = TestStore::new("stop-while-start", 41640);
+    s.init(17);
+    s.ok(&["branch", "x", "--no-start"]);
+    // In steps finer than the start's phases: some stop lands while the
+    // engine is still starting the container (a signal its PID 1 drops).
+    for delay_ms in (0u64..=320).step_by(8) {
+        let t0 = std::time::Instant::now();
+        let start = s
+            .cmd(&["start", "x"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        s.ok(&["stop", "x"]);
+        // Not the stop's 60 s grace: a lost stop signal is sent again.
+        let took = t0.elapsed();
+        assert!(
+            took < std::time::Duration::from_secs(30),
+            "a stop {delay_ms} ms into a start took {took:?}"
+        );
+        let out = start.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("could not roll back"),
+            "start {delay_ms} ms before stop:\n{stderr}"
+        );
+        if !out.status.success() {
+            assert!(
+                stderr.contains("another command") || stderr.contains("was removed while"),
+                "start {delay_ms} ms before stop:\n{stderr}"
+            );
+        }
+        let status = s.json(&["status"]);
+        assert!(
+            status["problems"].as_array().unwrap().is_empty(),
+            "after a start {delay_ms} ms before stop: {status:#}"
+        );
+    }
+    s.ok(&["start", "x"]);
+    assert_eq!(s.sql("x", "select 1"), "1");
+}
