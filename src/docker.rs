@@ -15,7 +15,7 @@ use bollard::models::{
 use bollard::query_parameters::{
     AttachContainerOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
     KillContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
-    RemoveContainerOptions, RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
+    RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
 };
 use futures_util::StreamExt;
 
@@ -498,16 +498,20 @@ impl Docker {
         // what it has no handler for, and the stop waited out the whole grace period (60 s, seen
         // with a stop racing a start). So the stop signal goes again every second while the
         // engine waits; PostgreSQL ignores a repeat once it is shutting down.
-        let signal = match self.quick().inspect_container(id, None).await {
-            Ok(c) => c
-                .config
-                .and_then(|c| c.stop_signal)
-                .unwrap_or_else(|| "SIGTERM".to_string()),
+        // By the id found here: a name may meanwhile pass to another command's new container.
+        let (id, signal) = match self.quick().inspect_container(id, None).await {
+            Ok(c) => (
+                c.id.unwrap_or_else(|| id.to_string()),
+                c.config
+                    .and_then(|c| c.stop_signal)
+                    .unwrap_or_else(|| "SIGTERM".to_string()),
+            ),
             Err(ApiError::DockerResponseServerError {
                 status_code: 404, ..
             }) => return Ok(()),
             Err(e) => return Err(self.err(format!("inspecting container '{id}'"), e)),
         };
+        let id = id.as_str();
         let resend = async {
             let kill = KillContainerOptionsBuilder::default()
                 .signal(&signal)
@@ -515,6 +519,7 @@ impl Docker {
             loop {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 // Not running (409) or gone (404) by now: the stop call says how it ended.
+                self.log(format_args!("signal container {id} again ({signal})"));
                 let _ = self.quick().kill_container(id, Some(kill.clone())).await;
             }
         };
@@ -544,50 +549,53 @@ impl Docker {
             .force(force)
             .v(true)
             .build();
-        match self.api.remove_container(id, Some(opts.clone())).await {
-            Ok(()) => Ok(()),
-            Err(ApiError::DockerResponseServerError {
-                status_code: 404, ..
-            }) => Ok(()),
-            // Another removal runs, e.g. one a killed command asked for: the engine finishes it
-            // on its own. Callers rely on the container being gone, so wait for that.
-            Err(ApiError::DockerResponseServerError {
-                status_code: 409,
-                message,
-            }) if message.contains("already in progress") => self.await_removal(id, opts).await,
-            Err(e) => Err(self.err(format!("removing container '{id}'"), e)),
-        }
-    }
-
-    /// Waits until a removal already under way ends; if the engine gave up on it (the
-    /// container is left "dead"), removes the container once more.
-    async fn await_removal(&self, id: &str, opts: RemoveContainerOptions) -> Result<()> {
-        self.log(format_args!(
-            "wait for the removal of container {id} under way"
-        ));
         let deadline = tokio::time::Instant::now() + REQUEST_TIMEOUT;
         loop {
-            match self.inspect_state(id).await? {
-                None => return Ok(()),
-                Some(s) if s.status == "dead" => {
-                    return match self.api.remove_container(id, Some(opts)).await {
-                        Ok(())
-                        | Err(ApiError::DockerResponseServerError {
-                            status_code: 404, ..
-                        }) => Ok(()),
-                        Err(e) => Err(self.err(format!("removing container '{id}'"), e)),
-                    };
+            match self.api.remove_container(id, Some(opts.clone())).await {
+                Ok(())
+                | Err(ApiError::DockerResponseServerError {
+                    status_code: 404, ..
+                }) => return Ok(()),
+                // Another removal runs, e.g. one a killed command asked for: the engine finishes
+                // it on its own. Callers rely on the container being gone: wait while it is
+                // "removing", then ask again (a removal that failed leaves it "dead" or as it was).
+                Err(ApiError::DockerResponseServerError {
+                    status_code: 409,
+                    message,
+                }) if message.contains("already in progress") => {
+                    self.log(format_args!(
+                        "wait for the removal of container {id} under way"
+                    ));
+                    loop {
+                        if tokio::time::Instant::now() >= deadline {
+                            anyhow::bail!(DockerError {
+                                kind: ErrorKind::Other,
+                                message: format!(
+                                    "docker: removing container '{id}' failed: a removal already under way did not end within {} s",
+                                    REQUEST_TIMEOUT.as_secs()
+                                ),
+                            })
+                        }
+                        match self.quick().inspect_container(id, None).await {
+                            Err(ApiError::DockerResponseServerError {
+                                status_code: 404, ..
+                            }) => return Ok(()),
+                            Err(e) => {
+                                return Err(self.err(format!("inspecting container '{id}'"), e));
+                            }
+                            Ok(c) => {
+                                let removing = c.state.and_then(|s| s.status).is_some_and(|st| {
+                                    st == bollard::models::ContainerStateStatusEnum::REMOVING
+                                });
+                                if !removing {
+                                    break;
+                                }
+                            }
+                        }
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
                 }
-                Some(_) if tokio::time::Instant::now() >= deadline => {
-                    anyhow::bail!(DockerError {
-                        kind: ErrorKind::Other,
-                        message: format!(
-                            "docker: removing container '{id}' failed: a removal already under way did not end within {} s",
-                            REQUEST_TIMEOUT.as_secs()
-                        ),
-                    })
-                }
-                Some(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                Err(e) => return Err(self.err(format!("removing container '{id}'"), e)),
             }
         }
     }
@@ -1098,9 +1106,9 @@ mod tests {
             let docker = Docker::connect_to(&format!("unix://{}", sock.display()), false).await?;
             docker.list_by_label("io.stagdb.store", "t").await
         });
+        let _ = std::fs::remove_file(&sock);
         assert!(listed.unwrap().is_empty());
         let seen = engine.join().unwrap();
-        let _ = std::fs::remove_file(&sock);
         assert!(seen[0].starts_with("GET /containers/json?"), "{seen:?}");
     }
 
@@ -1123,9 +1131,11 @@ mod tests {
             let docker = Docker::connect_to(&format!("unix://{}", sock.display()), false).await?;
             docker.remove("x", true).await
         });
-        let seen = engine.join().unwrap();
+        // Checked before the join: a regression (one request, then an error) would leave the
+        // engine waiting for a connection that never comes.
         let _ = std::fs::remove_file(&sock);
         removed.unwrap();
+        let seen = engine.join().unwrap();
         assert!(seen[0].starts_with("DELETE /containers/x?"), "{seen:?}");
         assert!(seen[1].starts_with("GET /containers/x/json"), "{seen:?}");
         assert_eq!(seen.len(), 3);
@@ -1158,13 +1168,13 @@ mod tests {
                 docker.remove("x", true).await,
             )
         });
-        let seen = engine.join().unwrap();
         let _ = std::fs::remove_file(&sock);
         first.unwrap();
-        assert!(seen[2].starts_with("DELETE /containers/x?"), "{seen:?}");
         let second = second.unwrap_err();
         assert!(is_conflict(&second), "{second:#}");
         assert!(second.to_string().contains("paused"), "{second:#}");
+        let seen = engine.join().unwrap();
+        assert!(seen[2].starts_with("DELETE /containers/x?"), "{seen:?}");
     }
 
     #[test]

@@ -34,7 +34,11 @@ impl CommandError {
         if crate::docker::is_unreachable(&error) {
             hints.push(DOCKER_DOWN_HINT.to_string());
         }
-        if crate::zfs::failure(&error) == Some(crate::zfs::Failure::NoSpace) {
+        let enospc = error.chain().any(|c| {
+            c.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.raw_os_error() == Some(libc::ENOSPC))
+        });
+        if enospc || crate::zfs::failure(&error) == Some(crate::zfs::Failure::NoSpace) {
             hints.push(NO_SPACE_HINT.to_string());
         }
         CommandError { kind, error, hints }

@@ -39,8 +39,8 @@ pub const LABEL_NETWORK: &str = "io.stagdb.network";
 /// share: sh, id, stat, chown, setpriv (util-linux), initdb and postgres on PATH.
 const START_SCRIPT: &str = r#"set -eu
 # This shell is the container's PID 1 until it execs the server: without a
-# handler it ignores the stop signal, and a stop meant 60 s of waiting.
-trap 'exit 0' INT TERM
+# handler it would ignore a stop signal. 130, never 0: a loader's 0 means copied.
+trap 'exit 130' INT TERM
 # An import's loading server may keep its data in a tmpfs (STAGDB_LOAD_DIR).
 D=${STAGDB_LOAD_DIR:-/var/lib/stagdb}/pgdata
 u=$(id -u postgres); g=$(id -g postgres)
@@ -294,9 +294,17 @@ async fn connect(
 
 /// Waits until an authenticated `SELECT 1` succeeds. Fails early when the
 /// container exits, and on timeout; both errors carry the container's last log lines.
+/// Why a branch's container vanished while it started: another command removed it.
+pub fn removed_while_starting(container: &str) -> String {
+    format!(
+        "container {container} was removed while starting: by another command (`stagdb rm`, `reset`, `start` or `restart` of this branch, `docker rm`)"
+    )
+}
+
 pub async fn wait_ready(
     docker: &Docker,
     container: &str,
+    id: &str,
     host: IpAddr,
     port: u16,
     password: &str,
@@ -371,18 +379,19 @@ pub async fn wait_ready(
         }
         if Instant::now() >= next_state_check {
             next_state_check = Instant::now() + Duration::from_millis(500);
-            match docker.inspect_state(container).await? {
+            // By id: the name may by then belong to another command's new container.
+            match docker.inspect_state(id).await? {
                 Some(st) if st.running => {}
-                // Exit 0: a clean shutdown, mostly one another command asked for.
-                Some(st) if st.exit_code == Some(0) => {
-                    let logs = docker.logs_tail(container, 30).await.unwrap_or_default();
+                // Exit 0 (or 130, the start script's on a stop signal): a shutdown someone asked for.
+                Some(st) if st.status == "exited" && matches!(st.exit_code, Some(0 | 130)) => {
+                    let logs = docker.logs_tail(id, 30).await.unwrap_or_default();
                     bail!(
-                        "container {container} ended cleanly while starting: another command stopped it (`stagdb stop` or `reset` of this branch, `docker stop`), or its image's command ended{}",
+                        "container {container} was stopped while starting: by another command (`stagdb stop` or `restart` of this branch, `docker stop`), or its image's command ended{}",
                         log_block(&logs)
                     );
                 }
                 Some(st) => {
-                    let logs = docker.logs_tail(container, 30).await.unwrap_or_default();
+                    let logs = docker.logs_tail(id, 30).await.unwrap_or_default();
                     bail!(
                         "container {container} stopped while starting (status {}, exit code {}){}",
                         st.status,
@@ -392,13 +401,11 @@ pub async fn wait_ready(
                         log_block(&logs)
                     );
                 }
-                None => bail!(
-                    "container {container} was removed while it started (another command removed it: `stagdb rm`, `stop` or `reset` of this branch, or `docker rm`)"
-                ),
+                None => bail!("{}", removed_while_starting(container)),
             }
         }
         if start.elapsed() >= timeout {
-            let logs = docker.logs_tail(container, 30).await.unwrap_or_default();
+            let logs = docker.logs_tail(id, 30).await.unwrap_or_default();
             bail!(
                 "PostgreSQL in {container} did not accept connections on port {port} within {}s (last error: {last_err}){}",
                 timeout.as_secs(),

@@ -364,10 +364,18 @@ impl Problem {
     }
 }
 
-/// Whether the store is nearly out of space: less than a tenth of the pool's
-/// size is left for its datasets to write (unknown figures: not low).
-pub fn space_low(pool_size: Option<u64>, available: Option<u64>) -> bool {
-    matches!((pool_size, available), (Some(size), Some(avail)) if size > 0 && avail.saturating_mul(10) < size)
+/// Whether the store is nearly out of space: what its datasets can still
+/// write is less than a tenth of what it could hold, the pool's size or, under
+/// a quota, the store's own limit (`used + available`). Unknown: not low.
+pub fn space_low(pool_size: Option<u64>, store: &Store) -> bool {
+    let (Some(size), Some(avail)) = (pool_size, store.available) else {
+        return false;
+    };
+    let limit = match store.used {
+        Some(used) => size.min(used.saturating_add(avail)),
+        None => size,
+    };
+    limit > 0 && avail.saturating_mul(10) < limit
 }
 
 /// Everything inconsistent in the store and its containers (`None`: Docker

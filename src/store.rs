@@ -217,6 +217,8 @@ pub struct Store {
     pub mountpoint: Option<PathBuf>,
     /// Bytes the store's datasets can still write (`available` of the root).
     pub available: Option<u64>,
+    /// Bytes the store holds (`used` of the root, its branches and snapshots included).
+    pub used: Option<u64>,
     pub settings: Settings,
     pub head: Option<String>,
     /// Sorted by name.
@@ -601,6 +603,7 @@ impl Store {
                 .filter(|m| m.starts_with('/'))
                 .map(PathBuf::from),
             available: root_entry.native_u64("available"),
+            used: root_entry.native_u64("used"),
             settings,
             head,
             branches: branches.into_values().collect(),

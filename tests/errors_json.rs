@@ -155,6 +155,7 @@ fn errors_and_json() {
     assert_eq!(st["branches"]["total"], 2);
     assert_eq!(st["pool"]["health"], "ONLINE");
     assert_eq!(st["branches"]["running"], 1);
+    assert_eq!(st["branches"]["states_known"], true);
     // With the engine down, which branches run is unknown: said, not guessed.
     let out = s
         .cmd(&["--json", "status"])
@@ -165,8 +166,8 @@ fn errors_and_json() {
     let st: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(st["docker"]["reachable"], false);
     assert_eq!(st["branches"]["total"], 2);
-    assert!(st["branches"]["running"].is_null(), "{st:#}");
-    assert!(st["branches"]["stopped"].is_null(), "{st:#}");
+    assert_eq!(st["branches"]["states_known"], false, "{st:#}");
+    assert_eq!(st["details"][0]["code"], "docker-unreachable", "{st:#}");
     assert!(st["problems"].to_string().contains("unreachable"), "{st:#}");
     assert!(String::from_utf8_lossy(&out.stderr).is_empty());
 

@@ -156,7 +156,7 @@ pub async fn run(ctx: &Ctx, args: DoctorArgs) -> CmdResult {
     let (store, first) = examine(ctx, &mut checks).await?;
     let mut pool_low = false;
     if let Ok((health, size, free)) = ctx.zfs.pool_status(&store.pool).await {
-        let low = plan::space_low(size, store.available);
+        let low = plan::space_low(size, &store);
         pool_low = low;
         checks.push(Check {
             name: "pool",
@@ -270,6 +270,9 @@ pub async fn run(ctx: &Ctx, args: DoctorArgs) -> CmdResult {
         } else {
             "a host check failed".to_string()
         });
+        if out.checks.iter().any(|c| c.name == "docker" && !c.ok) {
+            err = err.hint(crate::error::DOCKER_DOWN_HINT);
+        }
         if pool_low {
             err = err.hint(crate::error::NO_SPACE_HINT);
         }

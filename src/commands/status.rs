@@ -67,9 +67,11 @@ impl Docker {
 #[derive(Serialize)]
 struct Counts {
     total: usize,
-    /// null when the Docker engine is unreachable: the states are unknown.
-    running: Option<usize>,
-    stopped: Option<usize>,
+    /// Whether `running` and `stopped` are known: false while the Docker
+    /// engine is unreachable (both are then 0).
+    states_known: bool,
+    running: usize,
+    stopped: usize,
     snapshots: usize,
     /// Of `snapshots`, those stagdb took to branch from.
     branch_points: usize,
@@ -112,25 +114,33 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
         (Err(e), _) | (_, Err(e)) => (Docker::down(format!("{:#}", e.error)), None),
     };
 
+    // The host's problems first (no fix of doctor's), then the store's.
+    let mut details = Vec::new();
     if health != "ONLINE" {
-        problems.push(format!("pool {} is {health}", store.pool));
-    }
-    if plan::space_low(size, store.available) {
-        problems.push(format!(
-            "pool {} is nearly full: {} left for the store's data, of {}",
-            store.pool,
-            ui::human_bytes(store.available.unwrap_or(0)),
-            ui::human_bytes(size.unwrap_or(0))
+        details.push(plan::Problem::new(
+            "pool-unhealthy",
+            format!("pool {} is {health}", store.pool),
         ));
     }
-    let details = plan::problems(&store, containers.as_deref());
-    problems.extend(details.iter().map(|p| p.message.clone()));
+    if plan::space_low(size, &store) {
+        details.push(plan::Problem::new(
+            "pool-low",
+            format!(
+                "pool {} is nearly full: {} left for the store's data",
+                store.pool,
+                ui::human_bytes(store.available.unwrap_or(0)),
+            ),
+        ));
+    }
     if containers.is_none() {
-        problems.push(
+        details.push(plan::Problem::new(
+            "docker-unreachable",
             "the Docker engine is unreachable: which branches run is unknown, and container problems are not checked"
                 .to_string(),
-        );
+        ));
     }
+    details.extend(plan::problems(&store, containers.as_deref()));
+    problems.extend(details.iter().map(|p| p.message.clone()));
     let running = containers.as_deref().map(|cs| {
         cs.iter()
             .filter(|c| {
@@ -157,8 +167,9 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
         docker,
         branches: Counts {
             total: store.branches.len(),
-            running,
-            stopped: running.map(|r| store.branches.len().saturating_sub(r)),
+            states_known: running.is_some(),
+            running: running.unwrap_or(0),
+            stopped: running.map_or(0, |r| store.branches.len().saturating_sub(r)),
             snapshots: store.branches.iter().map(|b| b.snapshots.len()).sum(),
             branch_points: store
                 .branches
@@ -218,9 +229,13 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
             e.as_deref().unwrap_or("?")
         ))?,
     }
-    let states = match (status.branches.running, status.branches.stopped) {
-        (Some(r), Some(s)) => format!("{r} running, {s} stopped"),
-        _ => "states unknown".to_string(),
+    let states = if status.branches.states_known {
+        format!(
+            "{} running, {} stopped",
+            status.branches.running, status.branches.stopped
+        )
+    } else {
+        "states unknown".to_string()
     };
     p.line(format!(
         "branches:  {} ({states}), {} snapshot{} ({} taken to branch from)",
@@ -267,7 +282,7 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
             ctx.printer
                 .status(format!("hint: {}", crate::error::DOCKER_DOWN_HINT));
         }
-        if plan::space_low(status.pool.size_bytes, status.pool.available_bytes) {
+        if status.details.iter().any(|d| d.code == "pool-low") {
             ctx.printer
                 .status(format!("hint: {}", crate::error::NO_SPACE_HINT));
         }

@@ -353,6 +353,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             pg::wait_ready(
                 docker,
                 &server_name,
+                &id,
                 host,
                 port,
                 l.password,
@@ -837,7 +838,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             let full = ["No space left on device", "Disk quota exceeded"];
             return Err(
                 if memory.is_some() && full.iter().any(|f| logs.contains(f)) {
-                    err.hint("the pool is full: free space (`stagdb gc`, `stagdb rm`)")
+                    err.hint(crate::error::NO_SPACE_HINT)
                 } else {
                     err
                 },

@@ -228,12 +228,19 @@ pub async fn start_branch_with(
     ctx.created(Undo::Container(id.clone()));
     ctx.timed("start container", docker.start(&id))
         .await
-        .map_err(|e| start_error(e, port))?;
+        .map_err(|e| {
+            if crate::docker::is_not_found(&e) {
+                user_error(pg::removed_while_starting(&name))
+            } else {
+                start_error(e, port)
+            }
+        })?;
     ctx.timed(
         "ready",
         pg::wait_ready(
             docker,
             &name,
+            &id,
             store.settings.connect_host(),
             port,
             password(branch)?,
@@ -241,11 +248,11 @@ pub async fn start_branch_with(
         ),
     )
     .await
-    // On the host's network PostgreSQL binds the port itself.
     .map_err(|e| start_error(e, port))
 }
 
-/// A failed start, with the hint a taken port needs.
+/// A failed start, with the hint a taken port needs (published by the engine,
+/// or bound by PostgreSQL itself on the host's network).
 fn start_error(e: anyhow::Error, port: u16) -> CommandError {
     let in_use = crate::docker::is_port_in_use(&e);
     let err = CommandError::new(ErrorKind::User, e);

@@ -863,13 +863,30 @@ fn a_parked_branch_is_unmounted_on_purpose() {
 }
 
 #[test]
-fn space_is_low_below_a_tenth_of_the_pool() {
+fn space_is_low_below_a_tenth_of_what_the_store_could_hold() {
     let g = 1u64 << 30;
-    assert!(space_low(Some(10 * g), Some(0)));
-    assert!(space_low(Some(10 * g), Some(g - 1)));
-    assert!(!space_low(Some(10 * g), Some(g)));
-    assert!(!space_low(None, Some(0)));
-    assert!(!space_low(Some(10 * g), None));
-    assert!(!space_low(Some(0), Some(0)));
-    assert!(!space_low(Some(u64::MAX), Some(u64::MAX)));
+    let store = |used: Option<u64>, available: Option<u64>| {
+        let mut s = Fixture::new().store();
+        s.used = used;
+        s.available = available;
+        s
+    };
+    // A pool of its own: against the pool's size.
+    assert!(space_low(Some(10 * g), &store(Some(9 * g), Some(0))));
+    assert!(space_low(Some(10 * g), &store(Some(9 * g), Some(g - 1))));
+    assert!(!space_low(Some(10 * g), &store(Some(9 * g), Some(g))));
+    // A quota of 10 GiB on a 1 TiB pool: against the quota, not the pool.
+    assert!(!space_low(Some(1024 * g), &store(Some(5 * g), Some(5 * g))));
+    assert!(space_low(
+        Some(1024 * g),
+        &store(Some(9 * g + g / 2), Some(g / 2))
+    ));
+    // Unknown figures are not a problem.
+    assert!(!space_low(None, &store(Some(g), Some(0))));
+    assert!(!space_low(Some(10 * g), &store(Some(g), None)));
+    assert!(!space_low(Some(0), &store(Some(0), Some(0))));
+    assert!(!space_low(
+        Some(u64::MAX),
+        &store(Some(u64::MAX), Some(u64::MAX))
+    ));
 }
