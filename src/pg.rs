@@ -390,6 +390,17 @@ pub async fn wait_ready(
                         log_block(&logs)
                     );
                 }
+                // A forced removal under way (`rm`, `reset`) shows as removing, or killed.
+                Some(st) if matches!(st.status.as_str(), "removing" | "dead") => {
+                    bail!("{}", removed_while_starting(container))
+                }
+                Some(st) if st.exit_code == Some(137) && !st.oom_killed => bail!(
+                    "container {container} was killed while starting: by another command (`stagdb rm` or `reset` of this branch, `docker rm -f` or `docker kill`)"
+                ),
+                // The start script's own refusal to make a new database in an empty directory.
+                Some(st) if st.status == "exited" && st.exit_code == Some(64) => bail!(
+                    "container {container} found the branch's data directory empty: its dataset is not mounted, or it was removed while starting by another command (`stagdb rm` or `reset` of this branch)"
+                ),
                 Some(st) => {
                     let logs = docker.logs_tail(id, 30).await.unwrap_or_default();
                     bail!(

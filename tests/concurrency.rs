@@ -154,12 +154,7 @@ fn a_branch_removed_while_it_starts_leaves_nothing() {
     for (i, delay_ms) in [0u64, 60, 150, 300, 600].into_iter().enumerate() {
         let name = format!("r{i}");
         s.ok(&["branch", &name, "main@base", "--no-start"]);
-        let start = s
-            .cmd(&["start", &name])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let start = start_in_background(&s, &name);
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         s.ok(&["-y", "rm", &name]);
         let out = start.wait_with_output().unwrap();
@@ -170,10 +165,12 @@ fn a_branch_removed_while_it_starts_leaves_nothing() {
         );
         // Where the start can tell, it says so; else zfs or the engine says what is gone.
         if !out.status.success() {
+            let lower = stderr.to_lowercase();
             assert!(
-                stderr.contains("was removed while starting: by another command")
-                    || stderr.contains("does not exist")
-                    || stderr.contains("no such file or directory"),
+                stderr.contains("while starting: by another command")
+                    || stderr.contains("removed while starting by another command")
+                    || lower.contains("does not exist")
+                    || lower.contains("no such file or directory"),
                 "start {delay_ms} ms before rm:\n{stderr}"
             );
         }
@@ -214,12 +211,7 @@ fn a_branch_stopped_while_it_starts_says_so() {
     // engine is still starting the container (a signal its PID 1 drops).
     for delay_ms in (0u64..=320).step_by(8) {
         let t0 = std::time::Instant::now();
-        let start = s
-            .cmd(&["start", "x"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let start = start_in_background(&s, "x");
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         s.ok(&["stop", "x"]);
         // Not the stop's 60 s grace: a lost stop signal is sent again.
@@ -248,4 +240,13 @@ fn a_branch_stopped_while_it_starts_says_so() {
     }
     s.ok(&["start", "x"]);
     assert_eq!(s.sql("x", "select 1"), "1");
+}
+
+/// `stagdb start NAME`, running; its stderr is kept for the caller to read.
+fn start_in_background(s: &TestStore, name: &str) -> std::process::Child {
+    s.cmd(&["start", name])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
 }

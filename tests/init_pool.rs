@@ -33,33 +33,51 @@ fn stagdb(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-#[test]
-fn init_on_a_pool_file() {
-    common::require_testbed();
-    let pool = "stagdbt-poolfile";
-    let dir = std::env::temp_dir().join(format!("stagdb-poolfile-{}", std::process::id()));
+/// A pool file's place in a directory of this test process, and the guard
+/// that destroys the pool (and its containers) when the test ends.
+fn pool_file(pool: &str) -> (std::path::PathBuf, std::path::PathBuf, PoolGuard) {
+    let dir = std::env::temp_dir().join(format!("stagdb-{pool}-{}", std::process::id()));
     let file = dir.join("pool.img");
-    let _guard = PoolGuard {
+    let guard = PoolGuard {
         pool: pool.to_string(),
         file: file.clone(),
     };
-    let file_s = file.display().to_string();
-    let image = common::image_template();
-    let out = stagdb(&[
+    (dir, file, guard)
+}
+
+/// `stagdb init` of a store in a new pool on a sparse file.
+fn init_pool(
+    pool: &str,
+    file: &std::path::Path,
+    size: &str,
+    ports: &str,
+    head_port: &str,
+) -> std::process::Output {
+    stagdb(&[
         "init",
         "--pool",
         pool,
         "--pool-file",
-        &file_s,
+        &file.display().to_string(),
         "--size",
-        "512M",
+        size,
         "--image",
-        &image,
+        &common::image_template(),
         "--ports",
-        "41420-41439",
+        ports,
         "--head-port",
-        "41419",
-    ]);
+        head_port,
+    ])
+}
+
+#[test]
+fn init_on_a_pool_file() {
+    common::require_testbed();
+    let pool = "stagdbt-poolfile";
+    let (dir, file, _guard) = pool_file(pool);
+    let file_s = file.display().to_string();
+    let image = common::image_template();
+    let out = init_pool(pool, &file, "512M", "41420-41439", "41419");
     assert!(
         out.status.success(),
         "{}",
@@ -171,28 +189,8 @@ fn init_on_a_pool_file() {
 fn a_full_pool_is_explained_and_recovers() {
     common::require_testbed();
     let pool = "stagdbt-full";
-    let dir = std::env::temp_dir().join(format!("stagdb-full-{}", std::process::id()));
-    let file = dir.join("pool.img");
-    let _guard = PoolGuard {
-        pool: pool.to_string(),
-        file: file.clone(),
-    };
-    let image = common::image_template();
-    let out = stagdb(&[
-        "init",
-        "--pool",
-        pool,
-        "--pool-file",
-        &file.display().to_string(),
-        "--size",
-        "256M",
-        "--image",
-        &image,
-        "--ports",
-        "41600-41619",
-        "--head-port",
-        "41599",
-    ]);
+    let (_dir, file, _guard) = pool_file(pool);
+    let out = init_pool(pool, &file, "256M", "41600-41619", "41599");
     assert!(
         out.status.success(),
         "{}",
