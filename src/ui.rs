@@ -149,6 +149,16 @@ pub fn confirm(settings: &Settings, question: &str) -> CmdResult {
     }
 }
 
+/// The space left for a store: what its datasets can write, or, when that is
+/// unknown, the pool's free space (which counts ZFS's own reserve), named as such.
+pub fn space_left(available: Option<u64>, pool_free: Option<u64>) -> String {
+    match (available, pool_free) {
+        (Some(a), _) => format!("{} available", human_bytes(a)),
+        (None, Some(f)) => format!("{} free", human_bytes(f)),
+        (None, None) => "? available".to_string(),
+    }
+}
+
 /// `1.2 MiB`, `512 B`.
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
@@ -274,6 +284,16 @@ pub fn parse_time(s: &str) -> Result<i64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn space_left_names_what_it_measured() {
+        assert_eq!(
+            space_left(Some(1 << 20), Some(1 << 30)),
+            "1.0 MiB available"
+        );
+        assert_eq!(space_left(None, Some(1 << 30)), "1.0 GiB free");
+        assert_eq!(space_left(None, None), "? available");
+    }
 
     #[test]
     fn until_expiry() {

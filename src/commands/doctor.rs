@@ -162,13 +162,9 @@ pub async fn run(ctx: &Ctx, args: DoctorArgs) -> CmdResult {
             name: "pool",
             ok: health == "ONLINE" && !low,
             detail: format!(
-                "{} {health}, {} available of {}{}",
+                "{} {health}, {} of {}{}",
                 store.pool,
-                store
-                    .available
-                    .or(free)
-                    .map(ui::human_bytes)
-                    .unwrap_or_else(|| "?".into()),
+                ui::space_left(store.available, free),
                 size.map(ui::human_bytes).unwrap_or_else(|| "?".into()),
                 if low { " (less than 10% left)" } else { "" }
             ),

@@ -203,10 +203,10 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
     let bytes = |b: Option<u64>| b.map(ui::human_bytes).unwrap_or_else(|| "?".into());
     p.line(format!("store:     {}", status.store))?;
     p.line(format!(
-        "pool:      {} {} ({} available of {})",
+        "pool:      {} {} ({} of {})",
         status.pool.name,
         status.pool.health,
-        bytes(status.pool.available_bytes.or(status.pool.free_bytes)),
+        ui::space_left(status.pool.available_bytes, status.pool.free_bytes),
         bytes(status.pool.size_bytes)
     ))?;
     p.line(format!(
