@@ -100,11 +100,20 @@ pub async fn rollback(ctx: &Ctx) {
         return;
     }
     ctx.printer.status("rolling back what this command created");
+    let mut failed = std::collections::BTreeSet::new();
     for step in steps {
         if let Err(e) = undo(ctx, &step).await {
-            ctx.printer
-                .warn(format!("could not roll back ({step}): {e:#}"));
+            // Two steps can name the same thing (a branch's containers by label, and by creator).
+            let shown = format!("could not roll back ({step}): {e:#}");
+            if failed.insert(shown.clone()) {
+                ctx.printer.warn(shown);
+            }
         }
+    }
+    if !failed.is_empty() {
+        ctx.printer.status(
+            "hint: what could not be rolled back is a problem `stagdb doctor --fix` repairs once its cause is gone (`stagdb status` lists it)",
+        );
     }
 }
 
