@@ -346,12 +346,7 @@ fn a_stopped_branch_costs_no_mount_until_it_starts() {
     s.init(15);
     s.sql("main", "CREATE TABLE t (i int); INSERT INTO t VALUES (1)");
     s.ok(&["branch", "side", "--no-start"]);
-    let ds = |b: &str| {
-        s.json(&["show", b])["dataset"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let ds = |b: &str| s.shown(b, "dataset");
     let side = ds("side");
     assert_eq!(s.zfs_get("canmount", &side), "off");
     assert_eq!(s.zfs_get("mounted", &side), "no");

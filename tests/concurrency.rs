@@ -154,17 +154,9 @@ fn a_branch_removed_while_it_starts_leaves_nothing() {
     for (i, delay_ms) in [0u64, 60, 150, 300, 600].into_iter().enumerate() {
         let name = format!("r{i}");
         s.ok(&["branch", &name, "main@base", "--no-start"]);
-        let start = start_in_background(&s, &name);
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        s.ok(&["-y", "rm", &name]);
-        let out = start.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            !stderr.contains("could not roll back"),
-            "start of {name} ({delay_ms} ms before rm):\n{stderr}"
-        );
+        let (_, started, stderr) = race_with_start(&s, &name, delay_ms, &["-y", "rm", &name]);
         // Where the start can tell, it says so; else zfs or the engine says what is gone.
-        if !out.status.success() {
+        if !started {
             let lower = stderr.to_lowercase();
             assert!(
                 stderr.contains("while starting: by another command")
@@ -174,11 +166,7 @@ fn a_branch_removed_while_it_starts_leaves_nothing() {
                 "start {delay_ms} ms before rm:\n{stderr}"
             );
         }
-        let status = s.json(&["status"]);
-        assert!(
-            status["problems"].as_array().unwrap().is_empty(),
-            "after {name}: {status:#}"
-        );
+        assert_no_problems(&s, &format!("after {name}"));
         assert!(
             s.branch_rows().iter().all(|(n, _, _)| *n != name),
             "{name} still listed"
@@ -210,43 +198,56 @@ fn a_branch_stopped_while_it_starts_says_so() {
     // In steps finer than the start's phases: some stop lands while the
     // engine is still starting the container (a signal its PID 1 drops).
     for delay_ms in (0u64..=320).step_by(8) {
-        let t0 = std::time::Instant::now();
-        let start = start_in_background(&s, "x");
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        s.ok(&["stop", "x"]);
+        let (took, started, stderr) = race_with_start(&s, "x", delay_ms, &["stop", "x"]);
         // Not the stop's 60 s grace: a lost stop signal is sent again.
-        let took = t0.elapsed();
         assert!(
             took < std::time::Duration::from_secs(30),
             "a stop {delay_ms} ms into a start took {took:?}"
         );
-        let out = start.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            !stderr.contains("could not roll back"),
-            "start {delay_ms} ms before stop:\n{stderr}"
-        );
-        if !out.status.success() {
+        if !started {
             assert!(
                 stderr.contains("was stopped while starting: by another command"),
                 "start {delay_ms} ms before stop:\n{stderr}"
             );
         }
-        let status = s.json(&["status"]);
-        assert!(
-            status["problems"].as_array().unwrap().is_empty(),
-            "after a start {delay_ms} ms before stop: {status:#}"
-        );
+        assert_no_problems(&s, &format!("after a start {delay_ms} ms before stop"));
     }
     s.ok(&["start", "x"]);
     assert_eq!(s.sql("x", "select 1"), "1");
 }
 
-/// `stagdb start NAME`, running; its stderr is kept for the caller to read.
-fn start_in_background(s: &TestStore, name: &str) -> std::process::Child {
-    s.cmd(&["start", name])
+/// `stagdb start NAME` with `other` run `delay_ms` after it: how long until
+/// `other` ended, whether the start succeeded, and its stderr, which must
+/// never report a failed rollback.
+fn race_with_start(
+    s: &TestStore,
+    name: &str,
+    delay_ms: u64,
+    other: &[&str],
+) -> (std::time::Duration, bool, String) {
+    let t0 = std::time::Instant::now();
+    let start = s
+        .cmd(&["start", name])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .unwrap()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+    s.ok(other);
+    let took = t0.elapsed();
+    let out = start.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !stderr.contains("could not roll back"),
+        "start of {name} {delay_ms} ms before {other:?}:\n{stderr}"
+    );
+    (took, out.status.success(), stderr)
+}
+
+fn assert_no_problems(s: &TestStore, when: &str) {
+    let status = s.json(&["status"]);
+    assert!(
+        status["problems"].as_array().unwrap().is_empty(),
+        "{when}: {status:#}"
+    );
 }

@@ -88,12 +88,7 @@ fn branches_on_the_store_network_and_compose() {
     // Without a store network a branch that is not HEAD runs on the host's
     // network (no namespace to make), serving on its port all the same.
     s.ok(&["branch", "early"]);
-    let container_of = |b: &str| {
-        s.json(&["show", b])["container"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let container_of = |b: &str| s.shown(b, "container");
     let early = container_of("early");
     assert!(
         networks_of(&early).starts_with("host="),
@@ -104,10 +99,7 @@ fn branches_on_the_store_network_and_compose() {
 
     // Moved live: main keeps running (and serving on its host port) while
     // it joins the new network as `main` and `stagdb-head`.
-    let main_container = s.json(&["show", "main"])["container"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let main_container = s.shown("main", "container");
     let c = s.json(&["config", "network", &net_name]);
     assert_eq!(c["network"], net_name.as_str());
     assert_eq!(s.ok(&["config", "network"]).trim(), net_name);
@@ -201,10 +193,7 @@ fn branches_on_the_store_network_and_compose() {
 
     // Unset: back on the default bridge, still serving on the host.
     s.ok(&["config", "network", "--unset"]);
-    let main_container = s.json(&["show", "main"])["container"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let main_container = s.shown("main", "container");
     let on = networks_of(&main_container);
     assert!(!on.contains(&net_name), "{on}");
     assert!(on.contains("bridge"), "{on}");
@@ -217,9 +206,6 @@ fn branches_on_the_store_network_and_compose() {
     assert!(networks_of(&container_of("early")).starts_with("host="));
     assert_eq!(s.sql("early", "select v from who"), "main");
     s.ok(&["restart", "main"]);
-    let main_container = s.json(&["show", "main"])["container"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let main_container = s.shown("main", "container");
     assert!(!networks_of(&main_container).contains(&net_name));
 }

@@ -224,6 +224,15 @@ impl TestStore {
             .collect()
     }
 
+    /// A string field of `stagdb show BRANCH --json` (dataset, container, ...).
+    pub fn shown(&self, branch: &str, field: &str) -> String {
+        let v = self.json(&["show", branch]);
+        v[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("show {branch}: no string {field} in {v}"))
+            .to_string()
+    }
+
     pub fn zfs_get(&self, prop: &str, ds: &str) -> String {
         let o = sh(&format!("zfs get -H -p -o value {prop} {ds}"));
         String::from_utf8_lossy(&o.stdout).trim().to_string()
