@@ -30,11 +30,6 @@ pub fn get_depth1_args(props: &str) -> Vec<String> {
     .collect()
 }
 
-/// Properties read for a whole store in one `zfs get -r`. Only ones that
-/// both OpenZFS and the zfs-fuse (0.7-era) CLI know. zfs prints them in this
-/// order for every object, and the last one is native (`type`), so a line
-/// forged inside a user property's value is always followed by a real line
-/// of the same object, which gives it away (see `parse::parse_get`).
 /// The native property that parks a dataset (`off`): not mounted, not
 /// even by `zfs mount -a`, until set `on` again.
 pub const CANMOUNT: &str = "canmount";
@@ -49,6 +44,11 @@ pub fn is_parked(e: &Entry) -> bool {
     e.native(CANMOUNT) == Some("off")
 }
 
+/// Properties read for a whole store in one `zfs get -r`. Only ones that
+/// both OpenZFS and the zfs-fuse (0.7-era) CLI know. zfs prints them in this
+/// order for every object, and the last one is native (`type`), so a line
+/// forged inside a user property's value is always followed by a real line
+/// of the same object, which gives it away (see `parse::parse_get`).
 pub const TREE_PROPS: &[&str] = &[
     "origin",
     "used",
