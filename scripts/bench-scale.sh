@@ -157,7 +157,7 @@ echo
 # ---------------------------------------------------------------- B: scale
 sdb -q snapshot --name base main >/dev/null
 have=0
-declare -A create list status zlist zget zclone logm url env psqlm
+declare -A create list status zlist zget zclone logm url env psqlm compl complz
 # The one read of the whole store that status makes (from -v).
 read -r -a GET_CMD < <(sdb -v status 2>&1 >/dev/null | sed -n 's/^+ \(zfs get -r .*\)$/\1/p' | head -1)
 [[ ${#GET_CMD[@]} -gt 0 ]] || die "could not find the store read in 'stagdb -v status'"
@@ -176,7 +176,7 @@ for level in $LEVELS; do
         have=$((have + 1))
         sdb -q branch "b$have" main@base --no-start >/dev/null
     done
-    c=() l=() s=() z=() zg=() zc=() g=() u=() e=() q=()
+    c=() l=() s=() z=() zg=() zc=() g=() u=() e=() q=() k=() kz=()
     for r in $(seq 1 "$RUNS"); do
         c+=("$(ms sdb branch "x$r" main@base --no-start)")
         # The floor of a creation: `zfs clone` alone, of the same snapshot, parked like it.
@@ -193,6 +193,10 @@ for level in $LEVELS; do
         u+=("$(ms sdb url "b$level")")
         e+=("$(ms sdb env "b$level")")
         q+=("$(ms sdb psql main -- -c 'select 1')")
+        # Shell completion of a branch name, and its one zfs call alone (tests/completion.rs
+        # asserts it makes just that call; the time is measured here, not there).
+        k+=("$(ms env COMPLETE=bash _CLAP_COMPLETE_INDEX=2 STAGDB_STORE="$DS" "$STAGDB" -- stagdb checkout b)")
+        kz+=("$(ms zfs get -H -r -d 1 -s local -o value stagdb:branch "$DS")")
     done
     for r in $(seq 1 "$RUNS"); do
         sdb -q -y rm "x$r"
@@ -208,11 +212,13 @@ for level in $LEVELS; do
     url[$level]=$(echo "${u[*]}" | median)
     env[$level]=$(echo "${e[*]}" | median)
     psqlm[$level]=$(echo "${q[*]}" | median)
+    compl[$level]=$(echo "${k[*]}" | median)
+    complz[$level]=$(echo "${kz[*]}" | median)
 done
 
-echo "| branches | create (--no-start) | vs $first | zfs clone alone | branch list | status | zfs list -o name | list / zfs list | status / zfs list | zfs get -r and zpool list side by side (status's reads) | status / its reads | log | url | env | psql -c |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| branches | create (--no-start) | vs $first | zfs clone alone | branch list | status | zfs list -o name | list / zfs list | status / zfs list | zfs get -r and zpool list side by side (status's reads) | status / its reads | log | url | env | psql -c | completion | its zfs call | completion / its call |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for level in $LEVELS; do
-    echo "| $level | ${create[$level]} ms | x $(ratio "${create[$level]}" "${create[$first]}") | ${zclone[$level]} ms | ${list[$level]} ms | ${status[$level]} ms | ${zlist[$level]} ms | x $(ratio "${list[$level]}" "${zlist[$level]}") | x $(ratio "${status[$level]}" "${zlist[$level]}") | ${zget[$level]} ms | x $(ratio "${status[$level]}" "${zget[$level]}") | ${logm[$level]} ms | ${url[$level]} ms | ${env[$level]} ms | ${psqlm[$level]} ms |"
+    echo "| $level | ${create[$level]} ms | x $(ratio "${create[$level]}" "${create[$first]}") | ${zclone[$level]} ms | ${list[$level]} ms | ${status[$level]} ms | ${zlist[$level]} ms | x $(ratio "${list[$level]}" "${zlist[$level]}") | x $(ratio "${status[$level]}" "${zlist[$level]}") | ${zget[$level]} ms | x $(ratio "${status[$level]}" "${zget[$level]}") | ${logm[$level]} ms | ${url[$level]} ms | ${env[$level]} ms | ${psqlm[$level]} ms | ${compl[$level]} ms | ${complz[$level]} ms | x $(ratio "${compl[$level]}" "${complz[$level]}") |"
 done
 log "done"
