@@ -23,6 +23,7 @@ pub(crate) mod settings;
 pub(crate) mod source;
 pub(crate) mod store;
 pub(crate) mod ui;
+pub(crate) mod vault;
 pub(crate) mod zfs;
 
 use std::process::ExitCode;

@@ -62,6 +62,21 @@ if [ ! -s "$D/PG_VERSION" ]; then
 fi
 # A clone of a running branch carries its parent's lock file.
 rm -f "$D/postmaster.pid"
+# The branch's own password (a clone's data has its parent's), set by a
+# single-user session before the server first listens: the statement
+# comes on stdin, never in arguments. stagdb writes the file when the
+# marker does not name the branch's sealed password (ops/secrets.rs).
+P=/var/lib/stagdb/.stagdb-initdb-pwfile
+if [ -s "$P" ]; then
+  L=/tmp/stagdb-password.log
+  { printf "ALTER ROLE postgres WITH LOGIN PASSWORD '"; tr -cd 'A-Za-z0-9' < "$P"; printf "';\n"; } |
+    as_pg postgres --single -D "$D" -c password_encryption=scram-sha-256 -c log_statement=none \
+      -c archive_mode=off "$@" template1 >"$L" 2>&1 || { cat "$L" >&2; rm -f "$L"; exit 66; }
+  if grep -q 'ERROR' "$L"; then cat "$L" >&2; rm -f "$L"; exit 66; fi
+  rm -f "$L" "$P"
+fi
+[ ! -e /var/lib/stagdb/.stagdb-password-id.new ] ||
+  mv -f /var/lib/stagdb/.stagdb-password-id.new /var/lib/stagdb/.stagdb-password-id
 [ -n "${STAGDB_LOAD_DIR:-}" ] || exec setpriv --reuid="$u" --regid="$g" --init-groups \
   postgres -D "$D" -c listen_addresses='*' -c port=5432 "$@"
 # Loading in memory: the server is this shell's child, and stopping the

@@ -495,9 +495,13 @@ impl Store {
                 None => None,
             };
             let password = match ck.text(e, props::PASSWORD) {
-                Some(p) if valid_password(p) => Some(p.to_string()),
+                Some(p) if valid_password(p) || crate::vault::is_sealed(p) => Some(p.to_string()),
                 Some(_) => {
-                    ck.flag(e, props::PASSWORD, "is not 32 letters and digits");
+                    ck.flag(
+                        e,
+                        props::PASSWORD,
+                        "is neither a sealed password nor 32 letters and digits",
+                    );
                     None
                 }
                 None => None,

@@ -129,10 +129,18 @@ fn branch_isolation_log_reset_rm_restart() {
     );
     assert!(!human.contains("main@"), "-n 2 limits entries:\n{human}");
     // Passwords never show in log or tables.
-    let pw = s.zfs_get("stagdb:password", &format!("{}/main", s.dataset));
+    let sealed = s.zfs_get("stagdb:password", &format!("{}/main", s.dataset));
+    assert!(sealed.starts_with("enc1:"), "{sealed}");
+    let url = s.ok(&["url", "main"]);
+    let pw = url_password(url.trim());
     assert_eq!(pw.len(), 32);
-    assert!(!s.ok(&["log", "--json", "feature/x"]).contains(&pw));
-    assert!(!s.ok(&["branch"]).contains(&pw));
+    for secret in [&pw, &sealed] {
+        assert!(
+            !s.ok(&["log", "--json", "feature/x"])
+                .contains(secret.as_str())
+        );
+        assert!(!s.ok(&["branch"]).contains(secret.as_str()));
+    }
     // The table reads no snapshot (`zfs get -d 1`: a recursive read walks
     // every one), yet names each parent as --json (which counts them) does,
     // through a generation dataset (dev after its reset) too.
@@ -380,4 +388,126 @@ fn a_stopped_branch_costs_no_mount_until_it_starts() {
     s.ok(&["branch", "gone", "--no-start"]);
     s.ok(&["-y", "rm", "gone"]);
     assert!(s.fails(&["url", "gone"], 1).contains("does not exist"));
+}
+
+/// The password in a `postgresql://postgres:PW@...` URL.
+fn url_password(url: &str) -> String {
+    let rest = url.split_once("postgres:").expect("url has a password").1;
+    rest.split_once('@').expect("url has a host").0.to_string()
+}
+
+/// Whether `url` with its password replaced by `pw` is let in.
+fn connects_with(url: &str, pw: &str) -> bool {
+    let other = url.replacen(&url_password(url), pw, 1);
+    std::process::Command::new("psql")
+        .args(["-X", "-q", "-A", "-t", "-d", &other, "-c", "select 1"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run psql")
+        .status
+        .success()
+}
+
+#[test]
+fn every_branch_has_its_own_sealed_password() {
+    let s = TestStore::new("own-passwords", 47000);
+    s.init(17);
+    s.ok(&["branch", "f1"]);
+    s.ok(&["branch", "f2", "--no-start"]);
+    s.ok(&["start", "f2"]);
+    let url = |b: &str| s.ok(&["url", b]).trim().to_string();
+    let (main, f1, f2) = (url("main"), url("f1"), url("f2"));
+    let pws = [url_password(&main), url_password(&f1), url_password(&f2)];
+    assert!(
+        pws[0] != pws[1] && pws[1] != pws[2] && pws[0] != pws[2],
+        "{pws:?}"
+    );
+    // Each branch lets in its own password only: a URL leaked from one
+    // branch opens no other.
+    assert!(connects_with(&f1, &pws[1]));
+    assert!(!connects_with(&f1, &pws[0]), "main's password opens f1");
+    assert!(!connects_with(&main, &pws[1]), "f1's password opens main");
+    assert!(!connects_with(&f2, &pws[0]), "main's password opens f2");
+    // At rest, ZFS holds only ciphertext; the key is root's alone.
+    for b in ["main", "f1", "f2"] {
+        let v = s.zfs_get("stagdb:password", &format!("{}/{b}", s.dataset));
+        assert!(v.starts_with("enc1:"), "{b}: {v}");
+        assert!(pws.iter().all(|p| !v.contains(p.as_str())), "{b}: {v}");
+    }
+    let mp = std::path::PathBuf::from(format!("/{}", s.dataset));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&mp), 0o700);
+    assert_eq!(mode(&mp.join(".stagdb-key")), 0o600);
+    // A reset onto another branch's data keeps the branch's password.
+    s.ok(&["-y", "reset", "f1", "--to", "main"]);
+    assert_eq!(url("f1"), f1);
+    assert!(connects_with(&f1, &pws[1]));
+    assert!(
+        !connects_with(&f1, &pws[0]),
+        "after reset, main's password opens f1"
+    );
+    // A sealed value changed by hand opens nothing, and says so.
+    let f1_ds = s.shown("f1", "dataset");
+    let sealed = s.zfs_get("stagdb:password", &f1_ds);
+    let flipped = format!(
+        "{}{}",
+        &sealed[..sealed.len() - 1],
+        if sealed.ends_with('0') { '1' } else { '0' }
+    );
+    let set = |v: &str| {
+        let st = std::process::Command::new("zfs")
+            .args(["set", &format!("stagdb:password={v}"), &f1_ds])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    };
+    set(&flipped);
+    let err = s.fails(&["url", "f1"], 1);
+    assert!(err.contains("cannot be opened"), "{err}");
+    set(&sealed);
+    assert_eq!(url("f1"), f1);
+}
+
+#[test]
+fn a_store_from_before_sealing_is_sealed_on_first_use() {
+    let s = TestStore::new("legacy-passwords", 47040);
+    s.init(17);
+    s.ok(&["branch", "f1"]);
+    // As stores were made before: one plain password in every branch's
+    // property and data, and no marker of which one the data has.
+    let main_url = s.ok(&["url", "main"]).trim().to_string();
+    let plain = url_password(&main_url);
+    s.ok(&["stop", "f1"]);
+    let f1_url = s.ok(&["url", "f1"]).trim().to_string();
+    for b in ["main", "f1"] {
+        let ds = format!("{}/{b}", s.dataset);
+        let st = std::process::Command::new("zfs")
+            .args(["set", &format!("stagdb:password={plain}"), &ds])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let _ = std::fs::remove_file(format!("/{ds}/.stagdb-password-id"));
+    }
+    let _ = std::fs::remove_file(format!("/{}/.stagdb-key", s.dataset));
+    // Its first use seals them, and says so; the passwords stay as they were.
+    let out = s.cmd(&["status"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("sealed 2 passwords"), "{err}");
+    for b in ["main", "f1"] {
+        let v = s.zfs_get("stagdb:password", &format!("{}/{b}", s.dataset));
+        assert!(v.starts_with("enc1:") && !v.contains(&plain), "{b}: {v}");
+    }
+    assert_eq!(s.ok(&["url", "main"]).trim(), main_url);
+    assert!(connects_with(&main_url, &plain));
+    // f1's data has its own password still; its next start sets the one
+    // its property holds now.
+    s.ok(&["start", "f1"]);
+    let f1_now = s.ok(&["url", "f1"]).trim().to_string();
+    assert_ne!(f1_now, f1_url);
+    assert!(connects_with(&f1_now, &plain));
+    // Nothing left to seal: a second use says nothing of it.
+    let out = s.cmd(&["status"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("sealed"));
 }

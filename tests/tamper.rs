@@ -53,6 +53,7 @@ fn tampered_values_are_refused_reported_and_repaired() {
 
     // 1. A password that could break out of the shell's quotes.
     let good_pw = s.zfs_get("stagdb:password", &dev);
+    let env_before = s.ok(&["env", "dev"]);
     zfs(&[
         "set",
         "stagdb:password=x'; touch /tmp/stagdb-pwned; echo '",
@@ -75,12 +76,15 @@ fn tampered_values_are_refused_reported_and_repaired() {
     );
     zfs(&["set", &format!("stagdb:password={good_pw}"), &dev]);
     let env = s.ok(&["env", "dev"]);
+    assert_eq!(env, env_before);
     let out = Command::new("sh")
         .arg("-c")
         .arg(format!("{env}\nprintf %s \"$PGPASSWORD\""))
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), good_pw);
+    let pw = String::from_utf8_lossy(&out.stdout);
+    // Sealed at rest: the property is not the password.
+    assert!(pw.len() == 32 && !good_pw.contains(pw.as_ref()), "{pw} {good_pw}");
 
     // 2. A newline in HEAD: every command still reads the store and the
     // error or problem names dataset and property.

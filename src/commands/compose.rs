@@ -43,9 +43,9 @@ pub async fn run(ctx: &Ctx, args: ComposeArgs) -> CmdResult {
         None => names::HEAD_ALIAS.to_string(),
     };
     let db = args.db.as_deref().unwrap_or(b.db());
-    let password = ops::password(b)?;
+    let password = ops::password(&store, b)?;
     let env: Vec<(String, String)> = [
-        ("DATABASE_URL", pg::url(&host, 5432, password, db)),
+        ("DATABASE_URL", pg::url(&host, 5432, &password, db)),
         ("PGHOST", host.clone()),
         ("PGPORT", "5432".to_string()),
         ("PGUSER", pg::USER.to_string()),

@@ -12,20 +12,16 @@ use crate::store::{Branch, Store};
 /// PG* variables for a branch, in the order they are printed.
 fn vars(store: &Store, b: &Branch, db: Option<&str>) -> CmdResult<Vec<(&'static str, String)>> {
     let db = db.unwrap_or(b.db());
+    let password = ops::password(store, b)?;
     Ok(vec![
         (
             "DATABASE_URL",
-            pg::url(
-                store.settings.connect_host(),
-                ops::port(b)?,
-                ops::password(b)?,
-                db,
-            ),
+            pg::url(store.settings.connect_host(), ops::port(b)?, &password, db),
         ),
         ("PGHOST", store.settings.connect_host().to_string()),
         ("PGPORT", ops::port(b)?.to_string()),
         ("PGUSER", pg::USER.to_string()),
-        ("PGPASSWORD", ops::password(b)?.to_string()),
+        ("PGPASSWORD", password),
         ("PGDATABASE", db.to_string()),
     ])
 }
@@ -36,7 +32,7 @@ pub async fn url(ctx: &Ctx, args: RefArgs) -> CmdResult {
     let url = pg::url(
         store.settings.connect_host(),
         ops::port(b)?,
-        ops::password(b)?,
+        &ops::password(&store, b)?,
         args.db.as_deref().unwrap_or(b.db()),
     );
     if ctx.settings.json {

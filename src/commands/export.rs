@@ -253,8 +253,12 @@ pub(crate) async fn dump(
     if running {
         let host = store.settings.connect_host();
         let port = ops::port(branch)?;
-        let pf =
-            job::PassFile::new(&[(&host.to_string(), port, pg::USER, ops::password(branch)?)])?;
+        let pf = job::PassFile::new(&[(
+            &host.to_string(),
+            port,
+            pg::USER,
+            &ops::password(store, branch)?,
+        )])?;
         let (b, e) = pf.mount();
         binds.push(b);
         env.extend([e, format!("TGT_HOST={host}"), format!("TGT_PORT={port}")]);

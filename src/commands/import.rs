@@ -12,7 +12,6 @@ use crate::ops::{self, Undo, job, load};
 use crate::pg;
 use crate::progress::{Meter, Phase};
 use crate::props;
-use crate::secret;
 use crate::source::{self, DumpFormat, Live, Source};
 use crate::store::Store;
 use crate::ui;
@@ -123,7 +122,7 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
         return print_plan(ctx, &pf);
     }
     let name = pf.name.clone();
-    let password = secret::generate_password()?;
+    let (password, sealed) = ops::new_password(&ops::store_key(&store)?)?;
     let recorded = record(&args.source, &pf, &args.load, args.pg_version)?;
 
     // The dataset and its port, under the store lock; the long load runs
@@ -145,7 +144,7 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
         let bprops = root_props(
             &name,
             port,
-            &password,
+            &sealed,
             &pf,
             Intent::new(Op::Creating, false),
             recorded.as_deref(),
@@ -237,7 +236,7 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
 pub(crate) fn root_props(
     name: &str,
     port: u16,
-    password: &str,
+    sealed_password: &str,
     pf: &Preflight,
     intent: Intent,
     recorded: Option<&str>,
@@ -245,7 +244,7 @@ pub(crate) fn root_props(
     let mut v = vec![
         (props::BRANCH, name.to_string()),
         (props::PORT, port.to_string()),
-        (props::PASSWORD, password.to_string()),
+        (props::PASSWORD, sealed_password.to_string()),
         (props::PG_VERSION, pf.pg_version.to_string()),
         (props::CREATED, ui::now().to_string()),
         (props::STATE, intent.to_string()),

@@ -9,7 +9,6 @@ use crate::ops::Undo;
 use crate::pg;
 use crate::ports::{self, PortRange};
 use crate::props;
-use crate::secret;
 use crate::zfs;
 
 /// Host-wide lock name for `init` (store names always contain a `/`).
@@ -190,7 +189,13 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
             }
         })?;
 
-    let password = secret::generate_password()?;
+    // Private before anything secret goes below it; the key that seals the
+    // branches' passwords lives there.
+    let store_mp = store_mountpoint(ctx, &dataset).await?;
+    ops::make_private(&store_mp)?;
+    let key = crate::vault::Key::load_or_create(&store_mp)
+        .map_err(|e| CommandError::new(ErrorKind::User, e))?;
+    let (password, sealed) = ops::new_password(&key)?;
     let port = ports::choose_port(range, &[args.head_port].into(), |p| {
         ports::port_is_free(listen, p)
     })
@@ -202,14 +207,13 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
             &[
                 (props::BRANCH, "main".to_string()),
                 (props::PORT, port.to_string()),
-                (props::PASSWORD, password.clone()),
+                (props::PASSWORD, sealed),
                 (props::PG_VERSION, args.pg_version.to_string()),
                 (props::CREATED, crate::ui::now().to_string()),
             ],
         )
         .await?;
     ops::index::write(ctx, &dataset, &[port].into()).await?;
-    ops::make_private(&store_mountpoint(ctx, &dataset).await?)?;
     let store = ops::load_store(ctx, &dataset).await?;
     let main = ops::find_branch(&store, "main")?;
     let mp = main

@@ -127,7 +127,7 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
     if merged.dry_run {
         return super::import::print_plan(ctx, &pf);
     }
-    let password = ops::password(root)?.to_string();
+    let password = ops::password(&store, root)?;
     let port = ops::port(root)?;
     let recorded = super::import::record(&source, &pf, &merged, rec.pg_version)?;
 
@@ -156,7 +156,7 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
         let mut bprops = super::import::root_props(
             &root.name,
             port,
-            &password,
+            ops::raw_password(root)?,
             &pf,
             Intent::new(Op::Resetting, true),
             recorded.as_deref(),

@@ -255,7 +255,7 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
 }
 
 /// Properties of the new data of a reset to another branch's snapshot: the
-/// branch's name, port, password and lifetime, the target's data facts.
+/// branch's name, port, own password and lifetime, the target's data facts.
 fn reclone_props(
     p: &plan::ResetPlan,
     branch: &crate::store::Branch,
@@ -269,11 +269,11 @@ fn reclone_props(
     if let Some(port) = branch.port {
         v.push((props::PORT.into(), port.to_string()));
     }
-    if let Some(pw) = p
-        .target_branch
+    // The branch keeps its own password (its start sets it in the new data).
+    if let Some(pw) = branch
         .password
         .as_ref()
-        .or(branch.password.as_ref())
+        .or(p.target_branch.password.as_ref())
     {
         v.push((props::PASSWORD.into(), pw.clone()));
     }

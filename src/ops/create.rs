@@ -97,11 +97,11 @@ pub async fn snapshot_branch(
         }
     }
     if running
-        && let (Some(port), Some(pw)) = (branch.port, branch.password.as_deref())
+        && let (Some(port), Ok(pw)) = (branch.port, super::password(store, branch))
         && let Err(e) = ctx
             .timed(
                 "checkpoint",
-                pg::checkpoint(store.settings.connect_host(), port, pw),
+                pg::checkpoint(store.settings.connect_host(), port, &pw),
             )
             .await
     {
@@ -285,6 +285,9 @@ pub async fn create_branch(
     }
     let target = resolve_ref(store, start)?;
     let parent = target.branch;
+    // Its own password, not the parent's: a URL leaked from one branch
+    // opens no other. Set in the data by its first start.
+    let (_, sealed) = super::new_password(&super::store_key(store)?)?;
     // The caller may have read only the start branch: is the name taken?
     // (Read at once with the containers; settled for good under the lock.)
     let (exists, cs) = ctx
@@ -402,10 +405,7 @@ pub async fn create_branch(
             // No mount until it first starts.
             bprops.push(crate::zfs::parked_prop());
         }
-        if let Some(pw) = &parent.password {
-            // The roles came with the data, so the password did too.
-            bprops.push((props::PASSWORD, pw.clone()));
-        }
+        bprops.push((props::PASSWORD, sealed.clone()));
         if let Some(v) = parent.pg_version {
             bprops.push((props::PG_VERSION, v.to_string()));
         }
@@ -440,7 +440,7 @@ pub async fn create_branch(
             name: name.to_string(),
             dataset: dataset.clone(),
             port: Some(port),
-            password: parent.password.clone(),
+            password: Some(sealed.clone()),
             pg_version: parent.pg_version,
             created: crate::ui::now(),
             origin: Some(origin.clone()),

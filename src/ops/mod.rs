@@ -8,9 +8,12 @@ pub mod job;
 pub mod load;
 mod resolve;
 mod run;
+mod secrets;
 pub mod undo;
 
 pub use create::*;
 pub use resolve::*;
+pub(crate) use run::raw_password;
 pub use run::*;
+pub use secrets::{new_password, password, seal_legacy, store_key};
 pub use undo::{Undo, clear_intent, remove_branch_containers};

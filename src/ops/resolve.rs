@@ -12,7 +12,12 @@ use super::run::containers_of;
 
 /// The store named by --store/STAGDB_STORE/config, else the only one on the host.
 pub async fn open_store(ctx: &Ctx) -> CmdResult<Store> {
-    load_store(ctx, &store_dataset(ctx).await?).await
+    let dataset = store_dataset(ctx).await?;
+    let store = load_store(ctx, &dataset).await?;
+    if super::seal_legacy(ctx, &store).await {
+        return load_store(ctx, &dataset).await;
+    }
+    Ok(store)
 }
 
 /// The store's root dataset name, without reading the store.
@@ -60,6 +65,15 @@ pub async fn open_store_for(
     reference: Option<&str>,
     ancestry: bool,
 ) -> CmdResult<Store> {
+    let store = read_store_for(ctx, reference, ancestry).await?;
+    if super::seal_legacy(ctx, &store).await {
+        return Box::pin(read_store_for(ctx, reference, ancestry)).await;
+    }
+    Ok(store)
+}
+
+/// [`open_store_for`] without sealing a store from before sealing.
+async fn read_store_for(ctx: &Ctx, reference: Option<&str>, ancestry: bool) -> CmdResult<Store> {
     let root = store_dataset(ctx).await?;
     let full = || load_store(ctx, &root);
     // The branch's generation hint comes with the root's own properties.
@@ -198,7 +212,11 @@ pub async fn store_and_containers_at(
     dataset: &str,
 ) -> CmdResult<(Store, CmdResult<Vec<ContainerInfo>>)> {
     let (tree, listed) = tokio::join!(ctx.zfs.get_tree(dataset), containers_of(ctx, dataset));
-    Ok((store_from_tree(dataset, tree)?, listed))
+    let store = store_from_tree(dataset, tree)?;
+    if super::seal_legacy(ctx, &store).await {
+        return Ok((load_store(ctx, dataset).await?, listed));
+    }
+    Ok((store, listed))
 }
 
 /// Like [`store_and_containers`], without any snapshot (each branch's
@@ -208,7 +226,12 @@ pub async fn branches_and_containers(
 ) -> CmdResult<(Store, CmdResult<Vec<ContainerInfo>>)> {
     let dataset = store_dataset(ctx).await?;
     let (tree, listed) = tokio::join!(ctx.zfs.get_datasets(&dataset), containers_of(ctx, &dataset));
-    Ok((store_from_tree(&dataset, tree)?, listed))
+    let store = store_from_tree(&dataset, tree)?;
+    if super::seal_legacy(ctx, &store).await {
+        let again = ctx.zfs.get_datasets(&dataset).await;
+        return Ok((store_from_tree(&dataset, again)?, listed));
+    }
+    Ok((store, listed))
 }
 
 fn store_from_tree(dataset: &str, tree: anyhow::Result<Vec<zfs::Entry>>) -> CmdResult<Store> {

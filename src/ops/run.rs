@@ -65,7 +65,9 @@ fn bad_property(branch: &Branch, prop: &str) -> CommandError {
     }
 }
 
-pub fn password(branch: &Branch) -> CmdResult<&str> {
+/// The `stagdb:password` value as stored: sealed, or plain in a store from
+/// before sealing. [`super::password`] opens it.
+pub(crate) fn raw_password(branch: &Branch) -> CmdResult<&str> {
     branch
         .password
         .as_deref()
@@ -159,6 +161,7 @@ pub async fn start_branch_with(
             })?;
     }
     let port = port(branch)?;
+    let password = super::password(store, branch)?;
     if let Some(sharing) = store.duplicate_ports().get(&port) {
         let others: Vec<String> = sharing
             .iter()
@@ -181,6 +184,7 @@ pub async fn start_branch_with(
         .mountpoint
         .as_deref()
         .ok_or_else(|| internal_error("mountpoint checked above"))?;
+    super::secrets::prepare_start(mountpoint, raw_password(branch)?, &password)?;
     let mut all_settings = pg::branch_settings(major);
     all_settings.extend_from_slice(settings);
     let spec = pg::BranchContainer {
@@ -243,7 +247,7 @@ pub async fn start_branch_with(
             &id,
             store.settings.connect_host(),
             port,
-            password(branch)?,
+            &password,
             ctx.settings.timeout,
         ),
     )

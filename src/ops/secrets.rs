@@ -1,0 +1,160 @@
+//! Branch passwords: each branch has its own, sealed in `stagdb:password`
+//! with the store's key (see `vault.rs`), and set in the branch's data by
+//! its container before the server first listens (see `pg::START_SCRIPT`).
+//!
+//! The data directory does not say which password its `postgres` role
+//! has, so the dataset keeps a marker: the sealed value the role's
+//! password was last set from. A start whose branch's sealed value differs
+//! (a new clone carries its parent's marker, a reset its target's, a
+//! store from before sealing none) hands the container the password to
+//! set, once.
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use crate::ctx::Ctx;
+use crate::error::{CmdResult, CommandError, ErrorKind, user_error};
+use crate::props;
+use crate::store::{Branch, Store};
+use crate::vault::{self, Key};
+
+/// In the dataset, beside `pgdata`: the sealed value the role's password
+/// was set from.
+pub(crate) const PASSWORD_MARK: &str = ".stagdb-password-id";
+
+/// The store's key, made on first use.
+pub fn store_key(store: &Store) -> CmdResult<Key> {
+    let mp = store.mountpoint.as_deref().ok_or_else(|| {
+        user_error(format!(
+            "store {} has no mountpoint: its key (which seals the branches' passwords) lives there",
+            store.dataset
+        ))
+    })?;
+    Key::load_or_create(mp).map_err(|e| {
+        CommandError::new(ErrorKind::User, e)
+            .hint("the store's key is root's: run stagdb as root (or with sudo)")
+    })
+}
+
+/// A new password for a branch, and its sealed value for `stagdb:password`.
+pub fn new_password(key: &Key) -> CmdResult<(String, String)> {
+    let pw = crate::secret::generate_password()?;
+    let sealed = key.seal(&pw)?;
+    Ok((pw, sealed))
+}
+
+/// The branch's password in clear.
+pub fn password(store: &Store, branch: &Branch) -> CmdResult<String> {
+    let raw = super::run::raw_password(branch)?;
+    if !vault::is_sealed(raw) {
+        // A store from before sealing (sealed on its next use).
+        return Ok(raw.to_string());
+    }
+    store_key(store)?.open(raw).map_err(|e| {
+        user_error(format!(
+            "the password of branch '{}' cannot be opened: {e}",
+            branch.name
+        ))
+        .hint(format!(
+            "the store's key is {}; a store copied without it cannot open its passwords",
+            store
+                .mountpoint
+                .as_deref()
+                .map(|m| vault::key_path(m).display().to_string())
+                .unwrap_or_else(|| "in the store's mountpoint".into())
+        ))
+    })
+}
+
+/// Before a branch's container starts: when its data's role password was
+/// not set from the branch's sealed value, writes the password for the
+/// container to set (and the marker it moves into place once it did).
+pub fn prepare_start(mountpoint: &Path, raw: &str, password: &str) -> CmdResult {
+    let mark = mountpoint.join(PASSWORD_MARK);
+    if std::fs::read_to_string(&mark).is_ok_and(|m| m.trim_end() == raw) {
+        return Ok(());
+    }
+    write_private(&mountpoint.join(crate::pg::PWFILE), password)?;
+    if !vault::is_sealed(raw) {
+        // A plain value is no name for a password to keep on disk; the
+        // password is set again at each start until the store is sealed.
+        return Ok(());
+    }
+    write_private(&mountpoint.join(format!("{PASSWORD_MARK}.new")), raw)
+}
+
+/// Written under a temporary name and renamed: a file left by a copied
+/// snapshot is replaced, never written through (it may be a link).
+fn write_private(path: &Path, text: &str) -> CmdResult {
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    let res = (|| -> std::io::Result<()> {
+        let _ = std::fs::remove_file(&tmp);
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&tmp)?;
+        writeln!(f, "{text}")?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    res.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        CommandError::new(
+            ErrorKind::User,
+            anyhow::Error::new(e).context(format!("writing {}", path.display())),
+        )
+    })
+}
+
+/// Seals the passwords of a store from before sealing (plain values in
+/// `stagdb:password`), under the store lock. Best effort: a store that
+/// cannot be sealed now (not root, no mountpoint) still works, and is
+/// sealed by a later command.
+pub async fn seal_legacy(ctx: &Ctx, store: &Store) -> bool {
+    if !store
+        .branches
+        .iter()
+        .any(|b| b.password.as_deref().is_some_and(|p| !vault::is_sealed(p)))
+    {
+        return false;
+    }
+    let Ok(key) = store_key(store) else {
+        return false;
+    };
+    let Ok(_lock) = ctx.lock(&store.dataset).await else {
+        return false;
+    };
+    // Every dataset right under the store: branches, and the old
+    // generations and leftovers that carry a password too.
+    let Ok(entries) = ctx.zfs.get_datasets(&store.dataset).await else {
+        return false;
+    };
+    let mut sealed = 0;
+    for e in &entries {
+        let Some(p) = e
+            .local(props::PASSWORD)
+            .filter(|p| crate::store::valid_password(p))
+        else {
+            continue;
+        };
+        let Ok(s) = key.seal(p) else { continue };
+        match ctx.zfs.set(&e.name, props::PASSWORD, &s).await {
+            Ok(()) => sealed += 1,
+            Err(err) => ctx.printer.warn(format!(
+                "could not seal the password on {}: {err:#}",
+                e.name
+            )),
+        }
+    }
+    if sealed > 0 {
+        ctx.printer.status(format!(
+            "sealed {sealed} password{} of store {} with its key",
+            if sealed == 1 { "" } else { "s" },
+            store.dataset
+        ));
+    }
+    sealed > 0
+}
