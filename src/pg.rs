@@ -307,6 +307,24 @@ async fn connect(
     Ok(client)
 }
 
+/// Gives the running server's `postgres` role a new password (connected
+/// with the old one; sessions already open stay).
+pub async fn set_password(host: IpAddr, port: u16, old: &str, new: &str) -> Result<()> {
+    if !new.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        bail!("refusing a password that is not letters and digits");
+    }
+    let client = connect(host, port, old, Duration::from_secs(10))
+        .await
+        .with_context(|| format!("connecting to port {port}"))?;
+    client
+        .batch_execute(&format!(
+            "SET password_encryption = 'scram-sha-256'; ALTER ROLE postgres WITH PASSWORD '{new}'"
+        ))
+        .await
+        .with_context(|| format!("changing the password on port {port}"))?;
+    Ok(())
+}
+
 /// Waits until an authenticated `SELECT 1` succeeds. Fails early when the
 /// container exits, and on timeout; both errors carry the container's last log lines.
 /// Why a branch's container vanished while it started: another command removed it.

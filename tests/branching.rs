@@ -474,13 +474,15 @@ fn a_store_from_before_sealing_is_sealed_on_first_use() {
     let s = TestStore::new("legacy-passwords", 47040);
     s.init(17);
     s.ok(&["branch", "f1"]);
+    s.ok(&["branch", "f2"]);
     // As stores were made before: one plain password in every branch's
     // property and data, and no marker of which one the data has.
     let main_url = s.ok(&["url", "main"]).trim().to_string();
     let plain = url_password(&main_url);
+    let f2_url = s.ok(&["url", "f2"]).trim().to_string();
+    common::psql_url(&f2_url, &format!("ALTER ROLE postgres PASSWORD '{plain}'"));
     s.ok(&["stop", "f1"]);
-    let f1_url = s.ok(&["url", "f1"]).trim().to_string();
-    for b in ["main", "f1"] {
+    for b in ["main", "f1", "f2"] {
         let ds = format!("{}/{b}", s.dataset);
         let st = std::process::Command::new("zfs")
             .args(["set", &format!("stagdb:password={plain}"), &ds])
@@ -490,23 +492,39 @@ fn a_store_from_before_sealing_is_sealed_on_first_use() {
         let _ = std::fs::remove_file(format!("/{ds}/.stagdb-password-id"));
     }
     let _ = std::fs::remove_file(format!("/{}/.stagdb-key", s.dataset));
-    // Its first use seals them, and says so; the passwords stay as they were.
+    assert!(connects_with(&f2_url, &plain));
+    // Its first use seals them and says so. HEAD keeps its password; the
+    // branches that shared it get their own: f2 (running) at once, f1
+    // (stopped) at its next start.
     let out = s.cmd(&["status"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
-    assert!(err.contains("sealed 2 passwords"), "{err}");
-    for b in ["main", "f1"] {
+    assert!(err.contains("sealed 3 passwords"), "{err}");
+    assert!(err.contains("2 branches that shared a password"), "{err}");
+    for b in ["main", "f1", "f2"] {
         let v = s.zfs_get("stagdb:password", &format!("{}/{b}", s.dataset));
         assert!(v.starts_with("enc1:") && !v.contains(&plain), "{b}: {v}");
     }
     assert_eq!(s.ok(&["url", "main"]).trim(), main_url);
     assert!(connects_with(&main_url, &plain));
-    // f1's data has its own password still; its next start sets the one
-    // its property holds now.
+    let f2_now = s.ok(&["url", "f2"]).trim().to_string();
+    assert_ne!(url_password(&f2_now), plain);
+    assert!(connects_with(&f2_now, &url_password(&f2_now)));
+    assert!(
+        !connects_with(&f2_now, &plain),
+        "f2 still takes the shared password"
+    );
     s.ok(&["start", "f1"]);
     let f1_now = s.ok(&["url", "f1"]).trim().to_string();
-    assert_ne!(f1_now, f1_url);
-    assert!(connects_with(&f1_now, &plain));
+    assert_ne!(url_password(&f1_now), plain);
+    assert!(connects_with(&f1_now, &url_password(&f1_now)));
+    assert!(
+        !connects_with(&f1_now, &plain),
+        "f1 still takes the shared password"
+    );
+    // Restarted, each keeps its own.
+    s.ok(&["restart", "f2"]);
+    assert!(connects_with(&f2_now, &url_password(&f2_now)));
     // Nothing left to seal: a second use says nothing of it.
     let out = s.cmd(&["status"]).output().unwrap();
     assert!(!String::from_utf8_lossy(&out.stderr).contains("sealed"));

@@ -62,6 +62,13 @@ fn branches_on_the_store_network_and_compose() {
         .as_str()
         .unwrap()
         .to_string();
+    // Every branch has its own password.
+    let pw = |b: &str| {
+        s.json(&["env", b, "--format", "json"])["PGPASSWORD"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
 
     // No network yet: compose says what to do.
     let err = s.fails(&["compose"], 1);
@@ -121,7 +128,7 @@ fn branches_on_the_store_network_and_compose() {
         "{}",
         networks_of(&moved)
     );
-    assert_eq!(who(&net_name, "early", &password), "main");
+    assert_eq!(who(&net_name, "early", &pw("early")), "main");
     assert_eq!(s.sql("early", "select v from who"), "main");
     assert!(s.ok(&["doctor"]).contains("problems:  none"));
 
@@ -131,11 +138,11 @@ fn branches_on_the_store_network_and_compose() {
     let shown = s.json(&["show", "feature/X"]);
     let alias = shown["network"]["aliases"][0].as_str().unwrap().to_string();
     assert!(alias.starts_with("feature-x-"), "{shown}");
-    assert_eq!(who(&net_name, &alias, &password), "feature");
+    assert_eq!(who(&net_name, &alias, &pw("feature/X")), "feature");
 
     // HEAD's alias follows checkout.
     s.ok(&["checkout", "feature/X"]);
-    assert_eq!(who(&net_name, "stagdb-head", &password), "feature");
+    assert_eq!(who(&net_name, "stagdb-head", &pw("feature/X")), "feature");
     assert_eq!(who(&net_name, "main", &password), "main");
 
     // A compose project: the override puts `app` on the network with

@@ -84,7 +84,10 @@ fn tampered_values_are_refused_reported_and_repaired() {
         .unwrap();
     let pw = String::from_utf8_lossy(&out.stdout);
     // Sealed at rest: the property is not the password.
-    assert!(pw.len() == 32 && !good_pw.contains(pw.as_ref()), "{pw} {good_pw}");
+    assert!(
+        pw.len() == 32 && !good_pw.contains(pw.as_ref()),
+        "{pw} {good_pw}"
+    );
 
     // 2. A newline in HEAD: every command still reads the store and the
     // error or problem names dataset and property.

@@ -110,9 +110,11 @@ fn write_private(path: &Path, text: &str) -> CmdResult {
 }
 
 /// Seals the passwords of a store from before sealing (plain values in
-/// `stagdb:password`), under the store lock. Best effort: a store that
-/// cannot be sealed now (not root, no mountpoint) still works, and is
-/// sealed by a later command.
+/// `stagdb:password`), under the store lock, and gives each branch that
+/// shared its password with an older one a password of its own (a running
+/// one by `ALTER ROLE`, a stopped one at its next start). Best effort: a
+/// store that cannot be sealed now (not root, no mountpoint) still works
+/// and is sealed by a later command.
 pub async fn seal_legacy(ctx: &Ctx, store: &Store) -> bool {
     if !store
         .branches
@@ -132,16 +134,39 @@ pub async fn seal_legacy(ctx: &Ctx, store: &Store) -> bool {
     let Ok(entries) = ctx.zfs.get_datasets(&store.dataset).await else {
         return false;
     };
-    let mut sealed = 0;
+    let Ok(fresh) = super::load_store(ctx, &store.dataset).await else {
+        return false;
+    };
+    let running = super::containers(ctx, &fresh).await.unwrap_or_default();
+    let keep = keepers(&fresh);
+    let (mut sealed, mut rotated) = (0, 0);
     for e in &entries {
-        let Some(p) = e
+        let Some(plain) = e
             .local(props::PASSWORD)
             .filter(|p| crate::store::valid_password(p))
         else {
             continue;
         };
-        let Ok(s) = key.seal(p) else { continue };
-        match ctx.zfs.set(&e.name, props::PASSWORD, &s).await {
+        let branch = fresh
+            .branches
+            .iter()
+            .find(|b| b.dataset == e.name && !keep.contains(b.name.as_str()));
+        let mut value = key.seal(plain).ok();
+        if let Some(b) = branch {
+            match own_password(&fresh, b, plain, &key, &running).await {
+                Ok(Some(s)) => {
+                    value = Some(s);
+                    rotated += 1;
+                }
+                Ok(None) => {}
+                Err(err) => ctx.printer.warn(format!(
+                    "branch '{}' keeps the password it shares with other branches: {err:#}",
+                    b.name
+                )),
+            }
+        }
+        let Some(value) = value else { continue };
+        match ctx.zfs.set(&e.name, props::PASSWORD, &value).await {
             Ok(()) => sealed += 1,
             Err(err) => ctx.printer.warn(format!(
                 "could not seal the password on {}: {err:#}",
@@ -151,10 +176,67 @@ pub async fn seal_legacy(ctx: &Ctx, store: &Store) -> bool {
     }
     if sealed > 0 {
         ctx.printer.status(format!(
-            "sealed {sealed} password{} of store {} with its key",
+            "sealed {sealed} password{} of store {} with its key{}",
             if sealed == 1 { "" } else { "s" },
-            store.dataset
+            store.dataset,
+            if rotated > 0 {
+                format!(
+                    "; {rotated} branch{} that shared a password got one of {} own (`stagdb url` prints it)",
+                    if rotated == 1 { "" } else { "es" },
+                    if rotated == 1 { "its" } else { "their" }
+                )
+            } else {
+                String::new()
+            }
         ));
     }
     sealed > 0
+}
+
+/// Of the branches that share a plain password, the one that keeps it:
+/// HEAD, else the oldest. A branch with a password of its own keeps it too.
+fn keepers(store: &Store) -> std::collections::BTreeSet<&str> {
+    let mut by_pw: std::collections::BTreeMap<&str, Vec<&Branch>> = Default::default();
+    for b in &store.branches {
+        if let Some(p) = b.password.as_deref().filter(|p| !vault::is_sealed(p)) {
+            by_pw.entry(p).or_default().push(b);
+        }
+    }
+    by_pw
+        .values()
+        .filter_map(|bs| {
+            bs.iter()
+                .find(|b| store.head.as_deref() == Some(b.name.as_str()))
+                .or_else(|| bs.iter().min_by_key(|b| (b.created, &b.name)))
+                .map(|b| b.name.as_str())
+        })
+        .collect()
+}
+
+/// A new password for a branch that shared one: set now in a running
+/// server, or at the next start of a stopped one. The sealed value to
+/// record, or `None` when the branch cannot be given one now.
+async fn own_password(
+    store: &Store,
+    b: &Branch,
+    plain: &str,
+    key: &Key,
+    running: &std::collections::BTreeMap<String, crate::docker::ContainerInfo>,
+) -> CmdResult<Option<String>> {
+    let (pw, sealed) = new_password(key)?;
+    match super::state_of(running.get(&b.name)) {
+        "running" => {
+            let port = super::port(b)?;
+            crate::pg::set_password(store.settings.connect_host(), port, plain, &pw)
+                .await
+                .map_err(|e| CommandError::new(ErrorKind::User, e))?;
+            if let Some(mp) = &b.mountpoint {
+                write_private(&mp.join(PASSWORD_MARK), &sealed)?;
+            }
+            Ok(Some(sealed))
+        }
+        "stopped" => Ok(Some(sealed)),
+        // Starting, stopping, paused: left as it is, sealed.
+        _ => Ok(None),
+    }
 }
