@@ -43,6 +43,8 @@ const START_SCRIPT: &str = r#"set -eu
 trap 'exit 130' INT TERM
 # An import's loading server may keep its data in a tmpfs (STAGDB_LOAD_DIR).
 D=${STAGDB_LOAD_DIR:-/var/lib/stagdb}/pgdata
+# Names the sealed password the data's role has (see ops/secrets.rs).
+M=/var/lib/stagdb/.stagdb-password-id
 u=$(id -u postgres); g=$(id -g postgres)
 mkdir -p "$D" /var/run/postgresql
 chown postgres:postgres /var/run/postgresql
@@ -59,6 +61,7 @@ if [ ! -s "$D/PG_VERSION" ]; then
     --auth-local=trust --auth-host=scram-sha-256 ${STAGDB_INITDB_NOSYNC:+--no-sync} >/dev/null
   rm -f "$P"
   echo "host all all all scram-sha-256" >> "$D/pg_hba.conf"
+  [ ! -e "$M.new" ] || mv -f "$M.new" "$M"
 fi
 # A clone of a running branch carries its parent's lock file.
 rm -f "$D/postmaster.pid"
@@ -74,9 +77,10 @@ if [ -s "$P" ]; then
       -c archive_mode=off "$@" template1 >"$L" 2>&1 || { cat "$L" >&2; rm -f "$L"; exit 66; }
   if grep -q 'ERROR' "$L"; then cat "$L" >&2; rm -f "$L"; exit 66; fi
   rm -f "$L" "$P"
+  [ ! -e "$M.new" ] || mv -f "$M.new" "$M"
 fi
-[ ! -e /var/lib/stagdb/.stagdb-password-id.new ] ||
-  mv -f /var/lib/stagdb/.stagdb-password-id.new /var/lib/stagdb/.stagdb-password-id
+# A marker whose password file was lost names no password the data has.
+rm -f "$M.new"
 [ -n "${STAGDB_LOAD_DIR:-}" ] || exec setpriv --reuid="$u" --regid="$g" --init-groups \
   postgres -D "$D" -c listen_addresses='*' -c port=5432 "$@"
 # Loading in memory: the server is this shell's child, and stopping the

@@ -85,7 +85,10 @@ pub fn prepare_start(mountpoint: &Path, raw: &str, password: &str) -> CmdResult 
 }
 
 /// Written under a temporary name and renamed: a file left by a copied
-/// snapshot is replaced, never written through (it may be a link).
+/// snapshot is replaced, never written through (it may be a link). Not
+/// synced: one lost in a crash is written again at the next start (the
+/// container moves the marker only after it set the password), and an
+/// fsync here holds back zfs-fuse's write-out of the new data directory.
 fn write_private(path: &Path, text: &str) -> CmdResult {
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
     let res = (|| -> std::io::Result<()> {
@@ -97,7 +100,6 @@ fn write_private(path: &Path, text: &str) -> CmdResult {
             .custom_flags(libc::O_NOFOLLOW)
             .open(&tmp)?;
         writeln!(f, "{text}")?;
-        f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
     res.map_err(|e| {
