@@ -330,6 +330,11 @@ pub enum Fix {
     MakePrivate {
         path: String,
     },
+    /// Give the branch a new password (its sealed one cannot be opened);
+    /// its next start sets it in the data.
+    NewPassword {
+        branch: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -467,6 +467,42 @@ fn every_branch_has_its_own_sealed_password() {
     assert!(err.contains("cannot be opened"), "{err}");
     set(&sealed);
     assert_eq!(url("f1"), f1);
+
+    // The key lost: nothing opens, nothing makes a new key behind the
+    // user's back, and doctor --fix gives the branches new passwords.
+    let key = mp.join(".stagdb-key");
+    std::fs::remove_file(&key).unwrap();
+    let err = s.fails(&["url", "f1"], 1);
+    assert!(
+        err.contains(".stagdb-key") && err.contains("doctor --fix"),
+        "{err}"
+    );
+    assert!(!key.exists(), "reading made a key");
+    let doctor = s.run(&["doctor", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&doctor.stdout).unwrap();
+    let codes: Vec<&str> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["code"].as_str())
+        .collect();
+    assert_eq!(
+        codes.iter().filter(|c| **c == "password-sealed").count(),
+        3,
+        "{report}"
+    );
+    s.ok(&["doctor", "--fix"]);
+    assert!(key.exists());
+    for (b, old) in [("main", &pws[0]), ("f1", &pws[1]), ("f2", &pws[2])] {
+        let now = url(b);
+        assert_ne!(&url_password(&now), old, "{b}");
+        assert!(connects_with(&now, &url_password(&now)), "{b}");
+        assert!(
+            !connects_with(&now, old),
+            "{b} still takes its old password"
+        );
+    }
+    assert!(s.ok(&["doctor"]).contains("problems:  none"));
 }
 
 #[test]

@@ -77,6 +77,7 @@ async fn examine(ctx: &Ctx, checks: &mut Vec<Check>) -> CmdResult<(Store, Vec<Pr
             )),
         }
     }
+    problems.extend(sealed_password_problems(&store));
     if let Ok(docker) = ctx.docker().await {
         let majors: BTreeSet<u32> = store.branches.iter().filter_map(|b| b.pg_version).collect();
         for m in majors {
@@ -94,6 +95,22 @@ async fn examine(ctx: &Ctx, checks: &mut Vec<Check>) -> CmdResult<(Store, Vec<Pr
     }
     debug_assert_eq!(store.dataset, dataset);
     Ok((store, problems))
+}
+
+/// Branches whose sealed password the store's key does not open (a key
+/// lost, replaced, or a store copied without it).
+fn sealed_password_problems(store: &Store) -> Vec<Problem> {
+    store
+        .branches
+        .iter()
+        .filter(|b| b.password.as_deref().is_some_and(crate::vault::is_sealed))
+        .filter_map(|b| ops::password(store, b).err().map(|e| (b, e)))
+        .map(|(b, e)| {
+            Problem::new("password-sealed", format!("{:#}", e.error)).fix(Fix::NewPassword {
+                branch: b.name.clone(),
+            })
+        })
+        .collect()
 }
 
 async fn host_checks(ctx: &Ctx, checks: &mut Vec<Check>) {
@@ -309,6 +326,9 @@ fn describe(f: &Fix) -> String {
         Fix::SetHead { branch } => format!("make '{branch}' the HEAD"),
         Fix::MakePrivate { path } => format!("make {path} private (0700)"),
         Fix::RebuildPortIndex => "rebuild the port index from the branches".to_string(),
+        Fix::NewPassword { branch } => {
+            format!("give branch '{branch}' a new password (and restart it if it runs)")
+        }
     }
 }
 
@@ -406,6 +426,19 @@ async fn apply(ctx: &Ctx, store: &Store, f: &Fix) -> CmdResult {
         Fix::RebuildPortIndex => {
             let taken = ops::index::from_branches(ctx, &store.dataset).await?;
             ops::index::write(ctx, &store.dataset, &taken).await?;
+        }
+        Fix::NewPassword { branch } => {
+            let b = ops::find_branch(store, branch)?;
+            let (_, sealed) = ops::new_password(&ops::store_key(store)?)?;
+            ctx.zfs.set(&b.dataset, props::PASSWORD, &sealed).await?;
+            let containers = ops::containers(ctx, store).await?;
+            if ops::state_of(containers.get(&b.name)) == "running" {
+                // The server has a password no one knows: its start sets the new one.
+                let fresh = ops::load_store(ctx, &store.dataset).await?;
+                let fb = ops::find_branch(&fresh, &b.name)?;
+                ops::start_branch(ctx, &fresh, fb, ops::is_head(&fresh, fb)).await?;
+                ctx.keep();
+            }
         }
     }
     Ok(())

@@ -37,6 +37,25 @@ pub fn store_key(store: &Store) -> CmdResult<Key> {
     })
 }
 
+/// The store's key, to open passwords: never made here (a key made now
+/// would open none of them, and a key put back later would no longer be
+/// the one new passwords are sealed with).
+fn open_key(store: &Store) -> CmdResult<Key> {
+    let mp = store
+        .mountpoint
+        .as_deref()
+        .ok_or_else(|| user_error(format!("store {} has no mountpoint", store.dataset)))?;
+    let path = vault::key_path(mp);
+    Key::load(&path).map_err(|e| {
+        let missing = !path.exists();
+        CommandError::new(ErrorKind::User, e).hint(if missing {
+            "the store's key is missing: put back the .stagdb-key it came with, or `stagdb doctor --fix` gives the branches new passwords"
+        } else {
+            "the store's key is root's: run stagdb as root (or with sudo)"
+        })
+    })
+}
+
 /// A new password for a branch, and its sealed value for `stagdb:password`.
 pub fn new_password(key: &Key) -> CmdResult<(String, String)> {
     let pw = crate::secret::generate_password()?;
@@ -51,7 +70,7 @@ pub fn password(store: &Store, branch: &Branch) -> CmdResult<String> {
         // A store from before sealing (sealed on its next use).
         return Ok(raw.to_string());
     }
-    store_key(store)?.open(raw).map_err(|e| {
+    open_key(store)?.open(raw).map_err(|e| {
         user_error(format!(
             "the password of branch '{}' cannot be opened: {e}",
             branch.name
