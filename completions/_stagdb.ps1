@@ -530,8 +530,8 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             break
         }
         'stagdb;export' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write here instead of stdout (required for --format directory): replaced only once the dump is whole (a device or FIFO is written to as it is)')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write here instead of stdout (required for --format directory): replaced only once the dump is whole (a device or FIFO is written to as it is)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write here instead of stdout (required for --format directory)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write here instead of stdout (required for --format directory)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Dump format')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Parallel jobs (directory format only) [default: the number of CPUs]')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Parallel jobs (directory format only) [default: the number of CPUs]')

@@ -504,8 +504,8 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --version 'Print version'
         }
         &'stagdb;export'= {
-            cand -o 'Write here instead of stdout (required for --format directory): replaced only once the dump is whole (a device or FIFO is written to as it is)'
-            cand --output 'Write here instead of stdout (required for --format directory): replaced only once the dump is whole (a device or FIFO is written to as it is)'
+            cand -o 'Write here instead of stdout (required for --format directory)'
+            cand --output 'Write here instead of stdout (required for --format directory)'
             cand --format 'Dump format'
             cand -j 'Parallel jobs (directory format only) [default: the number of CPUs]'
             cand --jobs 'Parallel jobs (directory format only) [default: the number of CPUs]'

@@ -394,7 +394,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s v -l verbose -
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s V -l version -d 'Print version'
-complete -c stagdb -n "__fish_stagdb_using_subcommand export" -s o -l output -d 'Write here instead of stdout (required for --format directory): replaced only once the dump is whole (a device or FIFO is written to as it is)' -r -F
+complete -c stagdb -n "__fish_stagdb_using_subcommand export" -s o -l output -d 'Write here instead of stdout (required for --format directory)' -r -F
 complete -c stagdb -n "__fish_stagdb_using_subcommand export" -l format -d 'Dump format' -r -f -a "custom\t'pg_dump -Fc: compressed, restorable in parallel, selectively'
 plain\t'Plain SQL for psql'
 directory\t'pg_dump -Fd: a directory, dumped in parallel'"

@@ -288,8 +288,7 @@ pub struct ExportArgs {
     #[arg(value_name = "REF", add = crate::complete::refs())]
     pub reference: Option<String>,
 
-    /// Write here instead of stdout (required for --format directory): replaced only once the dump
-    /// is whole (a device or FIFO is written to as it is)
+    /// Write here instead of stdout (required for --format directory)
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 

@@ -13,7 +13,6 @@ pub(crate) mod intent;
 pub(crate) mod lock;
 pub mod names;
 pub(crate) mod ops;
-pub(crate) mod outfile;
 pub(crate) mod pg;
 pub(crate) mod plan;
 pub(crate) mod ports;

@@ -12,7 +12,6 @@ use crate::error::{CmdResult, CommandError, ErrorKind, usage_error, user_error};
 use crate::intent::{Intent, Op};
 use crate::names;
 use crate::ops::{self, Undo, job};
-use crate::outfile;
 use crate::pg;
 use crate::props;
 
@@ -103,8 +102,43 @@ pub async fn run(ctx: &Ctx, args: ExportArgs) -> CmdResult {
         ExportFormat::Directory => vec!["-Fd".into(), format!("-j{jobs}")],
     };
     let mut binds: Vec<Bind> = Vec::new();
-    // Where the dump goes: never into (or over) anything until it is whole.
-    let sink = open_sink(&args, &mut binds, &mut dump_args)?;
+    // Where the dump goes.
+    let mut file: Option<tokio::fs::File> = None;
+    match (&args.output, args.format) {
+        (None, ExportFormat::Directory) => {
+            return Err(usage_error(
+                "--format directory needs -o DIR (a directory cannot go to stdout)",
+            ));
+        }
+        (Some(dir), ExportFormat::Directory) => {
+            if dir.exists() {
+                return Err(usage_error(format!("{} exists already", dir.display())));
+            }
+            let parent = absolute_parent(dir)?;
+            let base = dir.file_name().ok_or_else(|| {
+                usage_error(format!("-o {}: not a directory name", dir.display()))
+            })?;
+            binds.push(Bind {
+                host: parent.display().to_string(),
+                container: "/out".into(),
+                read_only: false,
+            });
+            dump_args.push(format!("--file=/out/{}", base.to_string_lossy()));
+        }
+        (Some(f), _) => {
+            file = Some(tokio::fs::File::create(f).await.map_err(|e| {
+                CommandError::new(
+                    ErrorKind::User,
+                    anyhow::Error::new(e).context(format!("creating {}", f.display())),
+                )
+            })?);
+        }
+        (None, ExportFormat::Custom) if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
+            return Err(usage_error("refusing to write a binary dump to a terminal")
+                .hint("redirect it (`> app.dump`), pipe it, use -o FILE, or --format plain"));
+        }
+        (None, _) => {}
+    }
 
     let what = shown_ref(&target);
     let db_shown = if args.all_databases {
@@ -121,34 +155,45 @@ pub async fn run(ctx: &Ctx, args: ExportArgs) -> CmdResult {
         }
     ));
     let t = std::time::Instant::now();
-    let tool = if args.all_databases {
-        Tool::DumpAll
-    } else {
-        Tool::Dump
-    };
-    let Sink { file, temp, dest } = sink;
     let mut stdout = tokio::io::stdout();
-    let mut file = file.map(tokio::fs::File::from_std);
     let out: Option<&mut (dyn tokio::io::AsyncWrite + Unpin + Send)> =
         match (&mut file, args.format) {
             (_, ExportFormat::Directory) => None,
             (Some(f), _) => Some(f),
             (None, _) => Some(&mut stdout),
         };
-    // On failure or interrupt `temp` is dropped: only what this command
-    // made goes, and whatever PATH was stays as it was.
-    dump(ctx, &store, &target, &db, tool, dump_args, binds, out).await?;
-    let write_err =
-        |e: anyhow::Error| CommandError::new(ErrorKind::User, e.context("writing the dump"));
+    let tool = if args.all_databases {
+        Tool::DumpAll
+    } else {
+        Tool::Dump
+    };
+    let res = dump(ctx, &store, &target, &db, tool, dump_args, binds, out).await;
+    if res.is_err()
+        && let Some(f) = &args.output
+    {
+        // Never leave half a dump that looks like a whole one.
+        drop(file.take());
+        let _ = if args.format == ExportFormat::Directory {
+            std::fs::remove_dir_all(f)
+        } else {
+            std::fs::remove_file(f)
+        };
+    }
+    res?;
     if let Some(mut f) = file {
         use tokio::io::AsyncWriteExt;
-        f.flush().await.map_err(|e| write_err(e.into()))?;
-        if temp.is_some() {
-            f.sync_all().await.map_err(|e| write_err(e.into()))?;
-        }
-    }
-    if let (Some(temp), Some(dest)) = (temp, dest) {
-        temp.commit(&dest).map_err(write_err)?;
+        f.flush().await.map_err(|e| {
+            CommandError::new(
+                ErrorKind::User,
+                anyhow::Error::new(e).context("writing the dump"),
+            )
+        })?;
+        f.sync_all().await.map_err(|e| {
+            CommandError::new(
+                ErrorKind::User,
+                anyhow::Error::new(e).context("writing the dump"),
+            )
+        })?;
     }
     ctx.keep();
     ctx.printer.status(format!(
@@ -156,101 +201,6 @@ pub async fn run(ctx: &Ctx, args: ExportArgs) -> CmdResult {
         t.elapsed().as_secs_f64()
     ));
     Ok(())
-}
-
-/// Where a dump goes: a file to write (a temporary one, or a device), or
-/// stdout; the temporary (file or directory) and the name it takes once
-/// the dump is whole.
-struct Sink {
-    file: Option<std::fs::File>,
-    temp: Option<outfile::Temp>,
-    dest: Option<PathBuf>,
-}
-
-fn open_sink(
-    args: &ExportArgs,
-    binds: &mut Vec<Bind>,
-    dump_args: &mut Vec<String>,
-) -> CmdResult<Sink> {
-    let user = |e: anyhow::Error| CommandError::new(ErrorKind::User, e);
-    let none = Sink {
-        file: None,
-        temp: None,
-        dest: None,
-    };
-    match (&args.output, args.format) {
-        (None, ExportFormat::Directory) => Err(usage_error(
-            "--format directory needs -o DIR (a directory cannot go to stdout)",
-        )),
-        (Some(dir), ExportFormat::Directory) => {
-            let dest = outfile::absolute(dir).map_err(|e| usage_error(format!("-o: {e:#}")))?;
-            match std::fs::read_dir(&dest).map(|mut e| e.next().is_some()) {
-                Ok(true) => {
-                    return Err(usage_error(format!(
-                        "{} exists already and is not empty",
-                        dir.display()
-                    )));
-                }
-                // Empty: the finished dump takes its place (rename(2) replaces an empty directory).
-                Ok(false) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    if dest.symlink_metadata().is_ok() {
-                        return Err(usage_error(format!("{} exists already", dir.display())));
-                    }
-                }
-                Err(e) => {
-                    return Err(usage_error(format!(
-                        "{} exists already and is not a directory ({e})",
-                        dir.display()
-                    )));
-                }
-            }
-            let parent = dest.parent().unwrap_or(std::path::Path::new("/"));
-            outfile::sweep(parent);
-            let tmp = outfile::temp_beside(&dest).map_err(user)?;
-            let base = tmp
-                .file_name()
-                .map(|b| b.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            binds.push(Bind {
-                host: parent.display().to_string(),
-                container: "/out".into(),
-                read_only: false,
-            });
-            dump_args.push(format!("--file=/out/{base}"));
-            Ok(Sink {
-                file: None,
-                temp: Some(outfile::Temp::new(tmp)),
-                dest: Some(dest),
-            })
-        }
-        (Some(p), _) => {
-            match outfile::classify(p).map_err(|e| usage_error(format!("-o: {e:#}")))? {
-                outfile::Dest::Stdout => stdout_sink(args.format, none),
-                outfile::Dest::Stream(path) => Ok(Sink {
-                    file: Some(outfile::open_stream(&path).map_err(user)?),
-                    ..none
-                }),
-                outfile::Dest::File(dest) => {
-                    let (f, temp) = outfile::create_temp_file(&dest).map_err(user)?;
-                    Ok(Sink {
-                        file: Some(f),
-                        temp: Some(temp),
-                        dest: Some(dest),
-                    })
-                }
-            }
-        }
-        (None, format) => stdout_sink(format, none),
-    }
-}
-
-fn stdout_sink(format: ExportFormat, none: Sink) -> CmdResult<Sink> {
-    if format == ExportFormat::Custom && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        return Err(usage_error("refusing to write a binary dump to a terminal")
-            .hint("redirect it (`> app.dump`), pipe it, use -o FILE, or --format plain"));
-    }
-    Ok(none)
 }
 
 /// `BRANCH` or `BRANCH@SNAPSHOT`.
@@ -403,4 +353,12 @@ fn major(b: &crate::store::Branch) -> CmdResult<u32> {
             .pg_version
             .ok_or_else(|| user_error(format!("branch '{}' has no PostgreSQL version", b.name))),
     }
+}
+
+fn absolute_parent(p: &std::path::Path) -> CmdResult<PathBuf> {
+    let parent = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::canonicalize(&parent).map_err(|e| usage_error(format!("{}: {e}", parent.display())))
 }
