@@ -130,6 +130,41 @@ fn export_failure_leaves_every_target_alone() {
             .is_fifo()
     );
 
+    // Ctrl-C while the open of a FIFO waits for a reader: it stops, the FIFO stays.
+    let lonely = d.join("lonely");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&lonely)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut child = st
+        .cmd(&["export", "main", "-o", s(&lonely)])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let mut waited = 0;
+    while child.try_wait().unwrap().is_none() {
+        if waited == 300 {
+            let _ = child.kill();
+            panic!("export waiting for a FIFO's reader ignored Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        waited += 1;
+    }
+    assert!(
+        std::fs::symlink_metadata(&lonely)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+
     // A char device (a private copy of /dev/null, never the machine's).
     let null = d.join("null");
     assert!(
@@ -323,16 +358,20 @@ fn export_killed_or_interrupted_keeps_the_old_dump() {
     st.ok(&["snapshot", "main", "--name", "s1"]);
     let d = TempDir::new("killed");
     let dump = d.join("good.dump");
+    let t0 = std::time::Instant::now();
     st.ok(&["export", "main@s1", "-o", s(&dump)]);
+    // Signals land within what an export takes (clone, server start, dump).
+    let took = t0.elapsed().as_millis() as u64;
     let good = std::fs::read(&dump).unwrap();
     assert!(pg_restore_list(&dump));
 
     let seed = seed();
     eprintln!("seed {seed} (STAGDB_FAULT_SEED={seed} replays it)");
     let mut rng = Rng(seed);
+    let mut stopped = 0;
     for n in 0..8 {
         let signal = if n % 2 == 0 { "KILL" } else { "INT" };
-        let delay = 300 + rng.below(3000);
+        let delay = took / 10 + rng.below(took * 8 / 10);
         let mut child = st
             .cmd(&["export", "main@s1", "-o", s(&dump)])
             .stdout(Stdio::null())
@@ -351,16 +390,19 @@ fn export_killed_or_interrupted_keeps_the_old_dump() {
             assert!(pg_restore_list(&dump), "{what}: not a dump");
             std::fs::write(&dump, &good).unwrap();
         } else {
+            stopped += 1;
             assert!(now == good, "{what}: the old dump changed");
         }
+        let left = temps(&d.0);
+        eprintln!("{what}; temporaries: {left:?}");
         if signal == "INT" {
-            let left = temps(&d.0);
             assert!(
                 !left.iter().any(|t| is_temp_of(t, child.id())),
                 "{what}: temporary file left: {left:?}"
             );
         }
     }
+    assert!(stopped > 0, "no export was stopped midway (seed {seed})");
     // A later export replaces the dump and sweeps what killed ones left.
     st.ok(&["export", "main@s1", "-o", s(&dump)]);
     assert!(pg_restore_list(&dump));

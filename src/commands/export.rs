@@ -110,12 +110,15 @@ pub async fn run(ctx: &Ctx, args: ExportArgs) -> CmdResult {
                 "--format directory needs -o DIR (a directory cannot go to stdout)",
             ));
         }
-        (Some(path), format) => Some(Output::open(
-            ctx,
-            path,
-            format == ExportFormat::Directory,
-            format == ExportFormat::Custom,
-        )?),
+        (Some(path), format) => Some(
+            Output::open(
+                ctx,
+                path,
+                format == ExportFormat::Directory,
+                format == ExportFormat::Custom,
+            )
+            .await?,
+        ),
         (None, ExportFormat::Custom) if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
             return Err(usage_error("refusing to write a binary dump to a terminal")
                 .hint("redirect it (`> app.dump`), pipe it, use -o FILE, or --format plain"));

@@ -46,7 +46,7 @@ impl Output {
     /// Opens `path` for a dump (a directory dump if `dir`). What it creates
     /// is recorded for the rollback before it is created.
     /// A `binary` dump is refused if the output is a terminal.
-    pub fn open(ctx: &Ctx, path: &Path, dir: bool, binary: bool) -> CmdResult<Output> {
+    pub async fn open(ctx: &Ctx, path: &Path, dir: bool, binary: bool) -> CmdResult<Output> {
         if !dir && let Some(fd) = descriptor(path)? {
             return stream(fd, path, binary);
         }
@@ -94,7 +94,7 @@ impl Output {
             ))
             .hint("give a file name, or use --format directory")),
             Some(m) if m.is_file() => make_file(ctx, real(path)?, Some(m)),
-            Some(_) => stream(open_stream(path)?, path, binary),
+            Some(_) => stream(open_stream(path).await?, path, binary),
             None => make_file(ctx, new_target(path, false)?, None),
         }
     }
@@ -208,13 +208,17 @@ fn stream(f: File, path: &Path, binary: bool) -> CmdResult<Output> {
     Ok(Output::Stream(tokio::fs::File::from_std(f)))
 }
 
-/// A FIFO, device or socket, opened for writing as it is: no O_CREAT, no O_TRUNC.
-fn open_stream(path: &Path) -> CmdResult<File> {
-    std::fs::OpenOptions::new()
+/// A FIFO, device or socket, opened for writing as it is: no O_CREAT, no
+/// O_TRUNC. Off the runtime's thread: a FIFO's open waits for its reader,
+/// and Ctrl-C must still work meanwhile.
+async fn open_stream(path: &Path) -> CmdResult<File> {
+    let f = tokio::fs::OpenOptions::new()
         .write(true)
         .custom_flags(libc::O_CLOEXEC)
         .open(path)
-        .map_err(|e| io_err(e, format!("opening {}", path.display())))
+        .await
+        .map_err(|e| io_err(e, format!("opening {}", path.display())))?;
+    Ok(f.into_std().await)
 }
 
 /// The real path of an existing file or directory (symlinks followed).
