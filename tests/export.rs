@@ -308,6 +308,21 @@ fn export_directory_takes_an_empty_directory_only() {
     );
     assert!(pg_restore_list(&empty));
 
+    // A name that is not UTF-8 gets the dump under exactly that name.
+    let odd =
+        d.0.join(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b"odd\xffname"));
+    let out = st
+        .cmd(&["export", "main", "--format", "directory", "-o"])
+        .arg(&odd)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(odd.join("toc.dat").is_file(), "no dump under the odd name");
+
     let full = d.join("full");
     std::fs::create_dir(&full).unwrap();
     std::fs::write(full.join("mine.txt"), b"mine").unwrap();

@@ -16,7 +16,7 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::ctx::Ctx;
-use crate::error::{CmdResult, CommandError, ErrorKind, usage_error};
+use crate::error::{CmdResult, CommandError, ErrorKind, usage_error, user_error};
 use crate::intent::Owner;
 use crate::ops::Undo;
 
@@ -141,6 +141,13 @@ impl Output {
                 put_in_place(ctx, &temp, &target)
             }
             Output::Dir { temp, target, old } => {
+                // pg_dump's table of contents: without it the directory is no dump.
+                if !temp.join("toc.dat").is_file() {
+                    return Err(user_error(format!(
+                        "the dump job left no toc.dat in {}",
+                        temp.display()
+                    )));
+                }
                 let f = File::open(&temp).map_err(|e| io_err(e, temp.display().to_string()))?;
                 take_over(&f, old.as_ref(), 0o777)
                     .map_err(|e| io_err(e, temp.display().to_string()))?;
@@ -218,7 +225,16 @@ async fn open_stream(path: &Path) -> CmdResult<File> {
         .open(path)
         .await
         .map_err(|e| io_err(e, format!("opening {}", path.display())))?;
-    Ok(f.into_std().await)
+    let f = f.into_std().await;
+    // Replaced by a regular file since it was looked at: that would be
+    // overwritten in place, untruncated. Nothing is written yet.
+    if f.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(user_error(format!(
+            "-o {}: changed while it was opened (now a regular file); try again",
+            path.display()
+        )));
+    }
+    Ok(f)
 }
 
 /// The real path of an existing file or directory (symlinks followed).
@@ -247,10 +263,10 @@ fn new_target(path: &Path, dir: bool) -> CmdResult<PathBuf> {
     Ok(parent.join(name))
 }
 
-/// `.stagdb-export-PID-START-N.NAME` beside `target` (NAME shortened so the
-/// whole stays within a file name's 255 bytes).
+/// `.stagdb-export-PID-START-N.NAME` beside `target`: NAME is the target's
+/// name as UTF-8 (so the sweep can read it and pg_dump gets it as written),
+/// shortened so the whole stays within a file name's 255 bytes.
 fn temp_beside(target: &Path) -> CmdResult<PathBuf> {
-    use std::os::unix::ffi::OsStrExt;
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
@@ -261,10 +277,17 @@ fn temp_beside(target: &Path) -> CmdResult<PathBuf> {
     };
     let me = Owner::me();
     let n = N.fetch_add(1, Ordering::Relaxed);
-    let mut t = format!("{PREFIX}{}-{}-{n}.", me.pid, me.start).into_bytes();
-    let keep = name.as_bytes().len().min(200);
-    t.extend_from_slice(&name.as_bytes()[..keep]);
-    Ok(dir.join(std::ffi::OsStr::from_bytes(&t)))
+    let name = name.to_string_lossy();
+    let mut end = name.len().min(180);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    Ok(dir.join(format!(
+        "{PREFIX}{}-{}-{n}.{}",
+        me.pid,
+        me.start,
+        &name[..end]
+    )))
 }
 
 fn make_file(ctx: &Ctx, target: PathBuf, old: Option<Metadata>) -> CmdResult<Output> {
@@ -422,8 +445,9 @@ mod tests {
         assert!(n.ends_with(".a-b.dump"), "{n}");
         assert_eq!(temp_owner(".stagdb-export-12-x-0.a"), None);
         assert_eq!(temp_owner("stagdb-export-12-34-0.a"), None);
-        let long = "y".repeat(255);
+        let long = "é".repeat(127);
         let t = temp_beside(&Path::new("/x").join(&long)).unwrap();
         assert!(t.file_name().unwrap().len() <= 255);
+        assert!(t.to_str().is_some());
     }
 }
