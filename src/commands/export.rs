@@ -11,6 +11,7 @@ use crate::docker::Bind;
 use crate::error::{CmdResult, CommandError, ErrorKind, usage_error, user_error};
 use crate::intent::{Intent, Op};
 use crate::names;
+use crate::ops::output::Output;
 use crate::ops::{self, Undo, job};
 use crate::pg;
 use crate::props;
@@ -102,42 +103,35 @@ pub async fn run(ctx: &Ctx, args: ExportArgs) -> CmdResult {
         ExportFormat::Directory => vec!["-Fd".into(), format!("-j{jobs}")],
     };
     let mut binds: Vec<Bind> = Vec::new();
-    // Where the dump goes.
-    let mut file: Option<tokio::fs::File> = None;
-    match (&args.output, args.format) {
+    // Where the dump goes: never over what is there until it is whole.
+    let mut output = match (&args.output, args.format) {
         (None, ExportFormat::Directory) => {
             return Err(usage_error(
                 "--format directory needs -o DIR (a directory cannot go to stdout)",
             ));
         }
-        (Some(dir), ExportFormat::Directory) => {
-            if dir.exists() {
-                return Err(usage_error(format!("{} exists already", dir.display())));
-            }
-            let parent = absolute_parent(dir)?;
-            let base = dir.file_name().ok_or_else(|| {
-                usage_error(format!("-o {}: not a directory name", dir.display()))
-            })?;
-            binds.push(Bind {
-                host: parent.display().to_string(),
-                container: "/out".into(),
-                read_only: false,
-            });
-            dump_args.push(format!("--file=/out/{}", base.to_string_lossy()));
-        }
-        (Some(f), _) => {
-            file = Some(tokio::fs::File::create(f).await.map_err(|e| {
-                CommandError::new(
-                    ErrorKind::User,
-                    anyhow::Error::new(e).context(format!("creating {}", f.display())),
-                )
-            })?);
-        }
+        (Some(path), format) => Some(
+            Output::open(
+                ctx,
+                path,
+                format == ExportFormat::Directory,
+                format == ExportFormat::Custom,
+            )
+            .await?,
+        ),
         (None, ExportFormat::Custom) if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
             return Err(usage_error("refusing to write a binary dump to a terminal")
                 .hint("redirect it (`> app.dump`), pipe it, use -o FILE, or --format plain"));
         }
-        (None, _) => {}
+        (None, _) => None,
+    };
+    if let Some((parent, name)) = output.as_ref().and_then(Output::dump_dir) {
+        binds.push(Bind {
+            host: parent.display().to_string(),
+            container: "/out".into(),
+            read_only: false,
+        });
+        dump_args.push(format!("--file=/out/{name}"));
     }
 
     let what = shown_ref(&target);
@@ -156,44 +150,19 @@ pub async fn run(ctx: &Ctx, args: ExportArgs) -> CmdResult {
     ));
     let t = std::time::Instant::now();
     let mut stdout = tokio::io::stdout();
-    let out: Option<&mut (dyn tokio::io::AsyncWrite + Unpin + Send)> =
-        match (&mut file, args.format) {
-            (_, ExportFormat::Directory) => None,
-            (Some(f), _) => Some(f),
-            (None, _) => Some(&mut stdout),
-        };
+    let out: Option<&mut (dyn tokio::io::AsyncWrite + Unpin + Send)> = match &mut output {
+        Some(o) => o.writer().map(|w| w as _),
+        None => Some(&mut stdout),
+    };
     let tool = if args.all_databases {
         Tool::DumpAll
     } else {
         Tool::Dump
     };
-    let res = dump(ctx, &store, &target, &db, tool, dump_args, binds, out).await;
-    if res.is_err()
-        && let Some(f) = &args.output
-    {
-        // Never leave half a dump that looks like a whole one.
-        drop(file.take());
-        let _ = if args.format == ExportFormat::Directory {
-            std::fs::remove_dir_all(f)
-        } else {
-            std::fs::remove_file(f)
-        };
-    }
-    res?;
-    if let Some(mut f) = file {
-        use tokio::io::AsyncWriteExt;
-        f.flush().await.map_err(|e| {
-            CommandError::new(
-                ErrorKind::User,
-                anyhow::Error::new(e).context("writing the dump"),
-            )
-        })?;
-        f.sync_all().await.map_err(|e| {
-            CommandError::new(
-                ErrorKind::User,
-                anyhow::Error::new(e).context("writing the dump"),
-            )
-        })?;
+    // On failure the rollback removes the temporary (Undo::TempPath).
+    dump(ctx, &store, &target, &db, tool, dump_args, binds, out).await?;
+    if let Some(o) = output {
+        o.finish(ctx).await?;
     }
     ctx.keep();
     ctx.printer.status(format!(
@@ -353,12 +322,4 @@ fn major(b: &crate::store::Branch) -> CmdResult<u32> {
             .pg_version
             .ok_or_else(|| user_error(format!("branch '{}' has no PostgreSQL version", b.name))),
     }
-}
-
-fn absolute_parent(p: &std::path::Path) -> CmdResult<PathBuf> {
-    let parent = match p.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::canonicalize(&parent).map_err(|e| usage_error(format!("{}: {e}", parent.display())))
 }

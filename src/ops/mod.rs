@@ -6,6 +6,7 @@ mod create;
 pub mod index;
 pub mod job;
 pub mod load;
+pub mod output;
 mod resolve;
 mod run;
 mod secrets;

@@ -51,6 +51,9 @@ pub enum Undo {
     },
     /// Put the store's HEAD back (None: it had none).
     Head { store: String, head: Option<String> },
+    /// A temporary file or directory of this process (`ops::output`),
+    /// removed if it is still there.
+    TempPath(std::path::PathBuf),
     /// Start a branch again that the command stopped.
     Start {
         store: String,
@@ -81,6 +84,7 @@ impl std::fmt::Display for Undo {
                 None => write!(f, "clear HEAD"),
             },
             Undo::Start { branch, .. } => write!(f, "start branch '{branch}' again"),
+            Undo::TempPath(p) => write!(f, "remove {}", p.display()),
         }
     }
 }
@@ -189,6 +193,8 @@ async fn undo(ctx: &Ctx, step: &Undo) -> anyhow::Result<()> {
             branch,
             head,
         } => restart(ctx, store, branch, *head).await,
+        Undo::TempPath(p) => super::output::remove_temp(p)
+            .map_err(|e| anyhow::Error::new(e).context(format!("removing {}", p.display()))),
     }
 }
 
