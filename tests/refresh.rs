@@ -87,6 +87,23 @@ fn refresh_asks_before_discarding_root_changes() {
         "t",
         "the discarded table is back"
     );
+    // ...from the root, yet kept in the old data by the name log prints.
+    let log = s.json(&["log", "app"]);
+    let kept = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["retired"] == true
+                && e["snapshot"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("before-refresh-"))
+        })
+        .and_then(|e| e["ref"].as_str())
+        .unwrap_or_else(|| panic!("no snapshot of the discarded changes: {log:#}"))
+        .to_string();
+    s.ok(&["branch", "kept", &kept]);
+    assert_eq!(s.sql("kept", "SELECT count(*) FROM mine"), "4000");
     // A refresh of an unchanged root needs no confirmation.
     s.ok(&["refresh", "app"]);
 }
@@ -174,4 +191,160 @@ fn refresh_old_data_usable_by_log_name() {
     // A name that is nowhere still says so.
     let err = s.fails(&["show", "app@import-19990101-000000"], 1);
     assert!(err.contains("does not exist"), "{err}");
+}
+
+/// A `zfs` first on PATH that holds the first call matching a shell
+/// condition (after the real call when `after`), so that a SIGKILL lands
+/// in one exact step.
+struct SlowZfs {
+    dir: std::path::PathBuf,
+    flag: std::path::PathBuf,
+    path: String,
+}
+
+impl SlowZfs {
+    fn new(tag: &str, condition: &str, after: bool) -> SlowZfs {
+        let real = String::from_utf8_lossy(
+            &std::process::Command::new("sh")
+                .args(["-c", "command -v zfs"])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .trim()
+        .to_string();
+        let dir = std::env::temp_dir().join(format!("stagdb-h2-slow-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let flag = dir.join("held");
+        let f = flag.display();
+        let script = if after {
+            format!(
+                "#!/bin/sh\n{real} \"$@\"; rc=$?\nif [ $rc = 0 ] && {condition} && [ ! -e {f} ]; then echo \"$*\" > {f}; sleep 30; fi\nexit $rc\n"
+            )
+        } else {
+            format!(
+                "#!/bin/sh\nif {condition} && [ ! -e {f} ]; then echo \"$*\" > {f}; sleep 30; fi\nexec {real} \"$@\"\n"
+            )
+        };
+        let wrapper = dir.join("zfs");
+        std::fs::write(&wrapper, script).unwrap();
+        std::fs::set_permissions(
+            &wrapper,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+        let path = format!("{}:{}", dir.display(), std::env::var("PATH").unwrap());
+        SlowZfs { dir, flag, path }
+    }
+
+    /// Runs stagdb with this zfs and SIGKILLs it while the step is held.
+    fn kill_while_held(&self, s: &TestStore, args: &[&str]) {
+        let mut child = s
+            .cmd(args)
+            .env("PATH", &self.path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..1200 {
+            if self.flag.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert!(self.flag.exists(), "the zfs step was never reached");
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}
+
+impl Drop for SlowZfs {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn problem_codes(s: &TestStore) -> Vec<String> {
+    let out = s.cmd(&["--json", "doctor"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "doctor --json: {e}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    let list = v["problems"]
+        .as_array()
+        .or(v.as_array())
+        .cloned()
+        .unwrap_or_default();
+    list.iter()
+        .filter_map(|p| p["code"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Item 13: leftovers are named by what made them (a refresh's, not "an
+/// interrupted reset"); a refresh or import killed after its data is in
+/// place but before its import snapshot is finished by `doctor --fix` WITH
+/// that snapshot (so reset has something to go back to); status and gc
+/// agree on the old generation no branch uses.
+#[test]
+fn refresh_and_import_killed_are_finished_with_their_snapshot() {
+    let s = TestStore::new("h2-refresh-killed", 45500);
+    let dump = with_app(&s, 10);
+
+    // Killed while loading (its new data just made): a refresh's leftover.
+    let slow = SlowZfs::new("create", r#"[ "$1" = create ]"#, true);
+    slow.kill_while_held(&s, &["refresh", "app"]);
+    drop(slow);
+    let codes = problem_codes(&s);
+    assert!(
+        codes.iter().any(|c| c == "interrupted-refresh"),
+        "{codes:?}"
+    );
+    let gc = s.ok(&["gc", "--dry-run"]);
+    assert!(!gc.contains("interrupted reset"), "{gc}");
+    s.ok(&["doctor", "--fix"]);
+
+    // Killed at its import snapshot, after the switch.
+    let slow = SlowZfs::new("snap", r#"[ "$1" = snapshot ]"#, false);
+    slow.kill_while_held(&s, &["refresh", "app"]);
+    drop(slow);
+    let status = s.json(&["status"]);
+    let gens = status["old_generations"].as_array().unwrap().clone();
+    assert_eq!(gens.len(), 1, "{status:#}");
+    assert_eq!(gens[0]["in_use"], false, "{status:#}");
+    let human = String::from_utf8_lossy(&s.run(&["status"]).stdout).to_string();
+    assert!(!human.contains("kept for branches"), "{human}");
+    assert!(human.contains("gc"), "{human}");
+    s.ok(&["doctor", "--fix"]);
+    let log = s.json(&["log", "app"]);
+    assert_eq!(
+        log[0]["retired"], false,
+        "no import snapshot after doctor: {log:#}"
+    );
+    s.sql("app", "CREATE TABLE scratch (x int)");
+    s.ok(&["-y", "reset", "app"]);
+    assert_eq!(s.sql("app", "SELECT to_regclass('scratch') IS NULL"), "t");
+    let gc = s.json(&["gc"]);
+    assert_eq!(
+        gc["removed_generations"].as_array().unwrap().len(),
+        1,
+        "{gc:#}"
+    );
+
+    // An import killed at its snapshot (its server up): the same.
+    let slow = SlowZfs::new("isnap", r#"[ "$1" = snapshot ]"#, false);
+    slow.kill_while_held(&s, &["import", &dump, "app2"]);
+    drop(slow);
+    s.ok(&["doctor", "--fix"]);
+    let log = s.json(&["log", "app2"]);
+    assert!(
+        log[0]["snapshot"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("import-")),
+        "{log:#}"
+    );
+    s.ok(&["-y", "reset", "app2"]);
+    assert_eq!(s.sql("app2", "SELECT count(*) FROM t"), "10");
 }
