@@ -499,7 +499,7 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             break
         }
         'stagdb;refresh' {
-            [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Load from here instead of the recorded source')
+            [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Load from here this once; the recorded source stays for later refreshes')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]')
             [CompletionResult]::new('--exclude-table-data', '--exclude-table-data', [CompletionResultType]::ParameterName, 'Leave out this table''s rows (pg_dump pattern; repeatable; live sources)')
@@ -508,6 +508,7 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
+            [CompletionResult]::new('--save-source', '--save-source', [CompletionResultType]::ParameterName, 'Record --source (and these load options) as what later refreshes load')
             [CompletionResult]::new('--schema-only', '--schema-only', [CompletionResultType]::ParameterName, 'Only the schema, no rows')
             [CompletionResult]::new('--all-databases', '--all-databases', [CompletionResultType]::ParameterName, 'Every database of the server, not just the URL''s (live sources)')
             [CompletionResult]::new('--physical', '--physical', [CompletionResultType]::ParameterName, 'Copy the whole cluster with pg_basebackup (live source, same major; needs REPLICATION)')

@@ -474,7 +474,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --version 'Print version'
         }
         &'stagdb;refresh'= {
-            cand --source 'Load from here instead of the recorded source'
+            cand --source 'Load from here this once; the recorded source stays for later refreshes'
             cand -j 'Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]'
             cand --jobs 'Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]'
             cand --exclude-table-data 'Leave out this table''s rows (pg_dump pattern; repeatable; live sources)'
@@ -483,6 +483,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
             cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --save-source 'Record --source (and these load options) as what later refreshes load'
             cand --schema-only 'Only the schema, no rows'
             cand --all-databases 'Every database of the server, not just the URL''s (live sources)'
             cand --physical 'Copy the whole cluster with pg_basebackup (live source, same major; needs REPLICATION)'

@@ -368,7 +368,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s v -l verbose -d
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s V -l version -d 'Print version'
-complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l source -d 'Load from here instead of the recorded source' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l source -d 'Load from here this once; the recorded source stays for later refreshes' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s j -l jobs -d 'Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l exclude-table-data -d 'Leave out this table\'s rows (pg_dump pattern; repeatable; live sources)' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l scrub -d 'SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)' -r -F
@@ -380,6 +380,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l color -d 'When
 always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l save-source -d 'Record --source (and these load options) as what later refreshes load'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l schema-only -d 'Only the schema, no rows'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l all-databases -d 'Every database of the server, not just the URL\'s (live sources)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l physical -d 'Copy the whole cluster with pg_basebackup (live source, same major; needs REPLICATION)'

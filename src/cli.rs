@@ -258,9 +258,13 @@ pub struct RefreshArgs {
     #[arg(value_name = "NAME", add = crate::complete::branches())]
     pub name: Option<String>,
 
-    /// Load from here instead of the recorded source
+    /// Load from here this once; the recorded source stays for later refreshes
     #[arg(long, value_name = "SOURCE")]
     pub source: Option<String>,
+
+    /// Record --source (and these load options) as what later refreshes load
+    #[arg(long, requires = "source")]
+    pub save_source: bool,
 
     #[command(flatten)]
     pub load: LoadArgs,

@@ -58,6 +58,9 @@ impl CommandError {
 
     /// Writes the error to stderr; a closed stderr is ignored (nothing left to tell).
     pub fn print(&self, color: bool) {
+        if self.error.downcast_ref::<Answer>().is_some() {
+            return; // not a failure: its exit code says it all
+        }
         let mut err = std::io::stderr().lock();
         let (red, yellow, bold, reset) = if color {
             ("\x1b[1;31m", "\x1b[1;33m", "\x1b[1m", "\x1b[0m")
@@ -127,6 +130,19 @@ impl From<std::io::Error> for CommandError {
         CommandError::new(ErrorKind::User, error)
     }
 }
+
+/// Not a failure but a command's answer given by its exit code alone (as
+/// `git diff --exit-code`): exit 1, with no `error:` line.
+#[derive(Debug)]
+pub struct Answer;
+
+impl fmt::Display for Answer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(answered by the exit code)")
+    }
+}
+
+impl std::error::Error for Answer {}
 
 pub fn user_error(msg: impl fmt::Display) -> CommandError {
     CommandError::new(ErrorKind::User, anyhow::anyhow!("{msg}"))

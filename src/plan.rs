@@ -173,7 +173,9 @@ pub fn reset_plan<'a>(
             },
         },
     };
-    let own = target_branch.dataset == branch.dataset;
+    // By the snapshot's dataset: a root's snapshot of its old data (before
+    // a refresh) is not on the root's dataset.
+    let own = target.full.split_once('@').map(|(d, _)| d) == Some(branch.dataset.as_str());
     let doomed: Vec<&Snapshot> = if own {
         match branch.snapshots.iter().position(|s| s.full == target.full) {
             Some(i) => branch.snapshots[i + 1..].iter().collect(),
@@ -206,6 +208,26 @@ pub fn reset_plan<'a>(
         own,
         doomed,
     })
+}
+
+/// The problem code and the words for what made a leftover temporary: its
+/// name says an export's or diff's clone (`NAME:export-PID`); a marked new
+/// data that is no clone is a refresh's, a clone a reset's.
+pub fn temp_maker(t: &crate::store::Temp) -> (&'static str, &'static str) {
+    let op = t.intent.map(|i| i.op);
+    if t.dataset
+        .rsplit('/')
+        .next()
+        .is_some_and(|c| c.contains(":export-"))
+    {
+        ("interrupted-export", "an interrupted export or diff")
+    } else if op == Some(Op::Resetting) && t.origin.is_none() {
+        ("interrupted-refresh", "an interrupted refresh")
+    } else if op == Some(Op::Resetting) {
+        ("interrupted-reset", "an interrupted reset")
+    } else {
+        ("interrupted-import", "an interrupted import")
+    }
 }
 
 /// Whether `temp` (the new data of an interrupted reset of `branch` to its
@@ -294,6 +316,11 @@ pub enum Fix {
         dataset: String,
         from: String,
         to: String,
+    },
+    /// An import or refresh was killed after its data was loaded but
+    /// before its import snapshot: take it (what `reset` goes back to).
+    SnapshotImport {
+        branch: String,
     },
     /// Remove a branch a killed `branch` command never finished.
     RemoveHalfMade {
@@ -426,16 +453,33 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
         let canonical = format!("{}/{}", store.dataset, names::dataset_component(branch));
         match t.intent {
             Some(i) if i.owner.alive() => {}
-            // Scratch space of an import (`NAME:import`): only ever temporary.
-            Some(i) if i.op == Op::Creating => out.push(
-                Problem::new(
-                    "interrupted-import",
-                    format!("{} was left by an interrupted import of '{branch}'", t.dataset),
+            // Scratch space of an import (`NAME:import`), or an export's
+            // or diff's clone (`NAME:export-PID`): only ever temporary.
+            Some(i) if i.op == Op::Creating => {
+                let (code, what) = temp_maker(t);
+                out.push(
+                    Problem::new(
+                        code,
+                        format!("{} was left by {what} of '{branch}'", t.dataset),
+                    )
+                    .fix(Fix::DestroyTemp {
+                        dataset: t.dataset.clone(),
+                    }),
                 )
-                .fix(Fix::DestroyTemp {
-                    dataset: t.dataset.clone(),
-                }),
-            ),
+            }
+            // A refresh's new data, not switched to (the branch is intact).
+            Some(i) if i.op == Op::Resetting && store.branch(branch).is_some() && t.origin.is_none() => {
+                let (code, what) = temp_maker(t);
+                out.push(
+                    Problem::new(
+                        code,
+                        format!("{} was left by {what} of '{branch}'", t.dataset),
+                    )
+                    .fix(Fix::DestroyTemp {
+                        dataset: t.dataset.clone(),
+                    }),
+                )
+            }
             Some(i) if i.op == Op::Resetting => {
                 if let Some(b) = store.branch(branch)
                     && promoted_temp(b, &t.dataset)
@@ -661,6 +705,29 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
     for b in &store.branches {
         let is_head = head.is_some_and(|h| h.name == b.name);
         if let Some(i) = b.intent.filter(|i| !i.owner.alive()) {
+            // A root an import (once its server came up) or a refresh (once
+            // switched to) made, still without its import snapshot.
+            let unsnapshotted = b.origin.is_none()
+                && b.snapshots.is_empty()
+                && match i.op {
+                    Op::Creating => running.contains(b.name.as_str()),
+                    Op::Resetting => true,
+                    _ => false,
+                };
+            if unsnapshotted {
+                out.push(
+                    Problem::new(
+                        "unsnapshotted-import",
+                        format!(
+                            "branch '{}' was loaded by an import or refresh (pid {}) that was killed before its import snapshot",
+                            b.name, i.owner.pid
+                        ),
+                    )
+                    .fix(Fix::SnapshotImport {
+                        branch: b.name.clone(),
+                    }),
+                );
+            }
             match i.op {
                 Op::Creating if running.contains(b.name.as_str()) => {
                     // Killed after its server came up: the branch is
@@ -705,6 +772,7 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
                             match i.op {
                                 Op::Stopped => "stopped",
                                 Op::Renaming => "renamed",
+                                _ if unsnapshotted => "refreshed",
                                 _ => "reset",
                             },
                             i.owner.pid,
@@ -1057,17 +1125,7 @@ pub fn gc_plan(store: &Store, now: i64) -> GcPlan<'_> {
         }
     }
     for r in &store.retired {
-        let users = store
-            .branches
-            .iter()
-            .filter(|b| !gone_ds.contains(b.dataset.as_str()))
-            .filter(|b| {
-                b.origin
-                    .as_deref()
-                    .is_some_and(|o| o.starts_with(&format!("{}@", r.dataset)))
-            })
-            .count();
-        if users == 0 {
+        if store.retired_users(r, &gone_ds) == 0 {
             plan.retired.push(&r.dataset);
         }
     }

@@ -195,6 +195,8 @@ pub struct Temp {
     /// The branch it claims (`stagdb:branch`), if any.
     pub branch: Option<String>,
     pub intent: Option<Intent>,
+    /// Its ZFS origin: a reset's new data is a clone, a refresh's is not.
+    pub origin: Option<String>,
 }
 
 /// An old generation of a refreshed root branch (`NAME:gen-TIME`, with
@@ -479,6 +481,7 @@ impl Store {
                     dataset: e.name.clone(),
                     branch: Some(name.to_string()),
                     intent,
+                    origin: e.native("origin").map(str::to_string),
                 });
                 continue;
             }
@@ -545,16 +548,17 @@ impl Store {
                 // Two datasets claim the branch: a refresh's new data (still
                 // marked) next to the old. The finished one is the branch.
                 let new_wins = prev.intent.is_some() && branch.intent.is_none();
-                let (ds, i) = if new_wins {
-                    (prev.dataset.clone(), prev.intent)
+                let (ds, i, origin) = if new_wins {
+                    (prev.dataset.clone(), prev.intent, prev.origin.clone())
                 } else {
-                    (branch.dataset.clone(), branch.intent)
+                    (branch.dataset.clone(), branch.intent, branch.origin.clone())
                 };
                 strays.push(ds.clone());
                 temps.push(Temp {
                     dataset: ds,
                     branch: Some(name.to_string()),
                     intent: i,
+                    origin,
                 });
                 if !new_wins {
                     continue;
@@ -680,10 +684,29 @@ impl Store {
 
     /// Whether a branch was made from a snapshot of an old generation.
     pub fn retired_in_use(&self, r: &Retired) -> bool {
+        self.retired_users(r, &BTreeSet::new()) > 0
+    }
+
+    /// Branches made from an old generation's snapshots, but those at the
+    /// datasets `gone` (removed in the same run): what `status` calls in
+    /// use is exactly what `gc` keeps.
+    pub fn retired_users(&self, r: &Retired, gone: &BTreeSet<&str>) -> usize {
         let prefix = format!("{}@", r.dataset);
         self.branches
             .iter()
-            .any(|b| b.origin.as_deref().is_some_and(|o| o.starts_with(&prefix)))
+            .filter(|b| !gone.contains(b.dataset.as_str()))
+            .filter(|b| b.origin.as_deref().is_some_and(|o| o.starts_with(&prefix)))
+            .count()
+    }
+
+    /// A snapshot of an old generation of root `of` by name (the newest
+    /// generation's when names repeat).
+    pub fn retired_snapshot(&self, of: &str, name: &str) -> Option<&Snapshot> {
+        let first = |r: &Retired| r.snapshots.first().map_or(0, |s| s.created);
+        let mut gens: Vec<&Retired> = self.retired.iter().filter(|r| r.of == of).collect();
+        gens.sort_by_key(|r| std::cmp::Reverse(first(r)));
+        gens.into_iter()
+            .find_map(|r| r.snapshots.iter().find(|s| s.name == name))
     }
 
     /// The branch a branch was made from an old generation of, with that

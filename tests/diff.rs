@@ -64,7 +64,7 @@ fn schema_diff_and_stat_between_refs() {
     );
     assert!(!d.contains("\\restrict") && !d.contains("-- Dumped"), "{d}");
     let err = s.fails(&["diff", "feat", "--exit-code"], 1);
-    assert!(err.contains("differ"), "{err}");
+    assert!(err.contains("differ") && !err.contains("error:"), "{err}");
 
     // Identical sides: no diff, exit 0 even with --exit-code.
     let out = s.run(&["diff", "main", "main@base", "--exit-code"]);

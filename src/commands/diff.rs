@@ -147,6 +147,10 @@ pub async fn run(ctx: &Ctx, args: DiffArgs) -> CmdResult {
         Some(r) => r.clone(),
         None => match store.parent_of(to.branch) {
             Some((p, s)) => format!("{}@{}", p.name, s.name),
+            // Made from a root's old data (before a refresh).
+            None if let Some((r, s)) = store.retired_parent_of(to.branch) => {
+                format!("{}@{}", r.of, s.name)
+            }
             None => {
                 return Err(user_error(format!(
                     "branch '{}' has no parent branch to compare with",
@@ -233,7 +237,11 @@ pub async fn run(ctx: &Ctx, args: DiffArgs) -> CmdResult {
         }
     }
     if args.exit_code && !identical {
-        return Err(user_error(differ));
+        // Like `git diff --exit-code`: the answer is exit 1, not an error.
+        if !ctx.settings.json {
+            ctx.printer.status(&differ);
+        }
+        return Err(CommandError::new(ErrorKind::User, crate::error::Answer));
     }
     Ok(())
 }

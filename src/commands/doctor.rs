@@ -311,6 +311,7 @@ fn describe(f: &Fix) -> String {
             format!("give '{branch}' its snapshots back from {dataset} and destroy {dataset}")
         }
         Fix::RemoveHalfMade { branch } => format!("remove the half-made branch '{branch}'"),
+        Fix::SnapshotImport { branch } => format!("take the import snapshot of '{branch}'"),
         Fix::FinishRename { from, to, .. } => {
             format!("finish renaming branch '{from}' to '{to}'")
         }
@@ -371,6 +372,23 @@ async fn apply(ctx: &Ctx, store: &Store, f: &Fix) -> CmdResult {
             let b = ops::find_branch(store, branch)?;
             ops::destroy_branch(ctx, store, b).await?;
             ops::index::release(ctx, &store.dataset, &b.port.into_iter().collect::<Vec<_>>()).await;
+        }
+        Fix::SnapshotImport { branch } => {
+            let b = ops::find_branch(store, branch)?;
+            let name = format!(
+                "import-{}",
+                jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S")
+            );
+            let meta = ops::SnapshotMeta {
+                name: Some(&name),
+                message: Some("import, finished by `stagdb doctor --fix`"),
+                kind: Some(props::KIND_IMPORT),
+                author: &ops::author(),
+                intent: None,
+            };
+            // Crash-consistent (atomic), whether its server runs or not.
+            ops::snapshot_branch(ctx, store, b, false, meta).await?;
+            ctx.keep();
         }
         Fix::Mount { branch } => {
             let b = ops::find_branch(store, branch)?;

@@ -76,9 +76,12 @@ pub async fn run(ctx: &Ctx, args: GcArgs) -> CmdResult {
         if !args.dry_run {
             ctx.zfs.destroy(t, true).await?;
         }
-        ctx.printer.status(format!(
-            "{verb} {t} (left by an interrupted reset, import or refresh)"
-        ));
+        let what = store
+            .temps
+            .iter()
+            .find(|x| x.dataset == *t)
+            .map_or("an interrupted command", |x| plan::temp_maker(x).1);
+        ctx.printer.status(format!("{verb} {t} (left by {what})"));
         out.removed_temporaries.push(t.to_string());
     }
     for s in &plan.snapshots {

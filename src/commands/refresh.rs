@@ -7,7 +7,7 @@
 
 use crate::cli::{LoadArgs, RefreshArgs};
 use crate::ctx::Ctx;
-use crate::error::{CmdResult, user_error};
+use crate::error::{CmdResult, usage_error, user_error};
 use crate::intent::{Intent, Op};
 use crate::ops::{self, Undo, load};
 use crate::pg;
@@ -34,10 +34,21 @@ struct Output<'a> {
     phases: Vec<Phase>,
 }
 
-/// The root a branch descends from (itself for a root).
+/// The root a branch descends from (itself for a root), also through a
+/// root's old data (before a refresh) to the root itself.
 fn root_of<'a>(store: &'a Store, mut b: &'a Branch) -> &'a Branch {
-    while let Some((p, _)) = store.parent_of(b) {
-        b = p;
+    // Bounded: a lineage never loops in ZFS, yet be safe.
+    for _ in 0..=store.branches.len() {
+        match store.parent_of(b) {
+            Some((p, _)) => b = p,
+            None => match store
+                .retired_parent_of(b)
+                .and_then(|(r, _)| store.branch(&r.of))
+            {
+                Some(root) if root.dataset != b.dataset => b = root,
+                _ => return b,
+            },
+        }
     }
     b
 }
@@ -81,6 +92,14 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
         }
         (None, s) => s.to_string(),
     };
+    if args.save_source && source == "-" {
+        return Err(usage_error(
+            "--save-source cannot record stdin: a later refresh could not read it again",
+        ));
+    }
+    // The root's own changes since its newest snapshot are lost by a
+    // refresh, as by a reset: the same rule (ask, or --yes).
+    let agreed = args.load.dry_run || confirm_loss(ctx, root, &source).await?;
     let a = &args.load;
     let merged = LoadArgs {
         jobs: a.jobs.or(rec.jobs),
@@ -129,7 +148,12 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
     }
     let password = ops::password(&store, root)?;
     let port = ops::port(root)?;
-    let recorded = super::import::record(&source, &pf, &merged, rec.pg_version)?;
+    // `--source` loads from elsewhere this once: the recorded source (and
+    // options) stay what later refreshes load, unless --save-source.
+    let recorded = match &args.source {
+        Some(_) if !args.save_source => root.source.clone(),
+        _ => super::import::record(&source, &pf, &merged, rec.pg_version)?,
+    };
 
     {
         let _lock = ctx.lock(&store.dataset).await?;
@@ -209,6 +233,24 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
             root.name
         )));
     }
+    // Checked again under the lock: written while the new data loaded (or
+    // before, not yet counted by ZFS when first checked).
+    let kept_changes = match unsnapshotted(ctx, old).await? {
+        None => None,
+        Some(bytes) if !agreed => {
+            return Err(user_error(format!(
+                "'{}' has changes since its newest snapshot ({}); refresh would discard them",
+                root.name,
+                ui::human_bytes(bytes)
+            ))
+            .hint(format!(
+                "snapshot it (`stagdb snapshot {}`) to keep the changes, then refresh again, or pass --yes to discard them",
+                root.name
+            )));
+        }
+        // Agreed to: off the root, yet still reachable in the old data.
+        Some(_) => Some(snapshot_changes(ctx, &fresh, old).await?),
+    };
     let head = ops::is_head(&fresh, old);
     ctx.commit();
     ctx.printer
@@ -246,7 +288,7 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
     let mut kept = None;
     let after = ops::load_store(ctx, &store.dataset).await?;
     for r in after.retired.iter().filter(|r| r.of == root.name) {
-        if after.retired_in_use(r) {
+        if after.retired_in_use(r) || (r.dataset == old_ds && kept_changes.is_some()) {
             if r.dataset == old_ds {
                 kept = Some(old_ds.clone());
             }
@@ -286,6 +328,94 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
     } else {
         Ok(())
     }
+}
+
+/// Bytes PostgreSQL writes on its own to an idle branch (a checkpoint,
+/// its statistics and pid files at a stop or start): not the user's changes.
+const IDLE_WRITES: u64 = 1 << 20;
+
+/// What the root changed since its newest snapshot (all its data when it
+/// has none), when more than PostgreSQL's own idle writes. Measured as what
+/// only that snapshot still holds (overwritten or deleted since) plus what
+/// the data grew by: zfs-fuse has no `written` property.
+async fn unsnapshotted(ctx: &Ctx, b: &Branch) -> CmdResult<Option<u64>> {
+    let referenced = |e: Option<crate::zfs::Entry>| {
+        e.and_then(|e| e.native("referenced").and_then(|v| v.parse::<u64>().ok()))
+    };
+    let live = referenced(ctx.zfs.get_one(&b.dataset, &["referenced"]).await?).unwrap_or(0);
+    let changed = match b.snapshots.last() {
+        None => live,
+        Some(s) => {
+            let e = ctx.zfs.get_one(&s.full, &["used", "referenced"]).await?;
+            let used = e
+                .as_ref()
+                .and_then(|e| e.native("used").and_then(|v| v.parse::<u64>().ok()))
+                .unwrap_or(s.used);
+            used + live.saturating_sub(referenced(e).unwrap_or(live))
+        }
+    };
+    Ok(Some(changed).filter(|&w| w > IDLE_WRITES))
+}
+
+/// Asks before the root's unsnapshotted changes are thrown away (or needs
+/// --yes), like `reset`. True when the loss was agreed to, false when there
+/// was nothing to lose (checked again at the switch).
+async fn confirm_loss(ctx: &Ctx, root: &Branch, source: &str) -> CmdResult<bool> {
+    if ctx.settings.yes {
+        return Ok(true);
+    }
+    let Some(bytes) = unsnapshotted(ctx, root).await? else {
+        return Ok(false);
+    };
+    let newest = root
+        .snapshots
+        .last()
+        .map_or("no snapshot".to_string(), |s| {
+            format!("{}@{}", root.name, s.name)
+        });
+    let question = format!(
+        "Refresh {}branch '{}' from {source}, discarding its changes since {newest} ({})?",
+        if root.protected { "protected " } else { "" },
+        root.name,
+        ui::human_bytes(bytes)
+    );
+    ui::confirm(&ctx.settings, &question).map_err(|e| {
+        e.hint(format!(
+            "to keep the changes, snapshot them first: `stagdb snapshot {}`",
+            root.name
+        ))
+    })?;
+    Ok(true)
+}
+
+/// A snapshot of the root's changes the user agreed to discard from it,
+/// taken just before the switch: it stays with the old data (as
+/// `NAME@before-refresh-TIME (old data)` in `log`) until `gc` frees that.
+async fn snapshot_changes(ctx: &Ctx, store: &Store, root: &Branch) -> CmdResult<String> {
+    let name = format!(
+        "before-refresh-{}",
+        jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S")
+    );
+    let snap = ops::snapshot_branch(
+        ctx,
+        store,
+        root,
+        // Crash-consistent (atomic), as any snapshot of a running server.
+        false,
+        ops::SnapshotMeta {
+            name: Some(&name),
+            message: Some("its changes, discarded by a refresh"),
+            kind: None,
+            author: &ops::author(),
+            intent: None,
+        },
+    )
+    .await?;
+    ctx.printer.status(format!(
+        "its changes stay reachable as {}@{snap} (old data) until `stagdb gc` frees it",
+        root.name
+    ));
+    Ok(snap)
 }
 
 fn names_of(ds: &str) -> &str {

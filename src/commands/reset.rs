@@ -318,8 +318,9 @@ async fn clear_leftovers(
             .hint("`stagdb doctor --fix` gives them back"));
         }
         ctx.printer.status(format!(
-            "removing {}, left by an interrupted reset",
-            t.dataset
+            "removing {}, left by {}",
+            t.dataset,
+            plan::temp_maker(t).1
         ));
         ctx.zfs.destroy(&t.dataset, true).await?;
     }

@@ -32,6 +32,8 @@ struct OldGeneration {
     of: String,
     dataset: String,
     used_bytes: u64,
+    /// Whether a branch was made from it (else `gc` frees it).
+    in_use: bool,
 }
 
 #[derive(Serialize)]
@@ -191,6 +193,7 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
                 of: r.of.clone(),
                 dataset: r.dataset.clone(),
                 used_bytes: r.used,
+                in_use: store.retired_in_use(r),
             })
             .collect(),
         problems,
@@ -248,23 +251,30 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
         },
         status.branches.branch_points
     ))?;
-    if !status.old_generations.is_empty() {
-        let total: u64 = status.old_generations.iter().map(|g| g.used_bytes).sum();
-        let of: std::collections::BTreeSet<&str> = status
+    // The same test as gc's (`Store::retired_in_use`): what status calls
+    // kept, gc keeps; what gc would free, status says so.
+    for in_use in [true, false] {
+        let gens: Vec<&OldGeneration> = status
             .old_generations
             .iter()
-            .map(|g| g.of.as_str())
+            .filter(|g| g.in_use == in_use)
             .collect();
+        if gens.is_empty() {
+            continue;
+        }
+        let total: u64 = gens.iter().map(|g| g.used_bytes).sum();
+        let of: std::collections::BTreeSet<&str> = gens.iter().map(|g| g.of.as_str()).collect();
         p.line(format!(
-            "old data:  {} generation{} of {} kept for branches made from them, {}",
-            status.old_generations.len(),
-            if status.old_generations.len() == 1 {
-                ""
-            } else {
-                "s"
-            },
+            "old data:  {} generation{} of {}, {}, {}",
+            gens.len(),
+            if gens.len() == 1 { "" } else { "s" },
             of.into_iter().collect::<Vec<_>>().join(", "),
-            crate::ui::human_bytes(total)
+            crate::ui::human_bytes(total),
+            if in_use {
+                "kept for branches made from them"
+            } else {
+                "used by no branch (`stagdb gc` frees them)"
+            }
         ))?;
     }
     if status.problems.is_empty() {

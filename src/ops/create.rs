@@ -341,7 +341,12 @@ pub async fn create_branch(
             .await?
         }
     };
-    let origin = format!("{}@{snap_name}", parent.dataset);
+    // The snapshot's own dataset: a root's old data (before a refresh) is not
+    // at the root's dataset.
+    let origin = match target.snapshot {
+        Some(s) => s.full.clone(),
+        None => format!("{}@{snap_name}", parent.dataset),
+    };
     let parent_ref = format!("{}@{snap_name}", parent.name);
 
     // Port choice and clone under the store lock, against a fresh read of

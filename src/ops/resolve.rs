@@ -188,8 +188,14 @@ async fn read_store_for(ctx: &Ctx, reference: Option<&str>, ancestry: bool) -> C
                 && e.native("origin").is_none()
                 && crate::store::is_generation_dataset(&root, &e.name))
     });
+    // A snapshot the branch does not have may be one of its old
+    // generations' (before a refresh), which only the whole store names.
+    let has_snapshot = |b: &Branch| match reference.map(names::parse_ref) {
+        Some(Ok(Ref::Snapshot { snapshot, .. })) => b.snapshot(&snapshot).is_some(),
+        _ => true,
+    };
     match Store::from_entries(&root, &entries) {
-        Ok(s) if s.branch(&name).is_some() && !(ancestry && refreshed) => Ok(s),
+        Ok(s) if s.branch(&name).is_some_and(has_snapshot) && !(ancestry && refreshed) => Ok(s),
         _ => full().await,
     }
 }
@@ -341,7 +347,12 @@ pub fn resolve_ref<'a>(store: &'a Store, s: &str) -> CmdResult<Target<'a>> {
                 Some(b) => find_branch(store, &b)?,
                 None => head(store)?,
             };
-            match b.snapshot(&snapshot) {
+            // The branch's own snapshot, else (a root after a refresh) one
+            // of its old data, by the name `log` shows it with.
+            match b
+                .snapshot(&snapshot)
+                .or_else(|| store.retired_snapshot(&b.name, &snapshot))
+            {
                 Some(sn) => Ok(Target {
                     branch: b,
                     snapshot: Some(sn),
