@@ -1122,6 +1122,167 @@ fn refresh_keeps_branches_of_old_data() {
     assert_ok("stagdb doctor", &doctor);
 }
 
+/// `stagdb ARGS` with no source password in the environment (no
+/// PGPASSWORD, HOME without a .pgpass) and ENV added.
+fn run_no_pw(s: &TestStore, args: &[&str], home: &Path, env: &[(&str, &str)]) -> Output {
+    let mut c = s.cmd(args);
+    c.env_remove("PGPASSWORD")
+        .env_remove("PGPASSFILE")
+        .env_remove("STAGDB_SOURCE_PASSWORD_FILE")
+        .env("HOME", home);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run stagdb")
+}
+
+/// Issue 17 item 9: the source password from --password-file or
+/// STAGDB_SOURCE_PASSWORD_FILE; the file's path is recorded (never the
+/// password) and refresh reads it again after a rotation.
+#[test]
+fn import_source_password_file() {
+    let _t = Timed::start("import_source_password_file");
+    let (pw1, pw2) = ("FilePw-1-a7Kq", "FilePw-2-Zq8m");
+    let src = SourcePg::with_fixture("pwfile", 17, 46231, pw1, 100);
+    let s = TestStore::new("h4-pwfile", 46201);
+    s.init(17);
+    let tmp = TempDir::new("h4-pwfile");
+    let file = tmp.0.join("source.pw");
+    std::fs::write(&file, format!("{pw1}\n")).unwrap();
+    let f = file.display().to_string();
+
+    let out = run_no_pw(
+        &s,
+        &[
+            "import",
+            &src.url("app"),
+            "app",
+            "-j",
+            "1",
+            "--password-file",
+            &f,
+        ],
+        &tmp.0,
+        &[],
+    );
+    assert_ok("import --password-file", &out);
+    assert_imported(&s, "app", &src.checksum());
+    let recorded = sh_ok(&format!(
+        "zfs get -H -o value -r stagdb:source {}",
+        s.dataset
+    ));
+    assert!(recorded.contains(&f), "{recorded}");
+    assert!(!recorded.contains(pw1), "{recorded}");
+
+    // The secret rotates: the file gets the new one, refresh reads it.
+    src.psql("postgres", &format!("ALTER ROLE postgres PASSWORD '{pw2}'"));
+    src.psql(
+        "app",
+        "INSERT INTO public.users (email) VALUES ('late@x.example')",
+    );
+    std::fs::write(&file, format!("{pw2}\r\n")).unwrap();
+    let out = run_no_pw(&s, &["refresh", "app", "-j", "1"], &tmp.0, &[]);
+    assert_ok("refresh after rotation", &out);
+    assert_imported(&s, "app", &src.checksum());
+
+    // The environment variable, the _FILE convention.
+    let out = run_no_pw(
+        &s,
+        &["import", &src.url("app"), "viaenv", "-j", "1"],
+        &tmp.0,
+        &[("STAGDB_SOURCE_PASSWORD_FILE", &f)],
+    );
+    assert_ok("import with STAGDB_SOURCE_PASSWORD_FILE", &out);
+
+    // The file gone: refresh names it, says nothing else of it.
+    std::fs::remove_file(&file).unwrap();
+    let out = run_no_pw(&s, &["refresh", "app", "-j", "1"], &tmp.0, &[]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(&f) && err.contains("--password-file"), "{err}");
+    assert!(!err.contains(pw1) && !err.contains(pw2), "{err}");
+    // A dump needs none: a usage error, not a silent ignore.
+    let out = run_no_pw(
+        &s,
+        &["import", "/etc/hostname", "x", "--password-file", &f],
+        &tmp.0,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}
+
+/// Issue 17 item 10: a source on a Unix socket in a non-default directory
+/// with password authentication on local connections (PGPASSWORD, then a
+/// ~/.pgpass line naming the directory, as libpq wants).
+#[test]
+fn import_socket_source_with_password() {
+    let _t = Timed::start("import_socket_source_with_password");
+    require_image(17);
+    let pw = "SockPw-4hGt2";
+    let s = TestStore::new("h4-socket", 46241);
+    s.init(17);
+    let tmp = TempDir::new("h4-socket");
+    let dir = tmp.0.join("sock");
+    std::fs::create_dir_all(&dir).unwrap();
+    sh_ok(&format!("chmod 777 {} {}", tmp.0.display(), dir.display()));
+    let d = dir.display().to_string();
+    let name = "stagdb-itest-import-src-h4-socket";
+    let _ = sh(&format!("docker rm -f -v {name} >/dev/null 2>&1"));
+    struct Rm(&'static str);
+    impl Drop for Rm {
+        fn drop(&mut self) {
+            let _ = sh(&format!("docker rm -f -v {} >/dev/null 2>&1", self.0));
+        }
+    }
+    let _rm = Rm(name);
+    let script = r#"set -e
+mkdir -p /d && chown postgres /d
+printf '%s' "$PW" > /tmp/pw; chown postgres /tmp/pw
+runuser -u postgres -- initdb -D /d -U postgres --pwfile=/tmp/pw --auth-local=scram-sha-256 --auth-host=scram-sha-256 >/dev/null
+rm -f /tmp/pw
+exec runuser -u postgres -- postgres -D /d -c listen_addresses= -c port=46236 -c unix_socket_directories="$SOCK""#;
+    let out = Command::new("docker")
+        .args(["run", "-d", "--name", name, "-v", &format!("{d}:{d}")])
+        .args(["-e", &format!("PW={pw}"), "-e", &format!("SOCK={d}")])
+        .args(["--user", "root", "--entrypoint", "", &image(17)])
+        .args(["bash", "-c", script])
+        .output()
+        .unwrap();
+    assert_ok("docker run socket source", &out);
+    let conn = format!("host={d} port=46236 user=postgres dbname=postgres");
+    let start = Instant::now();
+    while !Command::new("psql")
+        .args(["-X", "-A", "-t", "-d", &format!("{conn} password={pw}")])
+        .args(["-c", "CREATE TABLE IF NOT EXISTS t AS SELECT 42 AS x"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|st| st.success())
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "socket source never came up"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let out = run_no_pw(
+        &s,
+        &["import", &conn, "bypw", "-j", "1"],
+        &tmp.0,
+        &[("PGPASSWORD", pw)],
+    );
+    assert_ok("import of a socket source with PGPASSWORD", &out);
+    assert_eq!(s.sql("bypw", "SELECT x FROM t").trim(), "42");
+    // ~/.pgpass names the socket directory (a `localhost` line would not
+    // match it in libpq).
+    let pgpass = tmp.0.join(".pgpass");
+    std::fs::write(&pgpass, format!("{d}:46236:*:postgres:{pw}\n")).unwrap();
+    sh_ok(&format!("chmod 600 {}", pgpass.display()));
+    let out = run_no_pw(&s, &["import", &conn, "bypgpass", "-j", "1"], &tmp.0, &[]);
+    assert_ok("import of a socket source with ~/.pgpass", &out);
+    assert_eq!(s.sql("bypgpass", "SELECT x FROM t").trim(), "42");
+}
+
 /// An import of a big source, caught in its restore: the child, and the
 /// thread collecting its stderr. Panics if it ends before it can be hit.
 fn import_in_restore(

@@ -39,6 +39,10 @@ pub(crate) struct Recorded {
     pub pg_version: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_in: Option<crate::cli::LoadIn>,
+    /// Where the source's password was read from (never the password):
+    /// refresh reads it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
 }
 
 /// What the preflight found: all `--dry-run` prints.
@@ -65,6 +69,9 @@ pub(crate) struct Preflight {
     pub dataset: String,
     pub extensions: Vec<String>,
     pub scrub: Vec<PathBuf>,
+    /// The file the source's password was read from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
     /// `memory` or `disk`: where the loading server keeps the data.
     pub load_in: &'static str,
     /// The tmpfs's limit when loading in memory.
@@ -280,6 +287,7 @@ pub(crate) fn record(
         scrub: pf.scrub.clone(),
         pg_version,
         load_in: a.load_in,
+        password_file: pf.password_file.clone(),
     };
     serde_json::to_string(&r)
         .map(Some)
@@ -419,6 +427,12 @@ pub(crate) async fn prepare(
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let src =
         source::parse(source_arg, &env).map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
+    if !matches!(src, Source::Live(_)) && a.password_file.is_some() {
+        return Err(usage_error(
+            "--password-file needs a live source (a dump needs no password)",
+        ));
+    }
+    let mut password_file = None;
     if !matches!(src, Source::Live(_)) && !a.exclude_table_data.is_empty() {
         return Err(usage_error(
             "--exclude-table-data needs a live source (a dump has its rows already)",
@@ -439,6 +453,18 @@ pub(crate) async fn prepare(
     let (kind, source_major, source_bytes, needed, db_default, input, extensions, shown) = match src
     {
         Source::Live(mut live) => {
+            if live.password.is_none() {
+                password_file = source_password_file(a, &env)?;
+                live.password = password_file
+                    .as_deref()
+                    .map(source::read_password_file)
+                    .transpose()
+                    .map_err(|e| {
+                        CommandError::new(ErrorKind::User, e).hint(
+                            "give the file again with --password-file FILE (refresh reads the file import recorded)",
+                        )
+                    })?;
+            }
             if live.password.is_none() {
                 live.password = env("PGPASSWORD").or_else(|| {
                     let file = env("PGPASSFILE")
@@ -662,6 +688,7 @@ pub(crate) async fn prepare(
             jobs,
             extensions: extensions.clone(),
             scrub,
+            password_file,
             load_in: match staging {
                 crate::plan::Staging::Memory { .. } => "memory",
                 crate::plan::Staging::Disk => "disk",
@@ -676,6 +703,25 @@ pub(crate) async fn prepare(
         input,
         extensions,
     ))
+}
+
+/// The password file to read, absolute (recorded for refresh; symlinks
+/// kept, so a rotated secret's new target is read): `--password-file`,
+/// else `STAGDB_SOURCE_PASSWORD_FILE`.
+fn source_password_file(
+    a: &LoadArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> CmdResult<Option<PathBuf>> {
+    let Some(p) = a
+        .password_file
+        .clone()
+        .or_else(|| env("STAGDB_SOURCE_PASSWORD_FILE").map(PathBuf::from))
+    else {
+        return Ok(None);
+    };
+    std::path::absolute(&p)
+        .map(Some)
+        .map_err(|e| usage_error(format!("password file {}: {e}", p.display())))
 }
 
 fn dir_or_file_size(p: &std::path::Path) -> Option<u64> {
@@ -721,7 +767,7 @@ async fn probe(ctx: &Ctx, store: &Store, live: &Live) -> CmdResult<Facts> {
         .and_then(|b| b.pg_version)
         .unwrap_or(crate::cli::DEFAULT_PG_VERSION);
     let pw = live.password.as_deref().unwrap_or("");
-    let pass = job::PassFile::new(&[(live.tcp_host(), live.port, &live.user, pw)])?;
+    let pass = job::PassFile::new(&[(live.pgpass_host(), live.port, &live.user, pw)])?;
     let (bind, penv) = pass.mount();
     let mut binds = vec![bind];
     if live.host.starts_with('/') {
@@ -746,7 +792,7 @@ async fn probe(ctx: &Ctx, store: &Store, live: &Live) -> CmdResult<Facts> {
     .map_err(|e| {
         let text = format!("{:#}", e.error);
         let hint = if text.contains("password authentication failed") || text.contains("no password supplied") {
-            "give the password in the URL, in PGPASSWORD, or in ~/.pgpass"
+            "give the password in the URL, with --password-file FILE, in PGPASSWORD, or in ~/.pgpass"
         } else {
             "is the server running and reachable from this host? (127.0.0.1 and localhost mean this host)"
         };

@@ -68,8 +68,17 @@ impl PassFile {
             .map_err(|e| io_err(e, format!("creating {}", path.display())))?;
         for (host, port, user, pw) in lines {
             let f5 = crate::source::pgpass_field;
-            writeln!(f, "{}:{port}:*:{}:{}", f5(host), f5(user), f5(pw))
-                .map_err(|e| io_err(e, format!("writing {}", path.display())))?;
+            // libpq matches a socket directory by its path, except its
+            // default directory, which it matches as `localhost` only.
+            let hosts: &[&str] = if host.starts_with('/') {
+                &[host, "localhost"]
+            } else {
+                &[host]
+            };
+            for h in hosts {
+                writeln!(f, "{}:{port}:*:{}:{}", f5(h), f5(user), f5(pw))
+                    .map_err(|e| io_err(e, format!("writing {}", path.display())))?;
+            }
         }
         Ok(pf)
     }

@@ -235,7 +235,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             l.name
         ));
         let pw = live.password.as_deref().unwrap_or("");
-        let pass = PassFile::new(&[(live.tcp_host(), live.port, &live.user, pw)])?;
+        let pass = PassFile::new(&[(live.pgpass_host(), live.port, &live.user, pw)])?;
         let (bind, penv) = pass.mount();
         let mut binds = vec![
             bind,
@@ -389,7 +389,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
         let (ds, mp) = make_scratch(ctx, store, l.name).await?;
         let meter = Meter::Dirs(vec![mp.clone()]);
         let pw = live.password.as_deref().unwrap_or("");
-        let pass = PassFile::new(&[(live.tcp_host(), live.port, &live.user, pw)])?;
+        let pass = PassFile::new(&[(live.pgpass_host(), live.port, &live.user, pw)])?;
         let (pass_bind, pass_env) = pass.mount();
         let mut binds = vec![
             pass_bind,
@@ -503,7 +503,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             let pw = live.password.as_deref().unwrap_or("");
             PassFile::new(&[
                 (&host.to_string(), port, pg::USER, l.password),
-                (live.tcp_host(), live.port, &live.user, pw),
+                (live.pgpass_host(), live.port, &live.user, pw),
             ])?
         }
         _ => PassFile::new(&[(&host.to_string(), port, pg::USER, l.password)])?,
