@@ -330,6 +330,11 @@ pub enum Fix {
     MakePrivate {
         path: String,
     },
+    /// Remove a password file directory a killed command left in the
+    /// temporary directory (it holds a source's password in clear).
+    RemovePasswordFile {
+        path: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]

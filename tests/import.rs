@@ -1283,6 +1283,153 @@ exec runuser -u postgres -- postgres -D /d -c listen_addresses= -c port=46236 -c
     assert_eq!(s.sql("bypgpass", "SELECT x FROM t").trim(), "42");
 }
 
+/// Password file directories in DIR (`stagdb-pgpass-*`).
+fn pgpass_dirs(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().display().to_string())
+        .filter(|p| p.contains("/stagdb-pgpass-"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Issue 17 item 6: an import SIGKILLed at seeded random points of its
+/// load leaves its password file; status reports it (code
+/// leftover-password-file), doctor --dry-run lists its removal, doctor
+/// --fix and gc remove it, and the source password is nowhere in the
+/// temporary directory after.
+#[test]
+fn killed_import_password_file_reported_and_removed() {
+    let _t = Timed::start("killed_import_password_file_reported_and_removed");
+    let pw = "LeftPw-8Hq2xZ";
+    let src = SourcePg::with_fixture("h4-killpw", 17, 46291, pw, 1000);
+    src.psql(
+        "app",
+        "CREATE TABLE public.big AS SELECT g AS id, md5(g::text) AS pad FROM generate_series(1, 400000) g",
+    );
+    let s = TestStore::new("h4-killpw", 46261);
+    s.init(17);
+    let tmp = TempDir::new("h4-killpw");
+    let t = tmp.0.display().to_string();
+    let seed = std::env::var("STAGDB_FAULT_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| std::process::id() as u64);
+    eprintln!("seed {seed} (STAGDB_FAULT_SEED={seed} replays it)");
+    let with_tmp = |args: &[&str]| -> Output {
+        s.cmd(args)
+            .env("TMPDIR", &tmp.0)
+            .env("PGPASSWORD", pw)
+            .output()
+            .unwrap()
+    };
+    for trial in 0..3u64 {
+        let delay = (seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(trial * 1442695040888963407)
+            >> 33)
+            % 1500;
+        let mut child = s
+            .cmd(&["import", &src.url("app"), "big", "-j", "1"])
+            .env("TMPDIR", &tmp.0)
+            .env("PGPASSWORD", pw)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let reader = std::thread::spawn(move || {
+            for l in BufReader::new(stderr).lines() {
+                let Ok(l) = l else { break };
+                if l.contains("dump and restore")
+                    || l.contains("restoring")
+                    || l.contains("loading")
+                {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        assert!(
+            rx.recv_timeout(Duration::from_secs(60)).is_ok(),
+            "the load never started"
+        );
+        std::thread::sleep(Duration::from_millis(delay));
+        let killed = child.try_wait().unwrap().is_none();
+        assert!(
+            killed,
+            "trial {trial} (seed {seed}): the import ended before {delay} ms"
+        );
+        sh_ok(&format!("kill -KILL {}", child.id()));
+        child.wait().unwrap();
+        reader.join().unwrap();
+        let left = pgpass_dirs(&tmp.0);
+        assert!(
+            !left.is_empty(),
+            "trial {trial} (seed {seed}, {delay} ms): no password file left: the test proves nothing"
+        );
+        // status reports exactly what is there.
+        let st = with_tmp(&["--json", "status"]);
+        let st: serde_json::Value = serde_json::from_slice(&st.stdout).unwrap();
+        let mut reported: Vec<String> = st["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["code"] == "leftover-password-file")
+            .map(|p| p["fix"]["path"].as_str().unwrap().to_string())
+            .collect();
+        reported.sort();
+        assert_eq!(reported, left, "trial {trial}: {st:#}");
+        let dry = text(&with_tmp(&["doctor", "--fix", "--dry-run"]).stdout)
+            + &text(&with_tmp(&["doctor", "--fix", "--dry-run"]).stderr);
+        assert!(
+            dry.contains(&left[0]),
+            "doctor --dry-run does not list it:\n{dry}"
+        );
+        assert_eq!(pgpass_dirs(&tmp.0), left, "a dry run removed something");
+        if trial % 2 == 0 {
+            assert_ok("doctor --fix", &with_tmp(&["doctor", "--fix"]));
+        } else {
+            // gc goes first for the password; the half-made branch may
+            // still be busy (the killed import's job runs until doctor
+            // removes it), which fails gc after that.
+            let gc = with_tmp(&["gc"]);
+            let err = text(&gc.stderr);
+            assert!(err.contains(&left[0]), "{err}");
+            assert!(gc.status.success() || err.contains("busy"), "{err}");
+            assert_ok("doctor --fix", &with_tmp(&["doctor", "--fix"]));
+        }
+        assert_eq!(pgpass_dirs(&tmp.0), Vec::<String>::new(), "trial {trial}");
+        let grep = sh(&format!("grep -rl -- '{pw}' {t}"));
+        assert!(
+            grep.stdout.is_empty(),
+            "the source password is still in {t}: {}",
+            text(&grep.stdout)
+        );
+    }
+    // Any other command sweeps them silently; a symlink or a file under
+    // such a name is not stagdb's and stays.
+    let fake = tmp.0.join("stagdb-pgpass-999999999-1-0");
+    std::fs::create_dir(&fake).unwrap();
+    std::fs::write(fake.join("pgpass"), "h:1:*:u:x\n").unwrap();
+    let victim = tmp.0.join("victim");
+    std::fs::create_dir(&victim).unwrap();
+    std::fs::write(victim.join("keep"), "x").unwrap();
+    std::os::unix::fs::symlink(&victim, tmp.0.join("stagdb-pgpass-999999998-1-0")).unwrap();
+    std::fs::write(tmp.0.join("stagdb-pgpass-999999997-1-0"), "x").unwrap();
+    let st = text(&with_tmp(&["status"]).stdout);
+    assert!(st.contains(&fake.display().to_string()), "{st}");
+    assert!(
+        !st.contains("999999998") && !st.contains("999999997"),
+        "{st}"
+    );
+    assert_ok("branch", &with_tmp(&["branch"]));
+    assert!(!fake.exists(), "not swept by the next command");
+    assert!(victim.join("keep").exists() && tmp.0.join("stagdb-pgpass-999999997-1-0").exists());
+}
+
 /// An import of a big source, caught in its restore: the child, and the
 /// thread collecting its stderr. Panics if it ends before it can be hit.
 fn import_in_restore(

@@ -44,7 +44,7 @@ impl PassFile {
     pub fn new(lines: &[(&str, u16, &str, &str)]) -> CmdResult<PassFile> {
         use std::io::Write;
         use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-        let base = std::env::temp_dir();
+        let base = passfile_base();
         sweep(&base);
         let me = crate::intent::Owner::me();
         let dir = base.join(format!(
@@ -99,9 +99,29 @@ impl PassFile {
 /// Removes password files left by stagdb processes that were killed
 /// (`stagdb-pgpass-PID-START-N`, the process gone).
 fn sweep(base: &Path) {
+    for dir in leftover_passfiles(base) {
+        let _ = remove_passfile_dir(&dir);
+    }
+}
+
+/// [`sweep`] of the temporary directory, at a command's start.
+pub fn sweep_leftovers() {
+    sweep(&passfile_base());
+}
+
+/// Where password files are made: this process's temporary directory
+/// (`TMPDIR`, else /tmp), as import put them.
+pub fn passfile_base() -> PathBuf {
+    std::env::temp_dir()
+}
+
+/// Password file directories in `base` of stagdb processes that are gone
+/// (SIGKILL skips the drop that removes them), this user's only.
+pub fn leftover_passfiles(base: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(base) else {
-        return;
+        return Vec::new();
     };
+    let mut out = Vec::new();
     for e in entries.flatten() {
         let name = e.file_name();
         let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("stagdb-pgpass-")) else {
@@ -114,10 +134,53 @@ fn sweep(base: &Path) {
         ) else {
             continue;
         };
-        if !(crate::intent::Owner { pid, start }).alive() {
-            let _ = std::fs::remove_dir_all(e.path());
+        if !(crate::intent::Owner { pid, start }).alive() && ours(&e.path()) {
+            out.push(e.path());
         }
     }
+    out.sort();
+    out
+}
+
+/// A real directory (not a symlink) this user owns: another user's
+/// look-alike in a shared /tmp is not stagdb's to remove.
+fn ours(p: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir() && m.uid() == me)
+}
+
+/// Removes a leftover password file directory (doctor --fix, gc),
+/// checked again: only what [`leftover_passfiles`] would list.
+pub fn remove_passfile_dir(dir: &Path) -> std::io::Result<()> {
+    let base = dir.parent().unwrap_or(Path::new("/"));
+    if !leftover_passfiles(base).iter().any(|d| d == dir) {
+        return Err(std::io::Error::other(format!(
+            "{} is not a password file directory of a stagdb process that is gone",
+            dir.display()
+        )));
+    }
+    std::fs::remove_dir_all(dir)
+}
+
+/// The `leftover-password-file` problems of status and doctor.
+pub fn passfile_problems() -> Vec<crate::plan::Problem> {
+    leftover_passfiles(&passfile_base())
+        .into_iter()
+        .map(|d| {
+            crate::plan::Problem::new(
+                "leftover-password-file",
+                format!(
+                    "{} holds a source password of a stagdb command that was killed",
+                    d.display()
+                ),
+            )
+            .fix(crate::plan::Fix::RemovePasswordFile {
+                path: d.display().to_string(),
+            })
+        })
+        .collect()
 }
 
 impl Drop for PassFile {
