@@ -257,6 +257,66 @@ pub fn pgpass_lookup(contents: &str, live: &Live) -> Option<String> {
     None
 }
 
+/// The extensions a `pg_restore -l` listing creates (`ID; OID OID
+/// EXTENSION - NAME OWNER`).
+pub fn toc_extensions(toc: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for l in toc.lines().filter(|l| !l.starts_with(';')) {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        if f.get(3) == Some(&"EXTENSION")
+            && let Some(name) = f.get(5)
+            && !out.iter().any(|o| o == name)
+        {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
+/// How much of a plain dump is scanned for its extensions: pg_dump puts
+/// them first, before any table's data.
+const PLAIN_SCAN_MAX: u64 = 64 << 20;
+
+/// The extensions a plain dump creates: its `CREATE EXTENSION` statements
+/// before the first `COPY` (pg_dump writes them first; data is never read).
+pub fn plain_extensions(r: impl Read) -> Vec<String> {
+    use std::io::BufRead;
+    let mut out: Vec<String> = Vec::new();
+    for line in std::io::BufReader::new(r.take(PLAIN_SCAN_MAX)).split(b'\n') {
+        let Ok(line) = line else { break };
+        let line = String::from_utf8_lossy(&line);
+        if line.starts_with("COPY ") {
+            break;
+        }
+        let Some(rest) = line.strip_prefix("CREATE EXTENSION ") else {
+            continue;
+        };
+        let rest = rest.strip_prefix("IF NOT EXISTS ").unwrap_or(rest);
+        let name = if let Some(q) = rest.strip_prefix('"') {
+            // A quoted name: `""` is a quote.
+            let mut n = String::new();
+            let mut chars = q.chars().peekable();
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        n.push('"');
+                    }
+                    '"' => break,
+                    c => n.push(c),
+                }
+            }
+            n
+        } else {
+            rest.split([' ', ';']).next().unwrap_or("").to_lowercase()
+        };
+        if !name.is_empty() && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
 /// Socket directories libpq builds may default to (Debian's, upstream's).
 const DEFAULT_SOCKET_DIRS: &[&str] = &["/var/run/postgresql", "/run/postgresql", "/tmp"];
 
@@ -775,6 +835,17 @@ mod tests {
         );
         assert_eq!(pgpass_lookup("h:5433:otherdb:u:x\n", &live), None);
         assert_eq!(pgpass_field("a:b\\c"), "a\\:b\\\\c");
+    }
+
+    #[test]
+    fn extensions_of_dumps() {
+        let toc = ";\n; Archive created\n;\n3; 3079 16385 EXTENSION - hstore \n4224; 0 0 COMMENT - EXTENSION hstore \n2; 3079 1 EXTENSION - h4fake \n215; 1259 16390 TABLE public t postgres\n";
+        assert_eq!(toc_extensions(toc), ["hstore", "h4fake"]);
+        let plain = "SET x = 1;\nCREATE EXTENSION IF NOT EXISTS hstore WITH SCHEMA public;\nCOMMENT ON EXTENSION hstore IS 'x';\nCREATE EXTENSION \"My\"\"Ext\";\nCREATE EXTENSION Plain;\nCOPY t (x) FROM stdin;\nCREATE EXTENSION indata;\n\\.\n";
+        assert_eq!(
+            plain_extensions(plain.as_bytes()),
+            ["hstore", "My\"Ext", "plain"]
+        );
     }
 
     #[test]

@@ -68,6 +68,8 @@ pub(crate) struct Preflight {
     pub jobs: usize,
     pub dataset: String,
     pub extensions: Vec<String>,
+    /// Extensions the source uses that the image lacks.
+    pub missing_extensions: Vec<String>,
     pub scrub: Vec<PathBuf>,
     /// The file the source's password was read from.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -346,6 +348,13 @@ pub(crate) fn print_plan(ctx: &Ctx, pf: &Preflight) -> CmdResult {
         ctx.printer
             .line(format!("  extensions: {}", pf.extensions.join(", ")))?;
     }
+    if !pf.missing_extensions.is_empty() {
+        ctx.printer.line(format!(
+            "  missing in image {}: {} (needs --skip-missing-extensions)",
+            pf.image,
+            pf.missing_extensions.join(", ")
+        ))?;
+    }
     for s in &pf.scrub {
         ctx.printer
             .line(format!("  scrubbed with {}", s.display()))?;
@@ -473,7 +482,7 @@ pub(crate) async fn prepare(
                     source::pgpass_lookup(&std::fs::read_to_string(file).ok()?, &live)
                 });
             }
-            let facts = probe(ctx, store, &live).await?;
+            let facts = probe(ctx, store, &live, a.all_databases).await?;
             if a.physical {
                 if let Some(v) = pg_version
                     && v != facts.major
@@ -542,6 +551,7 @@ pub(crate) async fn prepare(
                 source::inspect_path(&path).map_err(|e| CommandError::new(ErrorKind::User, e))?;
             let size = dir_or_file_size(&path);
             let shown = path.display().to_string();
+            let extensions = dump_extensions(ctx, store, &path, &info, pg_version).await?;
             let db = info
                 .dbname
                 .clone()
@@ -571,7 +581,7 @@ pub(crate) async fn prepare(
                 size,
                 db,
                 input,
-                Vec::new(),
+                extensions,
                 shown,
             )
         }
@@ -652,6 +662,22 @@ pub(crate) async fn prepare(
         ))
         .hint("free space in the pool (`stagdb gc`, `stagdb rm`), use -j 1 (streams, no dump on disk), or try anyway with --force"));
     }
+    let image = store.settings.image_for(major);
+    let missing_extensions = if extensions.is_empty() {
+        Vec::new()
+    } else {
+        ops::extensions::missing(
+            &extensions,
+            &ops::extensions::available(ctx, store, &image).await?,
+        )
+    };
+    if !missing_extensions.is_empty() && !a.skip_missing_extensions && !a.dry_run {
+        return Err(user_error(format!(
+            "the source uses extensions that image {image} lacks: {}",
+            missing_extensions.join(", ")
+        ))
+        .hint("use an image with them (`stagdb init --image`), or import without them with --skip-missing-extensions (objects that need them then fail to restore)"));
+    }
     let method = input.method(jobs);
     let memory_available = std::fs::read_to_string("/proc/meminfo")
         .ok()
@@ -678,7 +704,7 @@ pub(crate) async fn prepare(
             method,
             source_pg_version: source_major,
             pg_version: major,
-            image: store.settings.image_for(major),
+            image,
             database,
             databases,
             roles: a.roles,
@@ -687,6 +713,7 @@ pub(crate) async fn prepare(
             pool_available_bytes: pool_available,
             jobs,
             extensions: extensions.clone(),
+            missing_extensions,
             scrub,
             password_file,
             load_in: match staging {
@@ -724,6 +751,31 @@ fn source_password_file(
         .map_err(|e| usage_error(format!("password file {}: {e}", p.display())))
 }
 
+/// The extensions a dump file creates: an uncompressed archive's table of
+/// contents, or a plain file's first statements. Compressed dumps and
+/// stdin are not read twice: none known (the load still checks).
+async fn dump_extensions(
+    ctx: &Ctx,
+    store: &Store,
+    path: &std::path::Path,
+    info: &source::DumpInfo,
+    pg_version: Option<u32>,
+) -> CmdResult<Vec<String>> {
+    if info.compression != source::Compression::None {
+        return Ok(Vec::new());
+    }
+    if info.format == DumpFormat::Plain {
+        let f = std::fs::File::open(path)
+            .map_err(|e| user_error(format!("opening {}: {e}", path.display())))?;
+        return Ok(source::plain_extensions(f));
+    }
+    // pg_restore reads dumps of its own major and older.
+    let major = pg_version
+        .or(info.major.filter(|m| *m >= 10))
+        .unwrap_or(crate::cli::DEFAULT_PG_VERSION);
+    ops::extensions::in_archive(ctx, store, &store.settings.image_for(major), path).await
+}
+
 fn dir_or_file_size(p: &std::path::Path) -> Option<u64> {
     let m = std::fs::metadata(p).ok()?;
     if m.is_file() {
@@ -759,9 +811,19 @@ UNION ALL SELECT 'total=' || sum(pg_database_size(datname)) FROM pg_database WHE
 UNION ALL SELECT 'repl=' || (rolreplication OR rolsuper) FROM pg_roles WHERE rolname = current_user \
 UNION ALL (SELECT 'db=' || datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname)";
 
+/// `$1`: PROBE_SQL; `$2` = `all`: the extensions of every database too
+/// (each is loaded, each may need its own).
+const PROBE_SCRIPT: &str = r#"set -eo pipefail
+q() { psql -X -A -t -v ON_ERROR_STOP=1 "$@"; }
+q -c "$1"
+if [ "$2" = all ]; then
+  q -c "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate" |
+    while IFS= read -r db; do PGDATABASE="$db" q -c "SELECT 'ext=' || extname FROM pg_extension"; done
+fi"#;
+
 /// Asks the source (with psql in a job, so TLS and every libpq option work
 /// as they will for pg_dump): reachable, credentials valid, version, size.
-async fn probe(ctx: &Ctx, store: &Store, live: &Live) -> CmdResult<Facts> {
+async fn probe(ctx: &Ctx, store: &Store, live: &Live, all: bool) -> CmdResult<Facts> {
     let major = ops::head(store)
         .ok()
         .and_then(|b| b.pg_version)
@@ -779,8 +841,8 @@ async fn probe(ctx: &Ctx, store: &Store, live: &Live) -> CmdResult<Facts> {
             store: &store.dataset,
             kind: "import",
             image: store.settings.image_for(major),
-            script: "psql -X -A -t -v ON_ERROR_STOP=1 -c \"$1\"",
-            args: vec![PROBE_SQL.into()],
+            script: PROBE_SCRIPT,
+            args: vec![PROBE_SQL.into(), if all { "all" } else { "one" }.into()],
             env: live.env().into_iter().chain([penv, "PGCONNECT_TIMEOUT=10".into()]).collect(),
             binds,
             what: format!("connecting to {}", live.display()),
@@ -821,6 +883,7 @@ async fn probe(ctx: &Ctx, store: &Store, live: &Live) -> CmdResult<Facts> {
             databases.push(v.to_string());
         } else if let Some(v) = l.strip_prefix("ext=")
             && v != "plpgsql"
+            && !extensions.iter().any(|e| e == v.trim())
         {
             extensions.push(v.trim().to_string());
         }
