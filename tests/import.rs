@@ -1430,6 +1430,132 @@ fn killed_import_password_file_reported_and_removed() {
     assert!(victim.join("keep").exists() && tmp.0.join("stagdb-pgpass-999999997-1-0").exists());
 }
 
+/// Installs extension `h4fake` (one SQL function) in the source
+/// container only: the stagdb-test images lack it.
+fn install_fake_extension(src: &SourcePg, major: u32) {
+    sh_ok(&format!(
+        "docker exec -u root {} bash -c \"d=/usr/share/postgresql/{major}/extension; \
+         printf \\\"comment = 'h4'\\ndefault_version = '1.0'\\nrelocatable = true\\n\\\" > \\$d/h4fake.control; \
+         echo 'CREATE FUNCTION h4fake_one() RETURNS int LANGUAGE sql AS \\$\\$SELECT 1\\$\\$;' > \\$d/h4fake--1.0.sql\"",
+        src.name
+    ));
+}
+
+/// Issue 17 item 11: extensions the image lacks are found in the
+/// preflight (every database with --all-databases, archive and plain dump
+/// files), --dry-run names them, the import stops before loading anything,
+/// and --skip-missing-extensions really skips them (archives).
+#[test]
+fn import_missing_extensions_found_first() {
+    let _t = Timed::start("import_missing_extensions_found_first");
+    let pw = "ExtPw-5tYq1";
+    let src = SourcePg::with_fixture("h4-ext", 17, 46351, pw, 100);
+    install_fake_extension(&src, 17);
+    src.psql("postgres", "CREATE DATABASE other");
+    src.psql("other", "CREATE EXTENSION h4fake");
+    let s = TestStore::new("h4-ext", 46321);
+    s.init(17);
+    let before = datasets(&s);
+
+    // The third database needs it: said by the dry run, refused first.
+    let dry = ok_pw(
+        &s,
+        &[
+            "import",
+            &src.url("app"),
+            "all",
+            "--all-databases",
+            "-j",
+            "1",
+            "--dry-run",
+        ],
+        pw,
+    );
+    assert!(
+        dry.contains("missing in image") && dry.contains("h4fake"),
+        "{dry}"
+    );
+    let out = s
+        .cmd(&[
+            "import",
+            &src.url("app"),
+            "all",
+            "--all-databases",
+            "-j",
+            "1",
+        ])
+        .env("PGPASSWORD", pw)
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("h4fake") && err.contains("--skip-missing-extensions"),
+        "{err}"
+    );
+    // Refused in the preflight: no phase after it ran.
+    assert!(
+        !err.contains("dump") && !err.contains("initdb"),
+        "it loaded before refusing:\n{err}"
+    );
+    assert_eq!(datasets(&s), before);
+
+    // Dump files: custom (its table of contents) and plain.
+    src.psql("app", "CREATE EXTENSION h4fake");
+    let tmp = TempDir::new("h4-ext");
+    let custom = src.dump(
+        "pg_dump -Fc -U postgres -h /tmp -f /tmp/app.dump app",
+        "app.dump",
+        &tmp.0,
+    );
+    let plain = src.dump(
+        "pg_dump -Fp -U postgres -h /tmp -f /tmp/app.sql app",
+        "app.sql",
+        &tmp.0,
+    );
+    for f in [&custom, &plain] {
+        let f = f.display().to_string();
+        let dry = s.ok(&["import", &f, "fromdump", "--dry-run"]);
+        assert!(
+            dry.contains("missing in image") && dry.contains("h4fake"),
+            "{f}: {dry}"
+        );
+        let out = s.run(&["import", &f, "fromdump"]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{f}: {err}");
+        assert!(err.contains("h4fake"), "{f}: {err}");
+        assert_eq!(datasets(&s), before, "{f}");
+    }
+    // Skipped for real: the archive loads without it.
+    let c = custom.display().to_string();
+    let out = s.run(&[
+        "import",
+        &c,
+        "skipped",
+        "--skip-missing-extensions",
+        "-j",
+        "1",
+    ]);
+    assert_ok("import --skip-missing-extensions", &out);
+    assert!(
+        text(&out.stderr).contains("h4fake"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        s.sql("skipped", "SELECT count(*) FROM public.users").trim(),
+        "100"
+    );
+    assert_eq!(
+        s.sql(
+            "skipped",
+            "SELECT count(*) FROM pg_extension WHERE extname = 'h4fake'"
+        )
+        .trim(),
+        "0"
+    );
+}
+
 /// An import of a big source, caught in its restore: the child, and the
 /// thread collecting its stderr. Panics if it ends before it can be hit.
 fn import_in_restore(

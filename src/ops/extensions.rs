@@ -50,7 +50,11 @@ pub async fn in_archive(
         &format!("reading the table of contents of {}", path.display()),
     )
     .await?;
-    Ok(crate::source::toc_extensions(&toc))
+    // plpgsql is in every image (the live probe leaves it out too).
+    Ok(crate::source::toc_extensions(&toc)
+        .into_iter()
+        .filter(|e| e != "plpgsql")
+        .collect())
 }
 
 /// Runs a short job printing to stdout; its output.
