@@ -114,9 +114,10 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
         )
         .await?;
         let name = &prepared.0.name;
-        if !args.load.dry_run && store.branch(name).is_some() {
-            return Err(user_error(format!("branch '{name}' already exists"))
-                .hint(format!("import under another name (`stagdb import SOURCE NAME`), or refresh it with `stagdb refresh {name}`")));
+        if !args.load.dry_run
+            && let Some(b) = store.branch(name)
+        {
+            return Err(exists_error(name, b.intent));
         }
         Ok(prepared)
     };
@@ -138,7 +139,12 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
     // without it (the creating marker keeps others off the new branch).
     let port = {
         let _lock = ctx.lock(&store.dataset).await?;
-        if ctx.zfs.exists(&pf.dataset).await? {
+        if let Some(e) = ctx.zfs.get_one(&pf.dataset, &[props::STATE]).await? {
+            // Another import may have taken the name since the preflight.
+            let intent = e.local(props::STATE).and_then(|v| v.parse().ok());
+            if intent.is_some_and(|i: Intent| i.owner.alive() && !i.mine()) {
+                return Err(exists_error(&name, intent));
+            }
             return Err(user_error(format!(
                 "dataset {} already exists; refusing to touch it",
                 pf.dataset
@@ -314,8 +320,11 @@ pub(crate) fn print_plan(ctx: &Ctx, pf: &Preflight) -> CmdResult {
         pf.image
     ))?;
     ctx.printer.line(format!(
-        "  database {}, via {} ({} jobs)",
-        pf.database, pf.method, pf.jobs
+        "  database {}, via {} ({} job{})",
+        pf.database,
+        pf.method,
+        pf.jobs,
+        if pf.jobs == 1 { "" } else { "s" }
     ))?;
     ctx.printer.line(format!(
         "  size {}, needs at least {} in the pool, {} free",
@@ -656,11 +665,15 @@ pub(crate) async fn prepare(
             "the import needs about {} ({} of data{}), but pool {} has {} free",
             ui::human_bytes(needed.unwrap_or(0)),
             ui::human_bytes(source_bytes.unwrap_or(0)),
-            if jobs > 1 && kind == "server" { ", twice: the parallel dump is written out before the restore" } else { "" },
+            if jobs > 1 && kind == "server" {
+                ", twice: the parallel dump is written out before the restore"
+            } else {
+                ""
+            },
             store.pool,
             ui::human_bytes(pool_available.unwrap_or(0)),
         ))
-        .hint("free space in the pool (`stagdb gc`, `stagdb rm`), use -j 1 (streams, no dump on disk), or try anyway with --force"));
+        .hint(pool_full_hint(jobs > 1 && kind == "server")));
     }
     let image = store.settings.image_for(major);
     let missing_extensions = if extensions.is_empty() {
@@ -751,6 +764,53 @@ fn source_password_file(
         .map_err(|e| usage_error(format!("password file {}: {e}", p.display())))
 }
 
+/// What to do when the preflight finds the pool too small: `-j 1` only
+/// where it helps (a parallel dump of a live source is written out first).
+fn pool_full_hint(parallel_dump: bool) -> String {
+    format!(
+        "free space in the pool (`stagdb gc`, `stagdb rm`){}, or try anyway with --force",
+        if parallel_dump {
+            ", use -j 1 (streams, no dump on disk)"
+        } else {
+            ""
+        }
+    )
+}
+
+/// Branch NAME exists: made by a command still running (named, so a
+/// losing concurrent import says whom it lost to), or finished.
+fn exists_error(name: &str, intent: Option<Intent>) -> CommandError {
+    match intent {
+        Some(i) if i.owner.alive() && !i.mine() => user_error(format!(
+            "branch '{name}' is being made right now by another command ({}, pid {})",
+            command_of(i.owner.pid),
+            i.owner.pid
+        ))
+        .hint("wait for it to finish, or import under another name (`stagdb import SOURCE NAME`)"),
+        _ => user_error(format!("branch '{name}' already exists")).hint(format!(
+            "import under another name (`stagdb import SOURCE NAME`), or refresh it with `stagdb refresh {name}`"
+        )),
+    }
+}
+
+/// `stagdb VERB` of a running process: its verb only (its other
+/// arguments may hold a source password).
+fn command_of(pid: u32) -> String {
+    let argv = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    verb_of(&argv)
+}
+
+fn verb_of(argv: &[u8]) -> String {
+    use clap::CommandFactory;
+    let cli = crate::cli::Cli::command();
+    let verbs: Vec<&str> = cli.get_subcommands().map(|c| c.get_name()).collect();
+    argv.split(|b| *b == 0)
+        .skip(1)
+        .filter_map(|a| std::str::from_utf8(a).ok())
+        .find(|a| verbs.contains(a))
+        .map_or_else(|| "stagdb".to_string(), |v| format!("`stagdb {v}`"))
+}
+
 /// The extensions a dump file creates: an uncompressed archive's table of
 /// contents, or a plain file's first statements. Compressed dumps and
 /// stdin are not read twice: none known (the load still checks).
@@ -814,7 +874,7 @@ UNION ALL (SELECT 'db=' || datname FROM pg_database WHERE datallowconn AND NOT d
 /// `$1`: PROBE_SQL; `$2` = `all`: the extensions of every database too
 /// (each is loaded, each may need its own).
 const PROBE_SCRIPT: &str = r#"set -eo pipefail
-q() { psql -X -A -t -v ON_ERROR_STOP=1 "$@"; }
+q() { psql -X -w -A -t -v ON_ERROR_STOP=1 "$@"; }
 q -c "$1"
 if [ "$2" = all ]; then
   q -c "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate" |
@@ -907,6 +967,40 @@ async fn probe(ctx: &Ctx, store: &Store, live: &Live, all: bool) -> CmdResult<Fa
 #[cfg(test)]
 mod tests {
     use super::name_from;
+
+    #[test]
+    fn messages() {
+        assert!(!super::pool_full_hint(false).contains("-j 1"));
+        assert!(super::pool_full_hint(true).contains("-j 1"));
+        let argv = b"/usr/bin/stagdb\0--store\0p/s\0import\0postgresql://u:secret@h/db\0x\0";
+        assert_eq!(super::verb_of(argv), "`stagdb import`");
+        assert_eq!(super::verb_of(b"stagdb\0"), "stagdb");
+        let other = crate::intent::Intent {
+            op: crate::intent::Op::Creating,
+            // pid 1 runs (it is not this test).
+            owner: crate::intent::Owner {
+                pid: 1,
+                start: std::fs::read_to_string("/proc/1/stat")
+                    .ok()
+                    .and_then(|s| {
+                        s[s.rfind(')').unwrap() + 1..]
+                            .split_whitespace()
+                            .nth(19)?
+                            .parse()
+                            .ok()
+                    })
+                    .unwrap_or(0),
+            },
+            was_running: false,
+        };
+        let e = format!("{:#}", super::exists_error("app", Some(other)).error);
+        assert!(
+            e.contains("being made right now") && e.contains("pid 1"),
+            "{e}"
+        );
+        let e = format!("{:#}", super::exists_error("app", None).error);
+        assert!(e.contains("already exists"), "{e}");
+    }
 
     #[test]
     fn names_from_databases() {

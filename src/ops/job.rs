@@ -270,7 +270,8 @@ pub async fn run(
         res.map_err(|e| CommandError::new(ErrorKind::User, e.context(job.what.clone())))?;
     removed?;
     if code != 0 {
-        let text = stderr.trim_end();
+        let text = strip_prompts(&stderr);
+        let text = text.trim_end();
         let shown: Vec<&str> = text.lines().rev().take(25).collect();
         let shown: Vec<&str> = shown.into_iter().rev().collect();
         return Err(user_error(format!(
@@ -286,6 +287,24 @@ pub async fn run(
     Ok(stderr)
 }
 
+/// The tools' password prompts (`Password for user NAME: `, `Password: `)
+/// out of their stderr: the job has no terminal, the prompt only says a
+/// password was missing, which the error after it says better.
+fn strip_prompts(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(|l| {
+            let rest = l
+                .strip_prefix("Password for user ")
+                .and_then(|r| r.split_once(": ").map(|(_, after)| after))
+                .or_else(|| l.strip_prefix("Password: "));
+            rest.unwrap_or(l)
+        })
+        .filter(|l| !l.trim().is_empty() && l.trim_end() != "Password:")
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Removes this process's job containers of a store (rollback).
 pub async fn remove_my_jobs(ctx: &Ctx, store: &str) -> anyhow::Result<()> {
     let d = ctx.docker().await.map_err(|e| e.error)?;
@@ -299,4 +318,21 @@ pub async fn remove_my_jobs(ctx: &Ctx, store: &str) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn password_prompts_left_out() {
+        let e = "Password for user postgres: \npsql: error: fe_sendauth: no password supplied\n";
+        assert_eq!(
+            super::strip_prompts(e),
+            "psql: error: fe_sendauth: no password supplied"
+        );
+        assert_eq!(
+            super::strip_prompts("Password: pg_dump: error: x"),
+            "pg_dump: error: x"
+        );
+        assert_eq!(super::strip_prompts("a\nb"), "a\nb");
+    }
 }

@@ -214,18 +214,40 @@ if grep -q ERROR /tmp/single.log; then cat /tmp/single.log >&2; exit 1; fi
 /// Loads the data: the steps of the module comment, in order.
 pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
     let staging = l.staging;
-    load_steps(ctx, l).await.map_err(|e| match staging {
-        // The one place a full tmpfs is told apart: the tools say it so.
-        crate::plan::Staging::Memory { limit }
-            if format!("{:#}", e.error).contains("No space left on device") =>
-        {
-            e.hint(format!(
-                "the data was loaded in memory, in a tmpfs of up to {}: if that filled up, load on disk with --load-in disk",
-                crate::ui::human_bytes(limit)
-            ))
-        }
+    let dataset = l.store.dataset.clone();
+    let e = match load_steps(ctx, l).await {
+        Ok(done) => return Ok(done),
+        Err(e) => e,
+    };
+    let text = format!("{:#}", e.error);
+    if !text.contains("No space left on device") {
+        return Err(e);
+    }
+    // Which one filled up: the pool (its scratch dump, or nothing left)
+    // or the loading server's tmpfs.
+    let pool_free = match ctx.zfs.get_one(&dataset, &["available"]).await {
+        Ok(entry) => entry.and_then(|x| x.native_u64("available")),
+        Err(_) => None,
+    };
+    Err(match space_hint(staging, &text, pool_free) {
+        Some(h) if !e.hints.contains(&h) => e.hint(h),
         _ => e,
     })
+}
+
+/// The hint for a load that ran out of space: the pool's when the pool is
+/// (nearly) full or the scratch dump on it failed, the tmpfs's only when
+/// the data was loaded in memory and the pool still has room.
+fn space_hint(staging: crate::plan::Staging, text: &str, pool_free: Option<u64>) -> Option<String> {
+    let pool_full = pool_free.is_some_and(|f| f < 64 << 20) || text.contains("/scratch/");
+    match staging {
+        _ if pool_full => Some(crate::error::NO_SPACE_HINT.to_string()),
+        crate::plan::Staging::Memory { limit } => Some(format!(
+            "the data was loaded in memory, in a tmpfs of up to {}: if that filled up, load on disk with --load-in disk",
+            crate::ui::human_bytes(limit)
+        )),
+        crate::plan::Staging::Disk => Some(crate::error::NO_SPACE_HINT.to_string()),
+    }
 }
 
 async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
@@ -958,6 +980,34 @@ fn spawn_reader(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn out_of_space_blames_the_right_thing() {
+        use crate::plan::Staging;
+        let mem = Staging::Memory { limit: 1 << 30 };
+        let server = "pg_restore: error: could not extend file: No space left on device";
+        let tmpfs = super::space_hint(mem, server, Some(10 << 30)).unwrap();
+        assert!(
+            tmpfs.contains("tmpfs") && tmpfs.contains("--load-in disk"),
+            "{tmpfs}"
+        );
+        // The pool full, or the scratch dump on it: never the tmpfs.
+        for (text, free) in [
+            (server, Some(1 << 20)),
+            (
+                "pg_dump: error: could not write to file \"/scratch/d/3.dat\": No space left on device",
+                Some(10 << 30),
+            ),
+        ] {
+            let h = super::space_hint(mem, text, free).unwrap();
+            assert!(h.contains("pool is full") && !h.contains("tmpfs"), "{h}");
+        }
+        let disk = super::space_hint(Staging::Disk, server, None).unwrap();
+        assert!(
+            disk.contains("pool is full") && !disk.contains("-j 1"),
+            "{disk}"
+        );
+    }
+
     use super::RESTORE_SCRIPT;
 
     /// Runs the restore script's `freeze_copy` filter (awk, as in the
