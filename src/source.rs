@@ -350,6 +350,10 @@ pub fn read_password_file(path: &Path) -> Result<String> {
             path.display()
         );
     }
+    if line.contains('\0') {
+        // libpq cannot take it: say so rather than fail to authenticate.
+        bail!("the password file {} holds a NUL byte", path.display());
+    }
     Ok(line.to_string())
 }
 
@@ -876,6 +880,8 @@ mod tests {
         std::fs::write(&f, "\nafter an empty line").unwrap();
         let e = format!("{:#}", read_password_file(&f).unwrap_err());
         assert!(e.contains("is empty") && !e.contains("after"), "{e}");
+        std::fs::write(&f, b"a\0b\n").unwrap();
+        assert!(read_password_file(&f).is_err());
         std::fs::write(&f, [0xff, 0xfe, b'\n']).unwrap();
         assert!(read_password_file(&f).is_err());
         let e = format!("{:#}", read_password_file(&dir).unwrap_err());
