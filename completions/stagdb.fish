@@ -346,6 +346,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l pg-version -d '
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s j -l jobs -d 'Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l exclude-table-data -d 'Leave out this table\'s rows (pg_dump pattern; repeatable; live sources)' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l scrub -d 'SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)' -r -F
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l password-file -d 'Read the source\'s password from the first line of FILE (live sources; also STAGDB_SOURCE_PASSWORD_FILE)' -r -F
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l load-in -d 'Where the data is loaded before it is written into the branch [default: auto]' -r -f -a "auto\t'Memory when twice the source\'s size (three times with --scrub) plus 512 MiB fits in half the free memory (live sources); else disk'
 memory\t'A tmpfs of half the free memory, written into the branch\'s dataset in one copy after a clean shutdown (a pool on FUSE pays per write)'
 disk\t'The branch\'s dataset itself'"
@@ -372,6 +373,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l source -d 'Loa
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s j -l jobs -d 'Parallel jobs for dump and restore [default: the number of CPUs; 1 on hosts with 1 or 2]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l exclude-table-data -d 'Leave out this table\'s rows (pg_dump pattern; repeatable; live sources)' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l scrub -d 'SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)' -r -F
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l password-file -d 'Read the source\'s password from the first line of FILE (live sources; also STAGDB_SOURCE_PASSWORD_FILE)' -r -F
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l load-in -d 'Where the data is loaded before it is written into the branch [default: auto]' -r -f -a "auto\t'Memory when twice the source\'s size (three times with --scrub) plus 512 MiB fits in half the free memory (live sources); else disk'
 memory\t'A tmpfs of half the free memory, written into the branch\'s dataset in one copy after a clean shutdown (a pool on FUSE pays per write)'
 disk\t'The branch\'s dataset itself'"

@@ -195,6 +195,10 @@ pub struct LoadArgs {
     #[arg(long, value_name = "FILE.sql")]
     pub scrub: Vec<PathBuf>,
 
+    /// Read the source's password from the first line of FILE (live sources; also STAGDB_SOURCE_PASSWORD_FILE)
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
     /// Import even when the extensions the source uses are missing in the image
     #[arg(long)]
     pub skip_missing_extensions: bool,
@@ -227,7 +231,7 @@ pub enum LoadIn {
 #[derive(Debug, Args)]
 #[command(after_help = "\
 SOURCE is a live server (postgres:// URL or libpq keyword string; the password comes from the URL,
-PGPASSWORD or ~/.pgpass), a dump (custom, directory, tar, or plain SQL, also .gz/.zst), or - for a
+else --password-file, else STAGDB_SOURCE_PASSWORD_FILE, else PGPASSWORD, else ~/.pgpass), a dump (custom, directory, tar, or plain SQL, also .gz/.zst), or - for a
 dump on stdin. Addresses mean what they mean on this host.
 
 Examples:

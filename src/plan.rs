@@ -362,6 +362,11 @@ pub enum Fix {
     NewPassword {
         branch: String,
     },
+    /// Remove a password file directory a killed command left in the
+    /// temporary directory (it holds a source's password in clear).
+    RemovePasswordFile {
+        path: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -65,14 +65,11 @@ impl Live {
         }
     }
 
-    /// The host a password file line names: libpq matches a socket
-    /// connection against `localhost`.
-    pub fn tcp_host(&self) -> &str {
-        if self.host.starts_with('/') {
-            "localhost"
-        } else {
-            &self.host
-        }
+    /// The host a password file line names: for a socket, its directory
+    /// (libpq matches `localhost` only for its default socket directory,
+    /// and the directory's own path always).
+    pub fn pgpass_host(&self) -> &str {
+        &self.host
     }
 
     /// The same server, another database.
@@ -240,12 +237,9 @@ fn sslmode_of(s: &str) -> Option<String> {
 /// anything; `\:` and `\\` are escapes).
 pub fn pgpass_lookup(contents: &str, live: &Live) -> Option<String> {
     let port = live.port.to_string();
-    // libpq matches a socket connection against "localhost".
-    let host = if live.host.starts_with('/') {
-        "localhost"
-    } else {
-        live.host.as_str()
-    };
+    // libpq: a socket connection matches its directory's path, and
+    // `localhost` too when that is the default socket directory.
+    let default_dir = DEFAULT_SOCKET_DIRS.contains(&live.host.trim_end_matches('/'));
     for line in contents.lines() {
         if line.starts_with('#') || line.trim().is_empty() {
             continue;
@@ -255,11 +249,112 @@ pub fn pgpass_lookup(contents: &str, live: &Live) -> Option<String> {
             continue;
         }
         let m = |pat: &str, v: &str| pat == "*" || pat == v;
-        if m(&f[0], host) && m(&f[1], &port) && m(&f[2], &live.dbname) && m(&f[3], &live.user) {
+        let host_ok = m(&f[0], &live.host) || (default_dir && f[0] == "localhost");
+        if host_ok && m(&f[1], &port) && m(&f[2], &live.dbname) && m(&f[3], &live.user) {
             return Some(f[4..].join(":"));
         }
     }
     None
+}
+
+/// The extensions a `pg_restore -l` listing creates (`ID; OID OID
+/// EXTENSION - NAME OWNER`).
+pub fn toc_extensions(toc: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for l in toc.lines().filter(|l| !l.starts_with(';')) {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        if f.get(3) == Some(&"EXTENSION")
+            && let Some(name) = f.get(5)
+            && !out.iter().any(|o| o == name)
+        {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
+/// How much of a plain dump is scanned for its extensions: pg_dump puts
+/// them first, before any table's data.
+const PLAIN_SCAN_MAX: u64 = 64 << 20;
+
+/// The extensions a plain dump creates: its `CREATE EXTENSION` statements
+/// before the first `COPY` (pg_dump writes them first; data is never read).
+pub fn plain_extensions(r: impl Read) -> Vec<String> {
+    use std::io::BufRead;
+    let mut out: Vec<String> = Vec::new();
+    for line in std::io::BufReader::new(r.take(PLAIN_SCAN_MAX)).split(b'\n') {
+        let Ok(line) = line else { break };
+        let line = String::from_utf8_lossy(&line);
+        if line.starts_with("COPY ") {
+            break;
+        }
+        let Some(rest) = line.strip_prefix("CREATE EXTENSION ") else {
+            continue;
+        };
+        let rest = rest.strip_prefix("IF NOT EXISTS ").unwrap_or(rest);
+        let name = if let Some(q) = rest.strip_prefix('"') {
+            // A quoted name: `""` is a quote.
+            let mut n = String::new();
+            let mut chars = q.chars().peekable();
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        n.push('"');
+                    }
+                    '"' => break,
+                    c => n.push(c),
+                }
+            }
+            n
+        } else {
+            rest.split([' ', ';']).next().unwrap_or("").to_lowercase()
+        };
+        if !name.is_empty() && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// Socket directories libpq builds may default to (Debian's, upstream's).
+const DEFAULT_SOCKET_DIRS: &[&str] = &["/var/run/postgresql", "/run/postgresql", "/tmp"];
+
+/// The largest password file read: a secret is a line, not a disk.
+const PASSWORD_FILE_MAX: u64 = 64 * 1024;
+
+/// The password in FILE (`--password-file`, `STAGDB_SOURCE_PASSWORD_FILE`):
+/// its first line, the line end stripped. Errors name the file, never
+/// its contents.
+pub fn read_password_file(path: &Path) -> Result<String> {
+    let f = std::fs::File::open(path)
+        .with_context(|| format!("reading the password file {}", path.display()))?;
+    let meta = f
+        .metadata()
+        .with_context(|| format!("reading the password file {}", path.display()))?;
+    if meta.is_dir() {
+        bail!("the password file {} is a directory", path.display());
+    }
+    let mut bytes = Vec::new();
+    // Bounded: a FIFO or /dev/zero must not hang or fill memory.
+    f.take(PASSWORD_FILE_MAX)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading the password file {}", path.display()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("the password file {} is not UTF-8 text", path.display()))?;
+    let line = text.split('\n').next().unwrap_or("");
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    if line.is_empty() {
+        bail!(
+            "the password file {} is empty (its first line is the password)",
+            path.display()
+        );
+    }
+    if line.contains('\0') {
+        // libpq cannot take it: say so rather than fail to authenticate.
+        bail!("the password file {} holds a NUL byte", path.display());
+    }
+    Ok(line.to_string())
 }
 
 fn split_pgpass(line: &str) -> Vec<String> {
@@ -744,6 +839,56 @@ mod tests {
         );
         assert_eq!(pgpass_lookup("h:5433:otherdb:u:x\n", &live), None);
         assert_eq!(pgpass_field("a:b\\c"), "a\\:b\\\\c");
+    }
+
+    #[test]
+    fn extensions_of_dumps() {
+        let toc = ";\n; Archive created\n;\n3; 3079 16385 EXTENSION - hstore \n4224; 0 0 COMMENT - EXTENSION hstore \n2; 3079 1 EXTENSION - h4fake \n215; 1259 16390 TABLE public t postgres\n";
+        assert_eq!(toc_extensions(toc), ["hstore", "h4fake"]);
+        let plain = "SET x = 1;\nCREATE EXTENSION IF NOT EXISTS hstore WITH SCHEMA public;\nCOMMENT ON EXTENSION hstore IS 'x';\nCREATE EXTENSION \"My\"\"Ext\";\nCREATE EXTENSION Plain;\nCOPY t (x) FROM stdin;\nCREATE EXTENSION indata;\n\\.\n";
+        assert_eq!(
+            plain_extensions(plain.as_bytes()),
+            ["hstore", "My\"Ext", "plain"]
+        );
+    }
+
+    #[test]
+    fn pgpass_socket_directory() {
+        let live = parse_live("host=/srv/pg port=5433 dbname=db user=u", &no_env).unwrap();
+        // A non-default socket directory is matched by its path only.
+        assert_eq!(pgpass_lookup("localhost:5433:*:u:no\n", &live), None);
+        assert_eq!(
+            pgpass_lookup("/srv/pg:5433:*:u:yes\n", &live).as_deref(),
+            Some("yes")
+        );
+        let live = parse_live("host=/var/run/postgresql port=5433 user=u", &no_env).unwrap();
+        assert_eq!(
+            pgpass_lookup("localhost:5433:*:u:yes\n", &live).as_deref(),
+            Some("yes")
+        );
+    }
+
+    #[test]
+    fn password_files() {
+        let dir = std::env::temp_dir().join(format!("stagdb-unit-pwfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("pw");
+        std::fs::write(&f, "s3cr:et\r\nsecond line\n").unwrap();
+        assert_eq!(read_password_file(&f).unwrap(), "s3cr:et");
+        std::fs::write(&f, "no newline").unwrap();
+        assert_eq!(read_password_file(&f).unwrap(), "no newline");
+        std::fs::write(&f, "\nafter an empty line").unwrap();
+        let e = format!("{:#}", read_password_file(&f).unwrap_err());
+        assert!(e.contains("is empty") && !e.contains("after"), "{e}");
+        std::fs::write(&f, b"a\0b\n").unwrap();
+        assert!(read_password_file(&f).is_err());
+        std::fs::write(&f, [0xff, 0xfe, b'\n']).unwrap();
+        assert!(read_password_file(&f).is_err());
+        let e = format!("{:#}", read_password_file(&dir).unwrap_err());
+        assert!(e.contains("directory"), "{e}");
+        let e = format!("{:#}", read_password_file(&dir.join("gone")).unwrap_err());
+        assert!(e.contains(&dir.join("gone").display().to_string()), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     /// The header of a real `pg_dump -Fc` (PostgreSQL 15, archive 1.14).

@@ -1122,6 +1122,440 @@ fn refresh_keeps_branches_of_old_data() {
     assert_ok("stagdb doctor", &doctor);
 }
 
+/// `stagdb ARGS` with no source password in the environment (no
+/// PGPASSWORD, HOME without a .pgpass) and ENV added.
+fn run_no_pw(s: &TestStore, args: &[&str], home: &Path, env: &[(&str, &str)]) -> Output {
+    let mut c = s.cmd(args);
+    c.env_remove("PGPASSWORD")
+        .env_remove("PGPASSFILE")
+        .env_remove("STAGDB_SOURCE_PASSWORD_FILE")
+        .env("HOME", home);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run stagdb")
+}
+
+/// Issue 17 item 9: the source password from --password-file or
+/// STAGDB_SOURCE_PASSWORD_FILE; the file's path is recorded (never the
+/// password) and refresh reads it again after a rotation.
+#[test]
+fn import_source_password_file() {
+    let _t = Timed::start("import_source_password_file");
+    let (pw1, pw2) = ("FilePw-1-a7Kq", "FilePw-2-Zq8m");
+    let src = SourcePg::with_fixture("pwfile", 17, 46231, pw1, 100);
+    let s = TestStore::new("h4-pwfile", 46201);
+    s.init(17);
+    let tmp = TempDir::new("h4-pwfile");
+    let file = tmp.0.join("source.pw");
+    std::fs::write(&file, format!("{pw1}\n")).unwrap();
+    let f = file.display().to_string();
+
+    let out = run_no_pw(
+        &s,
+        &[
+            "import",
+            &src.url("app"),
+            "app",
+            "-j",
+            "1",
+            "--password-file",
+            &f,
+        ],
+        &tmp.0,
+        &[],
+    );
+    assert_ok("import --password-file", &out);
+    assert_imported(&s, "app", &src.checksum());
+    let recorded = sh_ok(&format!(
+        "zfs get -H -o value -r stagdb:source {}",
+        s.dataset
+    ));
+    assert!(recorded.contains(&f), "{recorded}");
+    assert!(!recorded.contains(pw1), "{recorded}");
+
+    // The secret rotates: the file gets the new one, refresh reads it.
+    src.psql("postgres", &format!("ALTER ROLE postgres PASSWORD '{pw2}'"));
+    src.psql(
+        "app",
+        "INSERT INTO public.users (email) VALUES ('late@x.example')",
+    );
+    std::fs::write(&file, format!("{pw2}\r\n")).unwrap();
+    let out = run_no_pw(&s, &["refresh", "app", "-j", "1"], &tmp.0, &[]);
+    assert_ok("refresh after rotation", &out);
+    assert_imported(&s, "app", &src.checksum());
+
+    // The environment variable, the _FILE convention.
+    let out = run_no_pw(
+        &s,
+        &["import", &src.url("app"), "viaenv", "-j", "1"],
+        &tmp.0,
+        &[("STAGDB_SOURCE_PASSWORD_FILE", &f)],
+    );
+    assert_ok("import with STAGDB_SOURCE_PASSWORD_FILE", &out);
+
+    // The file gone: refresh names it, says nothing else of it.
+    std::fs::remove_file(&file).unwrap();
+    let out = run_no_pw(&s, &["refresh", "app", "-j", "1"], &tmp.0, &[]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(&f) && err.contains("--password-file"), "{err}");
+    assert!(!err.contains(pw1) && !err.contains(pw2), "{err}");
+    // A dump needs none: a usage error, not a silent ignore.
+    let out = run_no_pw(
+        &s,
+        &["import", "/etc/hostname", "x", "--password-file", &f],
+        &tmp.0,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}
+
+/// Issue 17 item 10: a source on a Unix socket in a non-default directory
+/// with password authentication on local connections (PGPASSWORD, then a
+/// ~/.pgpass line naming the directory, as libpq wants).
+#[test]
+fn import_socket_source_with_password() {
+    let _t = Timed::start("import_socket_source_with_password");
+    require_image(17);
+    let pw = "SockPw-4hGt2";
+    let s = TestStore::new("h4-socket", 46241);
+    s.init(17);
+    let tmp = TempDir::new("h4-socket");
+    let dir = tmp.0.join("sock");
+    std::fs::create_dir_all(&dir).unwrap();
+    sh_ok(&format!("chmod 777 {} {}", tmp.0.display(), dir.display()));
+    let d = dir.display().to_string();
+    let name = "stagdb-itest-import-src-h4-socket";
+    let _ = sh(&format!("docker rm -f -v {name} >/dev/null 2>&1"));
+    struct Rm(&'static str);
+    impl Drop for Rm {
+        fn drop(&mut self) {
+            let _ = sh(&format!("docker rm -f -v {} >/dev/null 2>&1", self.0));
+        }
+    }
+    let _rm = Rm(name);
+    let script = r#"set -e
+mkdir -p /d && chown postgres /d
+printf '%s' "$PW" > /tmp/pw; chown postgres /tmp/pw
+runuser -u postgres -- initdb -D /d -U postgres --pwfile=/tmp/pw --auth-local=scram-sha-256 --auth-host=scram-sha-256 >/dev/null
+rm -f /tmp/pw
+exec runuser -u postgres -- postgres -D /d -c listen_addresses= -c port=46236 -c unix_socket_directories="$SOCK""#;
+    let out = Command::new("docker")
+        .args(["run", "-d", "--name", name, "-v", &format!("{d}:{d}")])
+        .args(["-e", &format!("PW={pw}"), "-e", &format!("SOCK={d}")])
+        .args(["--user", "root", "--entrypoint", "", &image(17)])
+        .args(["bash", "-c", script])
+        .output()
+        .unwrap();
+    assert_ok("docker run socket source", &out);
+    let conn = format!("host={d} port=46236 user=postgres dbname=postgres");
+    let start = Instant::now();
+    while !Command::new("psql")
+        .args(["-X", "-A", "-t", "-d", &format!("{conn} password={pw}")])
+        .args(["-c", "CREATE TABLE IF NOT EXISTS t AS SELECT 42 AS x"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|st| st.success())
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "socket source never came up"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let out = run_no_pw(
+        &s,
+        &["import", &conn, "bypw", "-j", "1"],
+        &tmp.0,
+        &[("PGPASSWORD", pw)],
+    );
+    assert_ok("import of a socket source with PGPASSWORD", &out);
+    assert_eq!(s.sql("bypw", "SELECT x FROM t").trim(), "42");
+    // ~/.pgpass names the socket directory (a `localhost` line would not
+    // match it in libpq).
+    let pgpass = tmp.0.join(".pgpass");
+    std::fs::write(&pgpass, format!("{d}:46236:*:postgres:{pw}\n")).unwrap();
+    sh_ok(&format!("chmod 600 {}", pgpass.display()));
+    let out = run_no_pw(&s, &["import", &conn, "bypgpass", "-j", "1"], &tmp.0, &[]);
+    assert_ok("import of a socket source with ~/.pgpass", &out);
+    assert_eq!(s.sql("bypgpass", "SELECT x FROM t").trim(), "42");
+}
+
+/// Password file directories in DIR (`stagdb-pgpass-*`).
+fn pgpass_dirs(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().display().to_string())
+        .filter(|p| p.contains("/stagdb-pgpass-"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Issue 17 item 6: an import SIGKILLed at seeded random points of its
+/// load leaves its password file; status reports it (code
+/// leftover-password-file), doctor --dry-run lists its removal, doctor
+/// --fix and gc remove it, and the source password is nowhere in the
+/// temporary directory after.
+#[test]
+fn killed_import_password_file_reported_and_removed() {
+    let _t = Timed::start("killed_import_password_file_reported_and_removed");
+    let pw = "LeftPw-8Hq2xZ";
+    let src = SourcePg::with_fixture("h4-killpw", 17, 46291, pw, 1000);
+    src.psql(
+        "app",
+        "CREATE TABLE public.big AS SELECT g AS id, md5(g::text) AS pad FROM generate_series(1, 400000) g",
+    );
+    let s = TestStore::new("h4-killpw", 46261);
+    s.init(17);
+    let tmp = TempDir::new("h4-killpw");
+    let t = tmp.0.display().to_string();
+    let seed = std::env::var("STAGDB_FAULT_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| std::process::id() as u64);
+    eprintln!("seed {seed} (STAGDB_FAULT_SEED={seed} replays it)");
+    let with_tmp = |args: &[&str]| -> Output {
+        s.cmd(args)
+            .env("TMPDIR", &tmp.0)
+            .env("PGPASSWORD", pw)
+            .output()
+            .unwrap()
+    };
+    for trial in 0..3u64 {
+        let delay = (seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(trial * 1442695040888963407)
+            >> 33)
+            % 1500;
+        let mut child = s
+            .cmd(&["import", &src.url("app"), "big", "-j", "1"])
+            .env("TMPDIR", &tmp.0)
+            .env("PGPASSWORD", pw)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let reader = std::thread::spawn(move || {
+            for l in BufReader::new(stderr).lines() {
+                let Ok(l) = l else { break };
+                if l.contains("dump and restore")
+                    || l.contains("restoring")
+                    || l.contains("loading")
+                {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        assert!(
+            rx.recv_timeout(Duration::from_secs(60)).is_ok(),
+            "the load never started"
+        );
+        std::thread::sleep(Duration::from_millis(delay));
+        let killed = child.try_wait().unwrap().is_none();
+        assert!(
+            killed,
+            "trial {trial} (seed {seed}): the import ended before {delay} ms"
+        );
+        sh_ok(&format!("kill -KILL {}", child.id()));
+        child.wait().unwrap();
+        reader.join().unwrap();
+        let left = pgpass_dirs(&tmp.0);
+        assert!(
+            !left.is_empty(),
+            "trial {trial} (seed {seed}, {delay} ms): no password file left: the test proves nothing"
+        );
+        // status reports exactly what is there.
+        let st = with_tmp(&["--json", "status"]);
+        let st: serde_json::Value = serde_json::from_slice(&st.stdout).unwrap();
+        let mut reported: Vec<String> = st["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["code"] == "leftover-password-file")
+            .map(|p| p["fix"]["path"].as_str().unwrap().to_string())
+            .collect();
+        reported.sort();
+        assert_eq!(reported, left, "trial {trial}: {st:#}");
+        let dry = text(&with_tmp(&["doctor", "--fix", "--dry-run"]).stdout)
+            + &text(&with_tmp(&["doctor", "--fix", "--dry-run"]).stderr);
+        assert!(
+            dry.contains(&left[0]),
+            "doctor --dry-run does not list it:\n{dry}"
+        );
+        assert_eq!(pgpass_dirs(&tmp.0), left, "a dry run removed something");
+        if trial % 2 == 0 {
+            assert_ok("doctor --fix", &with_tmp(&["doctor", "--fix"]));
+        } else {
+            // gc goes first for the password; the half-made branch may
+            // still be busy (the killed import's job runs until doctor
+            // removes it), which fails gc after that.
+            let gc = with_tmp(&["gc"]);
+            let err = text(&gc.stderr);
+            assert!(err.contains(&left[0]), "{err}");
+            assert!(gc.status.success() || err.contains("busy"), "{err}");
+            assert_ok("doctor --fix", &with_tmp(&["doctor", "--fix"]));
+        }
+        assert_eq!(pgpass_dirs(&tmp.0), Vec::<String>::new(), "trial {trial}");
+        let grep = sh(&format!("grep -rl -- '{pw}' {t}"));
+        assert!(
+            grep.stdout.is_empty(),
+            "the source password is still in {t}: {}",
+            text(&grep.stdout)
+        );
+    }
+    // Any other command sweeps them silently; a symlink or a file under
+    // such a name is not stagdb's and stays.
+    let fake = tmp.0.join("stagdb-pgpass-999999999-1-0");
+    std::fs::create_dir(&fake).unwrap();
+    std::fs::write(fake.join("pgpass"), "h:1:*:u:x\n").unwrap();
+    let victim = tmp.0.join("victim");
+    std::fs::create_dir(&victim).unwrap();
+    std::fs::write(victim.join("keep"), "x").unwrap();
+    std::os::unix::fs::symlink(&victim, tmp.0.join("stagdb-pgpass-999999998-1-0")).unwrap();
+    std::fs::write(tmp.0.join("stagdb-pgpass-999999997-1-0"), "x").unwrap();
+    let st = text(&with_tmp(&["status"]).stdout);
+    assert!(st.contains(&fake.display().to_string()), "{st}");
+    assert!(
+        !st.contains("999999998") && !st.contains("999999997"),
+        "{st}"
+    );
+    assert_ok("branch", &with_tmp(&["branch"]));
+    assert!(!fake.exists(), "not swept by the next command");
+    assert!(victim.join("keep").exists() && tmp.0.join("stagdb-pgpass-999999997-1-0").exists());
+}
+
+/// Installs extension `h4fake` (one SQL function) in the source
+/// container only: the stagdb-test images lack it.
+fn install_fake_extension(src: &SourcePg, major: u32) {
+    sh_ok(&format!(
+        "docker exec -u root {} bash -c \"d=/usr/share/postgresql/{major}/extension; \
+         printf \\\"comment = 'h4'\\ndefault_version = '1.0'\\nrelocatable = true\\n\\\" > \\$d/h4fake.control; \
+         echo 'CREATE FUNCTION h4fake_one() RETURNS int LANGUAGE sql AS \\$\\$SELECT 1\\$\\$;' > \\$d/h4fake--1.0.sql\"",
+        src.name
+    ));
+}
+
+/// Issue 17 item 11: extensions the image lacks are found in the
+/// preflight (every database with --all-databases, archive and plain dump
+/// files), --dry-run names them, the import stops before loading anything,
+/// and --skip-missing-extensions really skips them (archives).
+#[test]
+fn import_missing_extensions_found_first() {
+    let _t = Timed::start("import_missing_extensions_found_first");
+    let pw = "ExtPw-5tYq1";
+    let src = SourcePg::with_fixture("h4-ext", 17, 46351, pw, 100);
+    install_fake_extension(&src, 17);
+    src.psql("postgres", "CREATE DATABASE other");
+    src.psql("other", "CREATE EXTENSION h4fake");
+    let s = TestStore::new("h4-ext", 46321);
+    s.init(17);
+    let before = datasets(&s);
+
+    // The third database needs it: said by the dry run, refused first.
+    let dry = ok_pw(
+        &s,
+        &[
+            "import",
+            &src.url("app"),
+            "all",
+            "--all-databases",
+            "-j",
+            "1",
+            "--dry-run",
+        ],
+        pw,
+    );
+    assert!(
+        dry.contains("missing in image") && dry.contains("h4fake"),
+        "{dry}"
+    );
+    let out = s
+        .cmd(&[
+            "import",
+            &src.url("app"),
+            "all",
+            "--all-databases",
+            "-j",
+            "1",
+        ])
+        .env("PGPASSWORD", pw)
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("h4fake") && err.contains("--skip-missing-extensions"),
+        "{err}"
+    );
+    // Refused in the preflight: no phase after it ran.
+    assert!(
+        !err.contains("dump") && !err.contains("initdb"),
+        "it loaded before refusing:\n{err}"
+    );
+    assert_eq!(datasets(&s), before);
+
+    // Dump files: custom (its table of contents) and plain.
+    src.psql("app", "CREATE EXTENSION h4fake");
+    let tmp = TempDir::new("h4-ext");
+    let custom = src.dump(
+        "pg_dump -Fc -U postgres -h /tmp -f /tmp/app.dump app",
+        "app.dump",
+        &tmp.0,
+    );
+    let plain = src.dump(
+        "pg_dump -Fp -U postgres -h /tmp -f /tmp/app.sql app",
+        "app.sql",
+        &tmp.0,
+    );
+    for f in [&custom, &plain] {
+        let f = f.display().to_string();
+        let dry = s.ok(&["import", &f, "fromdump", "--dry-run"]);
+        assert!(
+            dry.contains("missing in image") && dry.contains("h4fake"),
+            "{f}: {dry}"
+        );
+        let out = s.run(&["import", &f, "fromdump"]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{f}: {err}");
+        assert!(err.contains("h4fake"), "{f}: {err}");
+        assert_eq!(datasets(&s), before, "{f}");
+    }
+    // Skipped for real: the archive loads without it.
+    let c = custom.display().to_string();
+    let out = s.run(&[
+        "import",
+        &c,
+        "skipped",
+        "--skip-missing-extensions",
+        "-j",
+        "1",
+    ]);
+    assert_ok("import --skip-missing-extensions", &out);
+    assert!(
+        text(&out.stderr).contains("h4fake"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        s.sql("skipped", "SELECT count(*) FROM public.users").trim(),
+        "100"
+    );
+    assert_eq!(
+        s.sql(
+            "skipped",
+            "SELECT count(*) FROM pg_extension WHERE extname = 'h4fake'"
+        )
+        .trim(),
+        "0"
+    );
+}
+
 /// An import of a big source, caught in its restore: the child, and the
 /// thread collecting its stderr. Panics if it ends before it can be hit.
 fn import_in_restore(

@@ -188,7 +188,7 @@ fn json_shapes_and_human_output() {
         settings.add_filter(&regex_escape(dump), "[DUMP]");
         // The default parallelism is the machine's CPU count.
         settings.add_filter(r"-j \d+", "-j [N]");
-        settings.add_filter(r"\d+ jobs", "[N] jobs");
+        settings.add_filter(r"\d+ jobs?\b", "[N] jobs");
         settings.bind(|| {
             insta::assert_snapshot!(
                 "import_dry_run_human",

@@ -55,7 +55,8 @@ async fn examine(ctx: &Ctx, checks: &mut Vec<Check>) -> CmdResult<(Store, Vec<Pr
             None
         }
     };
-    let mut problems = plan::problems(&store, containers.as_deref());
+    let mut problems = ops::job::passfile_problems();
+    problems.extend(plan::problems(&store, containers.as_deref()));
     if let Some(mp) = &store.mountpoint {
         match ops::is_private(mp) {
             Ok(true) => {}
@@ -326,6 +327,9 @@ fn describe(f: &Fix) -> String {
         Fix::NewPort { branch } => format!("give branch '{branch}' a free port"),
         Fix::SetHead { branch } => format!("make '{branch}' the HEAD"),
         Fix::MakePrivate { path } => format!("make {path} private (0700)"),
+        Fix::RemovePasswordFile { path } => {
+            format!("remove {path} (a killed command's source password)")
+        }
         Fix::RebuildPortIndex => "rebuild the port index from the branches".to_string(),
         Fix::NewPassword { branch } => {
             format!("give branch '{branch}' a new password (and restart it if it runs)")
@@ -441,6 +445,10 @@ async fn apply(ctx: &Ctx, store: &Store, f: &Fix) -> CmdResult {
         }
         Fix::SetHead { branch } => ctx.zfs.set(&store.dataset, props::HEAD, branch).await?,
         Fix::MakePrivate { path } => ops::make_private(std::path::Path::new(path))?,
+        Fix::RemovePasswordFile { path } => {
+            ops::job::remove_passfile_dir(std::path::Path::new(path))
+                .map_err(|e| user_error(format!("removing {path}: {e}")))?
+        }
         Fix::RebuildPortIndex => {
             let taken = ops::index::from_branches(ctx, &store.dataset).await?;
             ops::index::write(ctx, &store.dataset, &taken).await?;

@@ -16,6 +16,8 @@ struct Output {
     dropped_snapshots: Vec<String>,
     removed_temporaries: Vec<String>,
     removed_generations: Vec<String>,
+    /// Password file directories of killed commands (source passwords).
+    removed_password_files: Vec<String>,
     /// Space the removed datasets and snapshots used (before removal).
     freed_bytes: u64,
 }
@@ -40,6 +42,18 @@ pub async fn run(ctx: &Ctx, args: GcArgs) -> CmdResult {
     if !args.dry_run {
         // Removal is not undone: an interrupt from here on lets it finish.
         ctx.commit();
+    }
+    // First: a source password in clear goes even when a removal below fails.
+    for d in ops::job::leftover_passfiles(&ops::job::passfile_base()) {
+        if !args.dry_run {
+            ops::job::remove_passfile_dir(&d)
+                .map_err(|e| crate::error::user_error(format!("removing {}: {e}", d.display())))?;
+        }
+        ctx.printer.status(format!(
+            "{verb} {} (a source password a killed command left)",
+            d.display()
+        ));
+        out.removed_password_files.push(d.display().to_string());
     }
     let mut gone: BTreeSet<&str> = BTreeSet::new();
     for b in plan.half_made.iter().chain(&plan.branches) {
@@ -116,6 +130,7 @@ pub async fn run(ctx: &Ctx, args: GcArgs) -> CmdResult {
         out.removed_generations.push(r.to_string());
     }
     let n = out.removed_branches.len()
+        + out.removed_password_files.len()
         + out.removed_generations.len()
         + out.removed_half_made.len()
         + out.dropped_snapshots.len()

@@ -39,6 +39,10 @@ pub(crate) struct Recorded {
     pub pg_version: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_in: Option<crate::cli::LoadIn>,
+    /// Where the source's password was read from (never the password):
+    /// refresh reads it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
 }
 
 /// What the preflight found: all `--dry-run` prints.
@@ -64,7 +68,12 @@ pub(crate) struct Preflight {
     pub jobs: usize,
     pub dataset: String,
     pub extensions: Vec<String>,
+    /// Extensions the source uses that the image lacks.
+    pub missing_extensions: Vec<String>,
     pub scrub: Vec<PathBuf>,
+    /// The file the source's password was read from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
     /// `memory` or `disk`: where the loading server keeps the data.
     pub load_in: &'static str,
     /// The tmpfs's limit when loading in memory.
@@ -105,9 +114,10 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
         )
         .await?;
         let name = &prepared.0.name;
-        if !args.load.dry_run && store.branch(name).is_some() {
-            return Err(user_error(format!("branch '{name}' already exists"))
-                .hint(format!("import under another name (`stagdb import SOURCE NAME`), or refresh it with `stagdb refresh {name}`")));
+        if !args.load.dry_run
+            && let Some(b) = store.branch(name)
+        {
+            return Err(exists_error(name, b.intent));
         }
         Ok(prepared)
     };
@@ -129,7 +139,12 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
     // without it (the creating marker keeps others off the new branch).
     let port = {
         let _lock = ctx.lock(&store.dataset).await?;
-        if ctx.zfs.exists(&pf.dataset).await? {
+        if let Some(e) = ctx.zfs.get_one(&pf.dataset, &[props::STATE]).await? {
+            // Another import may have taken the name since the preflight.
+            let intent = e.local(props::STATE).and_then(|v| v.parse().ok());
+            if intent.is_some_and(|i: Intent| i.owner.alive() && !i.mine()) {
+                return Err(exists_error(&name, intent));
+            }
             return Err(user_error(format!(
                 "dataset {} already exists; refusing to touch it",
                 pf.dataset
@@ -280,6 +295,7 @@ pub(crate) fn record(
         scrub: pf.scrub.clone(),
         pg_version,
         load_in: a.load_in,
+        password_file: pf.password_file.clone(),
     };
     serde_json::to_string(&r)
         .map(Some)
@@ -304,8 +320,11 @@ pub(crate) fn print_plan(ctx: &Ctx, pf: &Preflight) -> CmdResult {
         pf.image
     ))?;
     ctx.printer.line(format!(
-        "  database {}, via {} ({} jobs)",
-        pf.database, pf.method, pf.jobs
+        "  database {}, via {} ({} job{})",
+        pf.database,
+        pf.method,
+        pf.jobs,
+        if pf.jobs == 1 { "" } else { "s" }
     ))?;
     ctx.printer.line(format!(
         "  size {}, needs at least {} in the pool, {} free",
@@ -337,6 +356,13 @@ pub(crate) fn print_plan(ctx: &Ctx, pf: &Preflight) -> CmdResult {
     if !pf.extensions.is_empty() {
         ctx.printer
             .line(format!("  extensions: {}", pf.extensions.join(", ")))?;
+    }
+    if !pf.missing_extensions.is_empty() {
+        ctx.printer.line(format!(
+            "  missing in image {}: {} (needs --skip-missing-extensions)",
+            pf.image,
+            pf.missing_extensions.join(", ")
+        ))?;
     }
     for s in &pf.scrub {
         ctx.printer
@@ -419,6 +445,12 @@ pub(crate) async fn prepare(
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let src =
         source::parse(source_arg, &env).map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
+    if !matches!(src, Source::Live(_)) && a.password_file.is_some() {
+        return Err(usage_error(
+            "--password-file needs a live source (a dump needs no password)",
+        ));
+    }
+    let mut password_file = None;
     if !matches!(src, Source::Live(_)) && !a.exclude_table_data.is_empty() {
         return Err(usage_error(
             "--exclude-table-data needs a live source (a dump has its rows already)",
@@ -440,6 +472,18 @@ pub(crate) async fn prepare(
     {
         Source::Live(mut live) => {
             if live.password.is_none() {
+                password_file = source_password_file(a, &env)?;
+                live.password = password_file
+                    .as_deref()
+                    .map(source::read_password_file)
+                    .transpose()
+                    .map_err(|e| {
+                        CommandError::new(ErrorKind::User, e).hint(
+                            "give the file again with --password-file FILE (refresh reads the file import recorded)",
+                        )
+                    })?;
+            }
+            if live.password.is_none() {
                 live.password = env("PGPASSWORD").or_else(|| {
                     let file = env("PGPASSFILE")
                         .map(PathBuf::from)
@@ -447,7 +491,7 @@ pub(crate) async fn prepare(
                     source::pgpass_lookup(&std::fs::read_to_string(file).ok()?, &live)
                 });
             }
-            let facts = probe(ctx, store, &live).await?;
+            let facts = probe(ctx, store, &live, a.all_databases).await?;
             if a.physical {
                 if let Some(v) = pg_version
                     && v != facts.major
@@ -516,6 +560,7 @@ pub(crate) async fn prepare(
                 source::inspect_path(&path).map_err(|e| CommandError::new(ErrorKind::User, e))?;
             let size = dir_or_file_size(&path);
             let shown = path.display().to_string();
+            let extensions = dump_extensions(ctx, store, &path, &info, pg_version).await?;
             let db = info
                 .dbname
                 .clone()
@@ -545,7 +590,7 @@ pub(crate) async fn prepare(
                 size,
                 db,
                 input,
-                Vec::new(),
+                extensions,
                 shown,
             )
         }
@@ -620,11 +665,31 @@ pub(crate) async fn prepare(
             "the import needs about {} ({} of data{}), but pool {} has {} free",
             ui::human_bytes(needed.unwrap_or(0)),
             ui::human_bytes(source_bytes.unwrap_or(0)),
-            if jobs > 1 && kind == "server" { ", twice: the parallel dump is written out before the restore" } else { "" },
+            if jobs > 1 && kind == "server" {
+                ", twice: the parallel dump is written out before the restore"
+            } else {
+                ""
+            },
             store.pool,
             ui::human_bytes(pool_available.unwrap_or(0)),
         ))
-        .hint("free space in the pool (`stagdb gc`, `stagdb rm`), use -j 1 (streams, no dump on disk), or try anyway with --force"));
+        .hint(pool_full_hint(jobs > 1 && kind == "server")));
+    }
+    let image = store.settings.image_for(major);
+    let missing_extensions = if extensions.is_empty() {
+        Vec::new()
+    } else {
+        ops::extensions::missing(
+            &extensions,
+            &ops::extensions::available(ctx, store, &image).await?,
+        )
+    };
+    if !missing_extensions.is_empty() && !a.skip_missing_extensions && !a.dry_run {
+        return Err(user_error(format!(
+            "the source uses extensions that image {image} lacks: {}",
+            missing_extensions.join(", ")
+        ))
+        .hint("use an image with them (`stagdb init --image`), or import without them with --skip-missing-extensions (objects that need them then fail to restore)"));
     }
     let method = input.method(jobs);
     let memory_available = std::fs::read_to_string("/proc/meminfo")
@@ -652,7 +717,7 @@ pub(crate) async fn prepare(
             method,
             source_pg_version: source_major,
             pg_version: major,
-            image: store.settings.image_for(major),
+            image,
             database,
             databases,
             roles: a.roles,
@@ -661,7 +726,9 @@ pub(crate) async fn prepare(
             pool_available_bytes: pool_available,
             jobs,
             extensions: extensions.clone(),
+            missing_extensions,
             scrub,
+            password_file,
             load_in: match staging {
                 crate::plan::Staging::Memory { .. } => "memory",
                 crate::plan::Staging::Disk => "disk",
@@ -676,6 +743,97 @@ pub(crate) async fn prepare(
         input,
         extensions,
     ))
+}
+
+/// The password file to read, absolute (recorded for refresh; symlinks
+/// kept, so a rotated secret's new target is read): `--password-file`,
+/// else `STAGDB_SOURCE_PASSWORD_FILE`.
+fn source_password_file(
+    a: &LoadArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> CmdResult<Option<PathBuf>> {
+    let Some(p) = a
+        .password_file
+        .clone()
+        .or_else(|| env("STAGDB_SOURCE_PASSWORD_FILE").map(PathBuf::from))
+    else {
+        return Ok(None);
+    };
+    std::path::absolute(&p)
+        .map(Some)
+        .map_err(|e| usage_error(format!("password file {}: {e}", p.display())))
+}
+
+/// What to do when the preflight finds the pool too small: `-j 1` only
+/// where it helps (a parallel dump of a live source is written out first).
+fn pool_full_hint(parallel_dump: bool) -> String {
+    format!(
+        "free space in the pool (`stagdb gc`, `stagdb rm`){}, or try anyway with --force",
+        if parallel_dump {
+            ", use -j 1 (streams, no dump on disk)"
+        } else {
+            ""
+        }
+    )
+}
+
+/// Branch NAME exists: made by a command still running (named, so a
+/// losing concurrent import says whom it lost to), or finished.
+fn exists_error(name: &str, intent: Option<Intent>) -> CommandError {
+    match intent {
+        Some(i) if i.owner.alive() && !i.mine() => user_error(format!(
+            "branch '{name}' is being made right now by another command ({}, pid {})",
+            command_of(i.owner.pid),
+            i.owner.pid
+        ))
+        .hint("wait for it to finish, or import under another name (`stagdb import SOURCE NAME`)"),
+        _ => user_error(format!("branch '{name}' already exists")).hint(format!(
+            "import under another name (`stagdb import SOURCE NAME`), or refresh it with `stagdb refresh {name}`"
+        )),
+    }
+}
+
+/// `stagdb VERB` of a running process: its verb only (its other
+/// arguments may hold a source password).
+fn command_of(pid: u32) -> String {
+    let argv = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    verb_of(&argv)
+}
+
+fn verb_of(argv: &[u8]) -> String {
+    use clap::CommandFactory;
+    let cli = crate::cli::Cli::command();
+    let verbs: Vec<&str> = cli.get_subcommands().map(|c| c.get_name()).collect();
+    argv.split(|b| *b == 0)
+        .skip(1)
+        .filter_map(|a| std::str::from_utf8(a).ok())
+        .find(|a| verbs.contains(a))
+        .map_or_else(|| "stagdb".to_string(), |v| format!("`stagdb {v}`"))
+}
+
+/// The extensions a dump file creates: an uncompressed archive's table of
+/// contents, or a plain file's first statements. Compressed dumps and
+/// stdin are not read twice: none known (the load still checks).
+async fn dump_extensions(
+    ctx: &Ctx,
+    store: &Store,
+    path: &std::path::Path,
+    info: &source::DumpInfo,
+    pg_version: Option<u32>,
+) -> CmdResult<Vec<String>> {
+    if info.compression != source::Compression::None {
+        return Ok(Vec::new());
+    }
+    if info.format == DumpFormat::Plain {
+        let f = std::fs::File::open(path)
+            .map_err(|e| user_error(format!("opening {}: {e}", path.display())))?;
+        return Ok(source::plain_extensions(f));
+    }
+    // pg_restore reads dumps of its own major and older.
+    let major = pg_version
+        .or(info.major.filter(|m| *m >= 10))
+        .unwrap_or(crate::cli::DEFAULT_PG_VERSION);
+    ops::extensions::in_archive(ctx, store, &store.settings.image_for(major), path).await
 }
 
 fn dir_or_file_size(p: &std::path::Path) -> Option<u64> {
@@ -713,15 +871,25 @@ UNION ALL SELECT 'total=' || sum(pg_database_size(datname)) FROM pg_database WHE
 UNION ALL SELECT 'repl=' || (rolreplication OR rolsuper) FROM pg_roles WHERE rolname = current_user \
 UNION ALL (SELECT 'db=' || datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname)";
 
+/// `$1`: PROBE_SQL; `$2` = `all`: the extensions of every database too
+/// (each is loaded, each may need its own).
+const PROBE_SCRIPT: &str = r#"set -eo pipefail
+q() { psql -X -w -A -t -v ON_ERROR_STOP=1 "$@"; }
+q -c "$1"
+if [ "$2" = all ]; then
+  q -c "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate" |
+    while IFS= read -r db; do PGDATABASE="$db" q -c "SELECT 'ext=' || extname FROM pg_extension"; done
+fi"#;
+
 /// Asks the source (with psql in a job, so TLS and every libpq option work
 /// as they will for pg_dump): reachable, credentials valid, version, size.
-async fn probe(ctx: &Ctx, store: &Store, live: &Live) -> CmdResult<Facts> {
+async fn probe(ctx: &Ctx, store: &Store, live: &Live, all: bool) -> CmdResult<Facts> {
     let major = ops::head(store)
         .ok()
         .and_then(|b| b.pg_version)
         .unwrap_or(crate::cli::DEFAULT_PG_VERSION);
     let pw = live.password.as_deref().unwrap_or("");
-    let pass = job::PassFile::new(&[(live.tcp_host(), live.port, &live.user, pw)])?;
+    let pass = job::PassFile::new(&[(live.pgpass_host(), live.port, &live.user, pw)])?;
     let (bind, penv) = pass.mount();
     let mut binds = vec![bind];
     if live.host.starts_with('/') {
@@ -733,8 +901,8 @@ async fn probe(ctx: &Ctx, store: &Store, live: &Live) -> CmdResult<Facts> {
             store: &store.dataset,
             kind: "import",
             image: store.settings.image_for(major),
-            script: "psql -X -A -t -v ON_ERROR_STOP=1 -c \"$1\"",
-            args: vec![PROBE_SQL.into()],
+            script: PROBE_SCRIPT,
+            args: vec![PROBE_SQL.into(), if all { "all" } else { "one" }.into()],
             env: live.env().into_iter().chain([penv, "PGCONNECT_TIMEOUT=10".into()]).collect(),
             binds,
             what: format!("connecting to {}", live.display()),
@@ -746,7 +914,7 @@ async fn probe(ctx: &Ctx, store: &Store, live: &Live) -> CmdResult<Facts> {
     .map_err(|e| {
         let text = format!("{:#}", e.error);
         let hint = if text.contains("password authentication failed") || text.contains("no password supplied") {
-            "give the password in the URL, in PGPASSWORD, or in ~/.pgpass"
+            "give the password in the URL, with --password-file FILE, in PGPASSWORD, or in ~/.pgpass"
         } else {
             "is the server running and reachable from this host? (127.0.0.1 and localhost mean this host)"
         };
@@ -775,6 +943,7 @@ async fn probe(ctx: &Ctx, store: &Store, live: &Live) -> CmdResult<Facts> {
             databases.push(v.to_string());
         } else if let Some(v) = l.strip_prefix("ext=")
             && v != "plpgsql"
+            && !extensions.iter().any(|e| e == v.trim())
         {
             extensions.push(v.trim().to_string());
         }
@@ -798,6 +967,40 @@ async fn probe(ctx: &Ctx, store: &Store, live: &Live) -> CmdResult<Facts> {
 #[cfg(test)]
 mod tests {
     use super::name_from;
+
+    #[test]
+    fn messages() {
+        assert!(!super::pool_full_hint(false).contains("-j 1"));
+        assert!(super::pool_full_hint(true).contains("-j 1"));
+        let argv = b"/usr/bin/stagdb\0--store\0p/s\0import\0postgresql://u:secret@h/db\0x\0";
+        assert_eq!(super::verb_of(argv), "`stagdb import`");
+        assert_eq!(super::verb_of(b"stagdb\0"), "stagdb");
+        let other = crate::intent::Intent {
+            op: crate::intent::Op::Creating,
+            // pid 1 runs (it is not this test).
+            owner: crate::intent::Owner {
+                pid: 1,
+                start: std::fs::read_to_string("/proc/1/stat")
+                    .ok()
+                    .and_then(|s| {
+                        s[s.rfind(')').unwrap() + 1..]
+                            .split_whitespace()
+                            .nth(19)?
+                            .parse()
+                            .ok()
+                    })
+                    .unwrap_or(0),
+            },
+            was_running: false,
+        };
+        let e = format!("{:#}", super::exists_error("app", Some(other)).error);
+        assert!(
+            e.contains("being made right now") && e.contains("pid 1"),
+            "{e}"
+        );
+        let e = format!("{:#}", super::exists_error("app", None).error);
+        assert!(e.contains("already exists"), "{e}");
+    }
 
     #[test]
     fn names_from_databases() {

@@ -121,6 +121,13 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
         force: a.force,
         dry_run: a.dry_run,
         load_in: a.load_in.or(rec.load_in),
+        // Import's password file is read again: a rotated secret is seen.
+        // (Not with another --source: the file was for the recorded one.)
+        password_file: a.password_file.clone().or(if args.source.is_none() {
+            rec.password_file.clone()
+        } else {
+            None
+        }),
     };
     let prepared = prepare(
         ctx,

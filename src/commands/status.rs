@@ -141,6 +141,7 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
                 .to_string(),
         ));
     }
+    details.extend(crate::ops::job::passfile_problems());
     details.extend(plan::problems(&store, containers.as_deref()));
     problems.extend(details.iter().map(|p| p.message.clone()));
     let running = containers.as_deref().map(|cs| {

@@ -44,7 +44,7 @@ impl PassFile {
     pub fn new(lines: &[(&str, u16, &str, &str)]) -> CmdResult<PassFile> {
         use std::io::Write;
         use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-        let base = std::env::temp_dir();
+        let base = passfile_base();
         sweep(&base);
         let me = crate::intent::Owner::me();
         let dir = base.join(format!(
@@ -68,8 +68,17 @@ impl PassFile {
             .map_err(|e| io_err(e, format!("creating {}", path.display())))?;
         for (host, port, user, pw) in lines {
             let f5 = crate::source::pgpass_field;
-            writeln!(f, "{}:{port}:*:{}:{}", f5(host), f5(user), f5(pw))
-                .map_err(|e| io_err(e, format!("writing {}", path.display())))?;
+            // libpq matches a socket directory by its path, except its
+            // default directory, which it matches as `localhost` only.
+            let hosts: &[&str] = if host.starts_with('/') {
+                &[host, "localhost"]
+            } else {
+                &[host]
+            };
+            for h in hosts {
+                writeln!(f, "{}:{port}:*:{}:{}", f5(h), f5(user), f5(pw))
+                    .map_err(|e| io_err(e, format!("writing {}", path.display())))?;
+            }
         }
         Ok(pf)
     }
@@ -90,9 +99,29 @@ impl PassFile {
 /// Removes password files left by stagdb processes that were killed
 /// (`stagdb-pgpass-PID-START-N`, the process gone).
 fn sweep(base: &Path) {
+    for dir in leftover_passfiles(base) {
+        let _ = remove_passfile_dir(&dir);
+    }
+}
+
+/// [`sweep`] of the temporary directory, at a command's start.
+pub fn sweep_leftovers() {
+    sweep(&passfile_base());
+}
+
+/// Where password files are made: this process's temporary directory
+/// (`TMPDIR`, else /tmp), as import put them.
+pub fn passfile_base() -> PathBuf {
+    std::env::temp_dir()
+}
+
+/// Password file directories in `base` of stagdb processes that are gone
+/// (SIGKILL skips the drop that removes them), this user's only.
+pub fn leftover_passfiles(base: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(base) else {
-        return;
+        return Vec::new();
     };
+    let mut out = Vec::new();
     for e in entries.flatten() {
         let name = e.file_name();
         let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("stagdb-pgpass-")) else {
@@ -105,10 +134,53 @@ fn sweep(base: &Path) {
         ) else {
             continue;
         };
-        if !(crate::intent::Owner { pid, start }).alive() {
-            let _ = std::fs::remove_dir_all(e.path());
+        if !(crate::intent::Owner { pid, start }).alive() && ours(&e.path()) {
+            out.push(e.path());
         }
     }
+    out.sort();
+    out
+}
+
+/// A real directory (not a symlink) this user owns: another user's
+/// look-alike in a shared /tmp is not stagdb's to remove.
+fn ours(p: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir() && m.uid() == me)
+}
+
+/// Removes a leftover password file directory (doctor --fix, gc),
+/// checked again: only what [`leftover_passfiles`] would list.
+pub fn remove_passfile_dir(dir: &Path) -> std::io::Result<()> {
+    let base = dir.parent().unwrap_or(Path::new("/"));
+    if !leftover_passfiles(base).iter().any(|d| d == dir) {
+        return Err(std::io::Error::other(format!(
+            "{} is not a password file directory of a stagdb process that is gone",
+            dir.display()
+        )));
+    }
+    std::fs::remove_dir_all(dir)
+}
+
+/// The `leftover-password-file` problems of status and doctor.
+pub fn passfile_problems() -> Vec<crate::plan::Problem> {
+    leftover_passfiles(&passfile_base())
+        .into_iter()
+        .map(|d| {
+            crate::plan::Problem::new(
+                "leftover-password-file",
+                format!(
+                    "{} holds a source password of a stagdb command that was killed",
+                    d.display()
+                ),
+            )
+            .fix(crate::plan::Fix::RemovePasswordFile {
+                path: d.display().to_string(),
+            })
+        })
+        .collect()
 }
 
 impl Drop for PassFile {
@@ -198,7 +270,8 @@ pub async fn run(
         res.map_err(|e| CommandError::new(ErrorKind::User, e.context(job.what.clone())))?;
     removed?;
     if code != 0 {
-        let text = stderr.trim_end();
+        let text = strip_prompts(&stderr);
+        let text = text.trim_end();
         let shown: Vec<&str> = text.lines().rev().take(25).collect();
         let shown: Vec<&str> = shown.into_iter().rev().collect();
         return Err(user_error(format!(
@@ -214,6 +287,24 @@ pub async fn run(
     Ok(stderr)
 }
 
+/// The tools' password prompts (`Password for user NAME: `, `Password: `)
+/// out of their stderr: the job has no terminal, the prompt only says a
+/// password was missing, which the error after it says better.
+fn strip_prompts(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(|l| {
+            let rest = l
+                .strip_prefix("Password for user ")
+                .and_then(|r| r.split_once(": ").map(|(_, after)| after))
+                .or_else(|| l.strip_prefix("Password: "));
+            rest.unwrap_or(l)
+        })
+        .filter(|l| !l.trim().is_empty() && l.trim_end() != "Password:")
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Removes this process's job containers of a store (rollback).
 pub async fn remove_my_jobs(ctx: &Ctx, store: &str) -> anyhow::Result<()> {
     let d = ctx.docker().await.map_err(|e| e.error)?;
@@ -227,4 +318,21 @@ pub async fn remove_my_jobs(ctx: &Ctx, store: &str) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn password_prompts_left_out() {
+        let e = "Password for user postgres: \npsql: error: fe_sendauth: no password supplied\n";
+        assert_eq!(
+            super::strip_prompts(e),
+            "psql: error: fe_sendauth: no password supplied"
+        );
+        assert_eq!(
+            super::strip_prompts("Password: pg_dump: error: x"),
+            "pg_dump: error: x"
+        );
+        assert_eq!(super::strip_prompts("a\nb"), "a\nb");
+    }
 }

@@ -123,6 +123,18 @@ freeze_copy() {
     { hdr = ($0 ~ /^-- Data for Name: .*; Type: TABLE DATA; Schema: /) ? 1 : 0; print }
   '
 }
+# --skip-missing-extensions: a table of contents without the EXTENSION
+# entries (and their comments) of $SKIP_EXT, for pg_restore -L. Objects
+# that need such an extension still fail (--exit-on-error names them).
+L=()
+skip_toc() {
+  [ -n "${SKIP_EXT:-}" ] || return 0
+  pg_restore -l "$1" | awk -v skip=" $SKIP_EXT " '
+    $4 == "EXTENSION" && index(skip, " " $6 " ") { next }
+    $4 == "COMMENT" && $6 == "EXTENSION" && index(skip, " " $7 " ") { next }
+    { print }' > /tmp/toc.list
+  L=(-L /tmp/toc.list)
+}
 case $mode in
   roles-dump)
     pg_dumpall --roles-only --no-role-passwords ;;
@@ -133,7 +145,8 @@ case $mode in
     rm -rf "/scratch/$DUMP"
     pg_dump -Fd -Z 0 -j "$JOBS" -f "/scratch/$DUMP" --no-subscriptions --no-publications "$@" ;;
   restore-dir)
-    pg_restore "${T[@]}" "${R[@]}" -j "$JOBS" "/scratch/$DUMP"
+    skip_toc "/scratch/$DUMP"
+    pg_restore "${T[@]}" "${R[@]}" "${L[@]}" -j "$JOBS" "/scratch/$DUMP"
     rm -rf "/scratch/$DUMP" ;;
   live-stream)
     # One transaction: with wal_level=minimal the tables' rows and indexes
@@ -142,7 +155,8 @@ case $mode in
     pg_dump -Fp "${D[@]}" "$@" | freeze_copy |
       psql -X -q -v ON_ERROR_STOP=1 --single-transaction "${T[@]}" -f - >/dev/null ;;
   archive)
-    pg_restore "${T[@]}" "${R[@]}" "$@" /in/dump ;;
+    skip_toc /in/dump
+    pg_restore "${T[@]}" "${R[@]}" "${L[@]}" "$@" /in/dump ;;
   stream-archive)
     pg_restore "${T[@]}" "${R[@]}" "$@" ;;
   stream-plain)
@@ -200,18 +214,40 @@ if grep -q ERROR /tmp/single.log; then cat /tmp/single.log >&2; exit 1; fi
 /// Loads the data: the steps of the module comment, in order.
 pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
     let staging = l.staging;
-    load_steps(ctx, l).await.map_err(|e| match staging {
-        // The one place a full tmpfs is told apart: the tools say it so.
-        crate::plan::Staging::Memory { limit }
-            if format!("{:#}", e.error).contains("No space left on device") =>
-        {
-            e.hint(format!(
-                "the data was loaded in memory, in a tmpfs of up to {}: if that filled up, load on disk with --load-in disk",
-                crate::ui::human_bytes(limit)
-            ))
-        }
+    let dataset = l.store.dataset.clone();
+    let e = match load_steps(ctx, l).await {
+        Ok(done) => return Ok(done),
+        Err(e) => e,
+    };
+    let text = format!("{:#}", e.error);
+    if !text.contains("No space left on device") {
+        return Err(e);
+    }
+    // Which one filled up: the pool (its scratch dump, or nothing left)
+    // or the loading server's tmpfs.
+    let pool_free = match ctx.zfs.get_one(&dataset, &["available"]).await {
+        Ok(entry) => entry.and_then(|x| x.native_u64("available")),
+        Err(_) => None,
+    };
+    Err(match space_hint(staging, &text, pool_free) {
+        Some(h) if !e.hints.contains(&h) => e.hint(h),
         _ => e,
     })
+}
+
+/// The hint for a load that ran out of space: the pool's when the pool is
+/// (nearly) full or the scratch dump on it failed, the tmpfs's only when
+/// the data was loaded in memory and the pool still has room.
+fn space_hint(staging: crate::plan::Staging, text: &str, pool_free: Option<u64>) -> Option<String> {
+    let pool_full = pool_free.is_some_and(|f| f < 64 << 20) || text.contains("/scratch/");
+    match staging {
+        _ if pool_full => Some(crate::error::NO_SPACE_HINT.to_string()),
+        crate::plan::Staging::Memory { limit } => Some(format!(
+            "the data was loaded in memory, in a tmpfs of up to {}: if that filled up, load on disk with --load-in disk",
+            crate::ui::human_bytes(limit)
+        )),
+        crate::plan::Staging::Disk => Some(crate::error::NO_SPACE_HINT.to_string()),
+    }
 }
 
 async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
@@ -235,7 +271,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             l.name
         ));
         let pw = live.password.as_deref().unwrap_or("");
-        let pass = PassFile::new(&[(live.tcp_host(), live.port, &live.user, pw)])?;
+        let pass = PassFile::new(&[(live.pgpass_host(), live.port, &live.user, pw)])?;
         let (bind, penv) = pass.mount();
         let mut binds = vec![
             bind,
@@ -389,7 +425,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
         let (ds, mp) = make_scratch(ctx, store, l.name).await?;
         let meter = Meter::Dirs(vec![mp.clone()]);
         let pw = live.password.as_deref().unwrap_or("");
-        let pass = PassFile::new(&[(live.tcp_host(), live.port, &live.user, pw)])?;
+        let pass = PassFile::new(&[(live.pgpass_host(), live.port, &live.user, pw)])?;
         let (pass_bind, pass_env) = pass.mount();
         let mut binds = vec![
             pass_bind,
@@ -503,7 +539,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             let pw = live.password.as_deref().unwrap_or("");
             PassFile::new(&[
                 (&host.to_string(), port, pg::USER, l.password),
-                (live.tcp_host(), live.port, &live.user, pw),
+                (live.pgpass_host(), live.port, &live.user, pw),
             ])?
         }
         _ => PassFile::new(&[(&host.to_string(), port, pg::USER, l.password)])?,
@@ -515,6 +551,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
         format!("TGT_PORT={port}"),
         format!("JOBS={}", l.jobs),
         format!("KEEP_OWNERS={}", u8::from(l.roles)),
+        format!("SKIP_EXT={}", done.missing_extensions.join(" ")),
     ];
     // `db`: the database in the branch the job works on.
     let job = |mode: &str,
@@ -943,6 +980,34 @@ fn spawn_reader(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn out_of_space_blames_the_right_thing() {
+        use crate::plan::Staging;
+        let mem = Staging::Memory { limit: 1 << 30 };
+        let server = "pg_restore: error: could not extend file: No space left on device";
+        let tmpfs = super::space_hint(mem, server, Some(10 << 30)).unwrap();
+        assert!(
+            tmpfs.contains("tmpfs") && tmpfs.contains("--load-in disk"),
+            "{tmpfs}"
+        );
+        // The pool full, or the scratch dump on it: never the tmpfs.
+        for (text, free) in [
+            (server, Some(1 << 20)),
+            (
+                "pg_dump: error: could not write to file \"/scratch/d/3.dat\": No space left on device",
+                Some(10 << 30),
+            ),
+        ] {
+            let h = super::space_hint(mem, text, free).unwrap();
+            assert!(h.contains("pool is full") && !h.contains("tmpfs"), "{h}");
+        }
+        let disk = super::space_hint(Staging::Disk, server, None).unwrap();
+        assert!(
+            disk.contains("pool is full") && !disk.contains("-j 1"),
+            "{disk}"
+        );
+    }
+
     use super::RESTORE_SCRIPT;
 
     /// Runs the restore script's `freeze_copy` filter (awk, as in the

@@ -3,6 +3,7 @@
 //! and branches (`create`).
 
 mod create;
+pub mod extensions;
 pub mod index;
 pub mod job;
 pub mod load;

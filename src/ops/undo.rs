@@ -103,7 +103,11 @@ pub async fn rollback(ctx: &Ctx) {
     if steps.is_empty() {
         return;
     }
-    ctx.printer.status("rolling back what this command created");
+    // A preflight's probe jobs alone are no news (each is removed at its
+    // end; the step only covers an interrupt): said when more was made.
+    if steps.iter().any(|s| !matches!(s, Undo::MyJobs { .. })) {
+        ctx.printer.status("rolling back what this command created");
+    }
     let mut failed = std::collections::BTreeSet::new();
     for step in steps {
         if let Err(e) = undo(ctx, &step).await {
