@@ -78,6 +78,8 @@ pub fn find_project(start: &std::path::Path) -> anyhow::Result<Option<Project>> 
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub store: Option<String>,
+    /// The store came from `--store` or STAGDB_STORE (not a config file).
+    pub store_given: bool,
     /// The project config in effect, if any.
     pub project: Option<Project>,
     /// Config files read, in order of precedence (highest first).
@@ -163,6 +165,7 @@ impl Settings {
         let project_store = project.as_ref().and_then(|p| p.config.store.clone());
         Settings {
             store: args.store.clone().or(project_store).or(config.store),
+            store_given: args.store.is_some(),
             project,
             config_files,
             json: args.json,
