@@ -123,14 +123,14 @@ fn install(ctx: &Ctx, force: bool) -> CmdResult {
     Ok(())
 }
 
-/// The store given to `hook install` (`--store`, STAGDB_STORE): the hook
-/// names it, since git runs the hook without the installer's flags or
-/// environment. A store from a config file is left to that file.
+/// The store given to `hook install --store`: the hook names it, since
+/// git runs the hook without the installer's flags. One from STAGDB_STORE
+/// or a config file is left to them (read again by every hook run).
 fn recorded_store(ctx: &Ctx) -> Option<&str> {
     ctx.settings
         .store
         .as_deref()
-        .filter(|_| ctx.settings.store_given)
+        .filter(|_| ctx.settings.store_flag)
 }
 
 fn hook_text(exe: &str, store: Option<&str>) -> String {
