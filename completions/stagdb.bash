@@ -459,7 +459,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__env)
-            opts="-q -y -v -h -V --db --format --write --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            opts="-q -y -v -h -V --db --format --write --force --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

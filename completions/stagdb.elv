@@ -412,6 +412,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
             cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --force 'With --write: replace FILE even if stagdb did not write it'
             cand --json 'Print machine-readable JSON on stdout'
             cand -q 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
             cand --quiet 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'

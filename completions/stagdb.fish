@@ -322,6 +322,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l color -d 'When to 
 always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l force -d 'With --write: replace FILE even if stagdb did not write it'
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l json -d 'Print machine-readable JSON on stdout'
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'

@@ -563,6 +563,10 @@ pub struct EnvArgs {
     /// Write a dotenv file (mode 0600, replaced atomically) instead of printing
     #[arg(long, value_name = "FILE", conflicts_with = "format")]
     pub write: Option<PathBuf>,
+
+    /// With --write: replace FILE even if stagdb did not write it
+    #[arg(long, requires = "write")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

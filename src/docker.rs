@@ -14,10 +14,21 @@ use bollard::models::{
 };
 use bollard::query_parameters::{
     AttachContainerOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
-    KillContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
-    RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
+    KillContainerOptionsBuilder, ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
+    LogsOptionsBuilder, RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
 };
 use futures_util::StreamExt;
+
+/// A Docker network stagdb made (see [`Docker::stagdb_networks`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagdbNetwork {
+    pub name: String,
+    /// The store's dataset it was made for; `true` when made by a stagdb
+    /// that did not record the store.
+    pub store: String,
+    /// Some container (a branch's, or an application's) is on it.
+    pub in_use: bool,
+}
 
 /// Where the engine is when `DOCKER_HOST` is not set.
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
@@ -380,8 +391,10 @@ impl Docker {
 
     /// Makes sure a network exists: an existing one (whoever made it) is
     /// used as it is; a missing one is created as a bridge, labelled as
-    /// stagdb's. Returns whether it was created.
-    pub async fn ensure_network(&self, name: &str) -> Result<bool> {
+    /// stagdb's for `store` ([`crate::pg::LABEL_NETWORK`] names the store's
+    /// dataset, so a network left behind can be told and removed: see
+    /// [`Docker::stagdb_networks`]). Returns whether it was created.
+    pub async fn ensure_network(&self, name: &str, store: &str) -> Result<bool> {
         self.log(format_args!("inspect network {name}"));
         match self.quick().inspect_network(name, None).await {
             // Aliases need a user-defined network: not the engine's own
@@ -413,7 +426,7 @@ impl Docker {
             attachable: Some(true),
             labels: Some(HashMap::from([(
                 crate::pg::LABEL_NETWORK.to_string(),
-                "true".to_string(),
+                store.to_string(),
             )])),
             ..Default::default()
         };
@@ -424,6 +437,58 @@ impl Docker {
                 status_code: 409, ..
             }) => Ok(false),
             Err(e) => Err(self.err(format!("creating network '{name}'"), e)),
+        }
+    }
+
+    /// The networks stagdb made (labelled [`crate::pg::LABEL_NETWORK`]),
+    /// with the store each was made for and whether a container is on it.
+    pub async fn stagdb_networks(&self) -> Result<Vec<StagdbNetwork>> {
+        let label = crate::pg::LABEL_NETWORK;
+        self.log(format_args!("list networks (label {label})"));
+        let filters = HashMap::from([("label", vec![label.to_string()])]);
+        let opts = ListNetworksOptionsBuilder::default()
+            .filters(&filters)
+            .build();
+        let list = self
+            .quick()
+            .list_networks(Some(opts))
+            .await
+            .map_err(|e| self.err(format!("listing networks with label {label}"), e))?;
+        let mut out = Vec::new();
+        for n in list {
+            let Some(name) = n.name else { continue };
+            // The list does not say which containers are on a network.
+            self.log(format_args!("inspect network {name}"));
+            let i = match self.quick().inspect_network(&name, None).await {
+                Ok(i) => i,
+                // Removed meanwhile.
+                Err(ApiError::DockerResponseServerError {
+                    status_code: 404, ..
+                }) => continue,
+                Err(e) => return Err(self.err(format!("inspecting network '{name}'"), e)),
+            };
+            out.push(StagdbNetwork {
+                store: i
+                    .labels
+                    .and_then(|mut l| l.remove(label))
+                    .unwrap_or_default(),
+                in_use: i.containers.is_some_and(|c| !c.is_empty()),
+                name,
+            });
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// Removes a network; one already gone is no error (`Ok(false)`).
+    pub async fn remove_network(&self, name: &str) -> Result<bool> {
+        self.log(format_args!("remove network {name}"));
+        match self.api.remove_network(name).await {
+            Ok(()) => Ok(true),
+            Err(ApiError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(false),
+            Err(e) => Err(self.err(format!("removing network '{name}'"), e)),
         }
     }
 

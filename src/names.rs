@@ -193,6 +193,56 @@ pub fn validate_branch_name(name: &str) -> Result<(), NameError> {
     Ok(())
 }
 
+/// ZFS's limit on a whole dataset or snapshot name, in bytes
+/// (`ZFS_MAX_DATASET_NAME_LEN` is 256 with the terminating NUL).
+pub const ZFS_MAX_NAME_BYTES: usize = 255;
+
+/// The most stagdb appends to a branch's dataset name `STORE/COMPONENT`:
+/// a generation `:g` and 13 digits of milliseconds (`reset`; `refresh`'s
+/// seconds, `:import` and `:export-PID` are shorter), then the snapshot
+/// `export` takes, `@export-PID-START` (a Linux pid has at most 7 digits,
+/// a process start time at most 20). Auto-named snapshots
+/// (`@YYYYMMDD-HHMMSS-NN`) are shorter.
+pub const MAX_DATASET_SUFFIX_BYTES: usize = ":g".len() + 13 + "@export-".len() + 7 + 1 + 20;
+
+/// The longest dataset name a new branch may get, so that every name
+/// stagdb later derives from it (see [`MAX_DATASET_SUFFIX_BYTES`]) fits ZFS.
+pub const MAX_BRANCH_DATASET_BYTES: usize = ZFS_MAX_NAME_BYTES - MAX_DATASET_SUFFIX_BYTES;
+
+/// The longest branch name (in bytes, all of `[A-Za-z0-9_.-]`) a new
+/// branch of the store at `store_dataset` may have; a byte of any other
+/// character takes three in its dataset name (see [`dataset_component`]).
+pub fn max_branch_bytes(store_dataset: &str) -> usize {
+    MAX_BRANCH_DATASET_BYTES
+        .saturating_sub(store_dataset.len() + 1)
+        .min(MAX_NAME_BYTES)
+}
+
+/// Checks the name of a new branch (made, renamed to, imported) of the
+/// store at `store_dataset`: [`validate_branch_name`], and short enough
+/// that its dataset and everything stagdb names after it fit ZFS's limit.
+/// Every way a branch name comes in goes through this one check, so they
+/// all refuse the same names with the same message.
+pub fn validate_new_branch_name(store_dataset: &str, name: &str) -> Result<(), NameError> {
+    validate_branch_name(name)?;
+    let component = dataset_component(name).len();
+    let max = max_branch_bytes(store_dataset);
+    if component <= max {
+        return Ok(());
+    }
+    let reason = if component == name.len() {
+        format!(
+            "it is {} bytes long; the maximum in store {store_dataset} is {max} (ZFS allows {ZFS_MAX_NAME_BYTES} bytes for a whole dataset name, store and suffixes stagdb adds included)",
+            name.len()
+        )
+    } else {
+        format!(
+            "it takes {component} bytes as a dataset name (a byte of a character other than letters, digits, '_', '.' and '-' takes 3); the maximum in store {store_dataset} is {max} (ZFS allows {ZFS_MAX_NAME_BYTES} bytes for a whole dataset name, store and suffixes stagdb adds included)"
+        )
+    };
+    Err(NameError::new(NameKind::Branch, name, reason))
+}
+
 /// Checks a snapshot name: 1 to [`MAX_NAME_BYTES`] characters from
 /// `[A-Za-z0-9_.:-]`, not starting with `-` or `.` (ZFS snapshot component
 /// rules, narrowed to what is safe on a command line).
@@ -656,6 +706,41 @@ mod tests {
         let msg = validate_branch_name(&long).unwrap_err().to_string();
         assert!(msg.contains("1000 bytes long; the maximum is 200"), "{msg}");
         assert!(msg.len() < 200, "{msg}");
+    }
+
+    #[test]
+    fn new_branch_names_leave_room_for_every_suffix() {
+        let store = "tank/stagdb";
+        let max = max_branch_bytes(store);
+        assert_eq!(max, 255 - 51 - store.len() - 1);
+        assert_eq!(validate_new_branch_name(store, &"a".repeat(max)), Ok(()));
+        let e = validate_new_branch_name(store, &"a".repeat(max + 1)).unwrap_err();
+        assert!(
+            e.reason()
+                .contains(&format!("the maximum in store {store} is {max}")),
+            "{e}"
+        );
+        // The worst name stagdb derives from a branch at the maximum fits ZFS.
+        let worst = format!(
+            "{store}/{}:g{}@export-{}-{}",
+            "a".repeat(max),
+            9_999_999_999_999u64, // milliseconds until the year 2286
+            4_194_304,
+            u64::MAX
+        );
+        assert!(worst.len() <= ZFS_MAX_NAME_BYTES, "{}", worst.len());
+        // Escaped bytes count three times.
+        let e = validate_new_branch_name(store, &"é".repeat(max / 6 + 1)).unwrap_err();
+        assert!(e.reason().contains("takes 3"), "{e}");
+        assert_eq!(
+            validate_new_branch_name(store, &"é".repeat(max / 6)),
+            Ok(())
+        );
+        // A store so deep that no name fits refuses every name.
+        assert!(validate_new_branch_name(&"d".repeat(250), "a").is_err());
+        // The plain rules come first.
+        let e = validate_new_branch_name(store, "a..b").unwrap_err();
+        assert_eq!(e.reason(), "it contains '..'");
     }
 
     #[test]

@@ -1284,7 +1284,7 @@ pub struct RenamePlan<'a> {
 /// generations name it.
 pub fn rename_plan<'a>(store: &'a Store, old: &str, new: &str) -> CmdResult<RenamePlan<'a>> {
     let b = ops::find_branch(store, old)?;
-    names::validate_branch_name(new).map_err(|e| usage_error(e.to_string()))?;
+    names::validate_new_branch_name(&store.dataset, new).map_err(|e| usage_error(e.to_string()))?;
     if new == b.name {
         return Err(usage_error(format!("branch '{new}' already has that name")));
     }

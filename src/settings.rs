@@ -78,6 +78,9 @@ pub fn find_project(start: &std::path::Path) -> anyhow::Result<Option<Project>> 
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub store: Option<String>,
+    /// The store came from the `--store` flag (not from STAGDB_STORE,
+    /// which clap merges into it, nor a config file).
+    pub store_flag: bool,
     /// The project config in effect, if any.
     pub project: Option<Project>,
     /// Config files read, in order of precedence (highest first).
@@ -163,6 +166,7 @@ impl Settings {
         let project_store = project.as_ref().and_then(|p| p.config.store.clone());
         Settings {
             store: args.store.clone().or(project_store).or(config.store),
+            store_flag: args.store.is_some() && std::env::var("STAGDB_STORE").ok() != args.store,
             project,
             config_files,
             json: args.json,

@@ -180,3 +180,103 @@ fn git_switch_follows_database_branches() {
     assert!(String::from_utf8_lossy(&outside.stderr).contains("not in a git repository"));
     std::fs::remove_dir_all(&repo).unwrap();
 }
+
+/// `hook install --store DS` records the store in the hook: git runs the
+/// hook without the installer's flags, so it must not fall back to
+/// whatever store the environment names (issue 17, item 16).
+#[test]
+fn hook_install_records_the_store_flag() {
+    let s = TestStore::new("h5-hook", 46700);
+    s.init(17);
+    s.ok(&["branch", "feature-y", "--no-start"]);
+    let repo = std::env::temp_dir().join(format!("stagdb-h5-hook-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(&repo).unwrap();
+    let ds = s.dataset.as_str();
+    git_ok(&repo, ds, &["init", "-q", "-b", "main"]);
+    git_ok(&repo, ds, &["commit", "-q", "--allow-empty", "-m", "init"]);
+    let ok = stagdb_in(&repo, "", &["--store", ds, "hook", "install"]);
+    assert!(ok.status.success(), "{ok:?}");
+    assert!(
+        String::from_utf8_lossy(&ok.stderr).contains(&format!("in store {ds}")),
+        "{ok:?}"
+    );
+    let text = std::fs::read_to_string(repo.join(".git/hooks/post-checkout")).unwrap();
+    assert!(text.contains(&format!("--store {ds} ")), "{text}");
+    // git with no STAGDB_STORE and no project file: the hook's store.
+    let out = Command::new("git")
+        .current_dir(&repo)
+        .args(["switch", "-q", "-c", "feature-y"])
+        .env_remove("STAGDB_STORE")
+        .env("STAGDB_CONFIG", "/nonexistent/stagdb-test-config.toml")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("stagdb"),
+        "{out:?}"
+    );
+    assert_eq!(head(&s), "feature-y");
+    // Installed again without --store: the hook names no store any more.
+    let again = stagdb_in(&repo, ds, &["hook", "install"]);
+    assert!(again.status.success(), "{again:?}");
+    let text = std::fs::read_to_string(repo.join(".git/hooks/post-checkout")).unwrap();
+    assert!(!text.contains("--store"), "{text}");
+    std::fs::remove_dir_all(&repo).unwrap();
+}
+
+/// `env --write FILE` replaces only a file stagdb wrote (its first line
+/// says so), or any with `--force`; never a hand-written one, a symlink
+/// or a directory (issue 17, item 16).
+#[test]
+fn env_write_never_clobbers_a_hand_written_file() {
+    let s = TestStore::new("h5-env", 46740);
+    s.init(17);
+    let dir = std::env::temp_dir().join(format!("stagdb-h5-env-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let env = dir.join(".env");
+    let envs = env.to_str().unwrap();
+    let mine = "# my settings\nSECRET_KEY=hunter2\n";
+    std::fs::write(&env, mine).unwrap();
+    let err = s.fails(&["env", "--write", envs], 1);
+    assert!(err.contains("was not written by stagdb"), "{err}");
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read_to_string(&env).unwrap(), mine, "untouched");
+    // A file that merely mentions the marker later on is still not ours.
+    let sneaky = "A=1\n# written by `stagdb env --write`\n".to_string();
+    std::fs::write(&env, &sneaky).unwrap();
+    s.fails(&["env", "--write", envs], 1);
+    assert_eq!(std::fs::read_to_string(&env).unwrap(), sneaky);
+    // --force replaces it; then it is stagdb's, replaced without --force.
+    s.ok(&["env", "--write", envs, "--force"]);
+    let url = s.ok(&["url"]).trim().to_string();
+    let text = std::fs::read_to_string(&env).unwrap();
+    assert!(
+        text.starts_with("# written by `stagdb env --write`\n"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("DATABASE_URL=\"{url}\"")), "{text}");
+    s.ok(&["env", "--write", envs]);
+    // A symlink is not replaced (nor followed) without --force.
+    let target = dir.join("real.env");
+    std::fs::write(&target, mine).unwrap();
+    let link = dir.join("link.env");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let err = s.fails(&["env", "--write", link.to_str().unwrap()], 1);
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), mine);
+    // A directory never; a new file is simply written; --force needs --write.
+    let err = s.fails(&["env", "--write", dir.to_str().unwrap(), "--force"], 1);
+    assert!(err.contains("is a directory"), "{err}");
+    s.ok(&["env", "--write", dir.join("new.env").to_str().unwrap()]);
+    s.fails(&["env", "--force"], 2);
+    // Nothing left beside them.
+    let mut left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, [".env", "link.env", "new.env", "real.env"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

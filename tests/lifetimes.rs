@@ -165,3 +165,20 @@ fn gc_collects_expired_branches_and_leftovers() {
             .is_empty()
     );
 }
+
+/// A past `--expires-at` would let the next `gc` remove the branch at once:
+/// refused as a usage error that says so and what to give instead (issue
+/// 17, item 16). A future one still works.
+#[test]
+fn expires_at_in_the_past_is_refused() {
+    let s = TestStore::new("h5-past", 46660);
+    s.init(17);
+    for past in ["2020-01-01", "2020-01-01T10:00:00Z"] {
+        let err = s.fails(&["branch", "gone", "--expires-at", past, "--no-start"], 2);
+        assert!(err.contains("is in the past"), "{err}");
+        assert!(err.contains("--ttl"), "{err}");
+    }
+    assert_eq!(names(&s), ["main"], "nothing made");
+    s.ok(&["branch", "kept", "--expires-at", "2999-01-01", "--no-start"]);
+    assert_eq!(names(&s), ["kept", "main"]);
+}

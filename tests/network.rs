@@ -216,3 +216,164 @@ fn branches_on_the_store_network_and_compose() {
     let main_container = s.shown("main", "container");
     assert!(!networks_of(&main_container).contains(&net_name));
 }
+
+/// `stagdb init --dataset DS --network NET` in the test environment.
+fn init_on_network(dataset: &str, base: u16, net: &str) -> std::process::Output {
+    Command::new(common::bin())
+        .args(["init", "--dataset", dataset, "--pg-version", "17"])
+        .args(["--image", &common::image_template()])
+        .args(["--ports", &format!("{base}-{}", base + 19)])
+        .args(["--head-port", &(base - 1).to_string()])
+        .args(["--network", net])
+        .env("STAGDB_CONFIG", "/nonexistent/stagdb-test-config.toml")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run stagdb init")
+}
+
+/// Issue 17, item 15: one store per network (refused at `init --network`
+/// and `config network`, naming the store that has it); a move says which
+/// branches' open connections it closed (checked against a real open
+/// session); networks stagdb makes are labelled with their store, removed
+/// when the store leaves them, and `gc` removes one of its own left
+/// behind. Compose
+/// service names follow compose's rule (item 16).
+#[test]
+fn one_store_per_network_and_moves_say_what_they_closed() {
+    use std::io::{BufRead, Write};
+    let a = TestStore::new("h5-net-a", 46820);
+    let b = TestStore::new("h5-net-b", 46860);
+    let c = TestStore::new("h5-net-c", 46900);
+    let pid = std::process::id();
+    let n1 = Net(format!("h5-net1-{pid}"));
+    let n2 = Net(format!("h5-net2-{pid}"));
+    let left = Net(format!("h5-left-{pid}"));
+    let (n1s, n2s) = (n1.0.as_str(), n2.0.as_str());
+    a.init(17);
+    b.init(17);
+    a.ok(&["config", "network", n1s]);
+    let (_, label, _) = sh(&format!(
+        "docker network inspect -f '{{{{index .Labels \"io.stagdb.network\"}}}}' {n1s}"
+    ));
+    assert_eq!(label, a.dataset, "labelled with its store");
+
+    // Another store may not join it, by config or by init.
+    let err = b.fails(&["config", "network", n1s], 2);
+    assert!(
+        err.contains(&format!("is the network of store {}", a.dataset)),
+        "{err}"
+    );
+    assert!(b.json(&["config"])["network"].is_null(), "unchanged");
+    let out = init_on_network(&c.dataset, c.low, n1s);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("store {}", a.dataset)), "{err}");
+    assert!(!sh(&format!("zfs list {}", c.dataset)).0, "no store made");
+
+    // A branch made on the network is on it alone: its port goes through
+    // it. A session open on that port when the store moves is closed, and
+    // the move says so; main (on the default bridge too) keeps its port's.
+    a.ok(&["branch", "side"]);
+    let url = a.ok(&["url", "side"]).trim().to_string();
+    let mut psql = Command::new("psql")
+        .args(["-X", "-A", "-t", "-d", &url])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run psql");
+    let mut to = psql.stdin.take().unwrap();
+    let mut from = std::io::BufReader::new(psql.stdout.take().unwrap());
+    writeln!(to, "select 'open';").unwrap();
+    let mut line = String::new();
+    from.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "open");
+    let moved = a.run(&["config", "network", n2s]);
+    let said = String::from_utf8_lossy(&moved.stderr);
+    assert!(moved.status.success(), "{said}");
+    assert!(
+        said.contains(&format!(
+            "branch 'side': connections open through network '{n1s}' and through its ports were closed"
+        )),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!(
+            "branch 'main': connections open through network '{n1s}' were closed"
+        )),
+        "{said}"
+    );
+    writeln!(to, "select 'still';").unwrap();
+    drop(to);
+    let out = psql.wait_with_output().unwrap();
+    let mut rest = String::new();
+    let _ = std::io::Read::read_to_string(&mut from, &mut rest);
+    assert!(
+        !rest.contains("still"),
+        "the session was really closed: {rest}"
+    );
+    assert!(!out.status.success(), "{out:?}");
+
+    // The network it left was stagdb's, for this store, and empty: gone;
+    // so another store may have it now.
+    assert!(
+        said.contains(&format!("removed Docker network '{n1s}'")),
+        "{said}"
+    );
+    assert!(!sh(&format!("docker network inspect {n1s}")).0);
+    b.ok(&["config", "network", n1s]);
+
+    // gc removes a network stagdb made for the store and left behind (an
+    // application was on it at the move), not one a store uses, another
+    // store's, nor one stagdb did not make.
+    assert!(
+        sh(&format!(
+            "docker network create --label io.stagdb.network={} {}",
+            a.dataset, left.0
+        ))
+        .0
+    );
+    let theirs = Net(format!("h5-theirs-{pid}"));
+    assert!(
+        sh(&format!(
+            "docker network create --label io.stagdb.network=stagdbtest/t-h5-gone-{pid} {}",
+            theirs.0
+        ))
+        .0
+    );
+    let unlabelled = Net(format!("h5-mine-{pid}"));
+    assert!(sh(&format!("docker network create {}", unlabelled.0)).0);
+    let dry = a.json(&["gc", "--dry-run"]);
+    assert!(
+        dry["removed_networks"]
+            .as_array()
+            .unwrap()
+            .contains(&left.0.as_str().into()),
+        "{dry}"
+    );
+    assert!(
+        sh(&format!("docker network inspect {}", left.0)).0,
+        "dry run"
+    );
+    let gc = a.json(&["gc"]);
+    let removed = gc["removed_networks"].as_array().unwrap();
+    assert!(removed.contains(&left.0.as_str().into()), "{gc}");
+    for kept in [n1s, n2s, unlabelled.0.as_str(), theirs.0.as_str()] {
+        assert!(!removed.contains(&kept.into()), "{kept}: {gc}");
+        assert!(sh(&format!("docker network inspect {kept}")).0, "{kept}");
+    }
+
+    // Compose service names: compose's rule, refused where typed.
+    for bad in ["my worker", "--service=-app", "a:b", "é"] {
+        let arg = if bad.starts_with("--") {
+            bad.to_string()
+        } else {
+            format!("--service={bad}")
+        };
+        let err = a.fails(&["compose", &arg], 2);
+        assert!(err.contains("invalid service name"), "{bad}: {err}");
+    }
+    let y = a.ok(&["compose", "-s", "app", "-s", "web.1"]);
+    assert!(y.contains("\"web.1\":"), "{y}");
+}

@@ -82,3 +82,70 @@ fn rename_branches_like_git() {
     let d = s.run(&["doctor"]);
     assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
 }
+
+/// One length rule for every way a branch name comes in (issue 17, item
+/// 14): a name whose dataset would leave no room for the suffixes stagdb
+/// adds is refused by `branch`, `branch -m` and `checkout -b` with one
+/// message; a name at the maximum goes through everything that derives
+/// names from it (snapshot, branch, reset, export of the reset data).
+#[test]
+fn too_long_names_are_refused_alike_and_the_longest_round_trips() {
+    let s = TestStore::new("h5-longname", 46620);
+    s.init(17);
+    // ZFS's 255, less "STORE/", less the longest suffix (`:g` and 13
+    // digits, then `@export-PID-START` with 7 + 20 digits).
+    let max = 255 - 51 - (s.dataset.len() + 1);
+    assert!(max < 200, "{max}");
+    for len in [200, max + 1] {
+        let long = "n".repeat(len);
+        let made = s.fails(&["branch", &long, "--no-start"], 2);
+        assert!(
+            made.contains(&format!("the maximum in store {} is {max}", s.dataset)),
+            "{made}"
+        );
+        let renamed = s.fails(&["branch", "-m", "main", &long], 2);
+        assert_eq!(renamed, made, "branch -m and branch say the same");
+        let checked_out = s.fails(&["checkout", "-b", &long], 2);
+        assert_eq!(checked_out, made, "checkout -b and branch say the same");
+    }
+    assert_eq!(names(&s).len(), 1, "nothing made or renamed");
+
+    // At the maximum: made by a rename, and everything after works.
+    let top = "m".repeat(max);
+    s.ok(&["branch", "scratch"]);
+    s.ok(&["stop", "scratch"]);
+    s.ok(&["branch", "-m", "scratch", &top]);
+    s.ok(&["start", &top]);
+    s.sql(&top, "create table t(x int); insert into t values (1)");
+    s.ok(&["snapshot", &top, "--name", "one"]);
+    s.sql(&top, "insert into t values (2)");
+    s.ok(&["snapshot", &top]);
+    s.ok(&["branch", "kid", &format!("{top}@one")]);
+    assert_eq!(s.sql("kid", "select count(*) from t"), "1");
+    s.ok(&["branch", "kid2", &top]);
+    assert_eq!(s.sql("kid2", "select count(*) from t"), "2");
+    s.ok(&["--yes", "rm", "kid2"]);
+    s.ok(&["--yes", "reset", &top, "--to", &format!("{top}@one")]);
+    assert_eq!(s.sql(&top, "select count(*) from t"), "1");
+    // The reset data lives at `NAME:gMILLIS`; a stopped branch is exported
+    // through a snapshot of it, the longest name stagdb makes.
+    s.ok(&["stop", &top]);
+    let dir = std::env::temp_dir().join(format!("stagdb-h5-longname-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("top.sql");
+    s.ok(&[
+        "export",
+        &top,
+        "--format",
+        "plain",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    let sql = std::fs::read_to_string(&file).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(sql.contains("CREATE TABLE public.t"), "{sql}");
+    s.ok(&["snapshot", &top]);
+    s.ok(&["stop", "kid"]);
+    s.ok(&["branch", "-m", &top, "short"]);
+    assert!(names(&s).iter().any(|b| b.0 == "short"));
+}

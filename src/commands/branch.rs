@@ -47,7 +47,7 @@ pub async fn run(ctx: &Ctx, args: BranchArgs) -> CmdResult {
         (Some(name), false) => {
             let expires = match (&args.ttl, &args.expires_at) {
                 (Some(t), _) => Some(ui::now() + ui::parse_duration(t).map_err(usage_error)?),
-                (None, Some(at)) => Some(ui::parse_time(at).map_err(usage_error)?),
+                (None, Some(at)) => Some(future_time(at)?),
                 (None, None) => None,
             };
             let opts = ops::BranchOptions {
@@ -59,6 +59,21 @@ pub async fn run(ctx: &Ctx, args: BranchArgs) -> CmdResult {
         }
         (None, _) => list(ctx).await,
     }
+}
+
+/// `--expires-at`: a time already past would let the next `gc` remove
+/// the new branch at once, so it is refused.
+fn future_time(at: &str) -> CmdResult<i64> {
+    let t = ui::parse_time(at).map_err(usage_error)?;
+    let now = ui::now();
+    if t <= now {
+        return Err(usage_error(format!(
+            "--expires-at {at} is in the past ({}): `stagdb gc` would remove the branch at once",
+            ui::age(t, now)
+        ))
+        .hint("give a future time, or a lifetime with --ttl (e.g. --ttl 8h)"));
+    }
+    Ok(t)
 }
 
 async fn create(ctx: &Ctx, name: &str, start: &str, opts: ops::BranchOptions) -> CmdResult {

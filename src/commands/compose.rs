@@ -27,16 +27,14 @@ struct Output {
 /// Values are double-quoted YAML (JSON strings are YAML) with `$` doubled
 /// for compose's interpolation.
 pub async fn run(ctx: &Ctx, args: ComposeArgs) -> CmdResult {
+    for s in &args.services {
+        check_service_name(s)?;
+    }
     let store = ops::open_store_for(ctx, args.reference.as_deref(), false).await?;
     let network = store.settings.network.clone().ok_or_else(|| {
         user_error("the store's branches are on no Docker network a compose service could join")
             .hint("give the store one: `stagdb config network NAME` (created if missing)")
     })?;
-    for s in &args.services {
-        if s.is_empty() || s.chars().any(|c| c.is_control()) {
-            return Err(usage_error(format!("invalid service name {s:?}")));
-        }
-    }
     let b = ops::branch_or_head(&store, args.reference.as_deref())?;
     let host = match &args.reference {
         Some(_) => names::network_alias(&b.name),
@@ -74,6 +72,22 @@ pub async fn run(ctx: &Ctx, args: ComposeArgs) -> CmdResult {
         &env,
     ))?;
     Ok(())
+}
+
+/// Compose's rule for a service name, `[a-zA-Z0-9][a-zA-Z0-9_.-]*`: a
+/// name docker compose would refuse is refused here, where it was typed.
+fn check_service_name(s: &str) -> CmdResult {
+    let ok = s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if ok {
+        return Ok(());
+    }
+    let shown: String = s.chars().take(80).flat_map(char::escape_default).collect();
+    Err(usage_error(format!(
+        "invalid service name \"{shown}\": compose service names are letters, digits, '_', '.' and '-', starting with a letter or digit"
+    ))
+    .hint("give the names of services in your compose file, e.g. `stagdb compose app worker`"))
 }
 
 fn quote(s: &str) -> String {
@@ -121,6 +135,29 @@ fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn service_names_follow_compose() {
+        for ok in ["app", "my-worker", "a", "0", "web.1", "A_b"] {
+            assert!(check_service_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "-app",
+            ".app",
+            "_app",
+            "my worker",
+            "a:b",
+            "a/b",
+            "é",
+            "a\nb",
+        ] {
+            let e = check_service_name(bad).unwrap_err();
+            assert_eq!(e.kind, crate::error::ErrorKind::Usage, "{bad}");
+        }
+        let e = check_service_name("a\u{1b}[31m").unwrap_err().to_string();
+        assert!(!e.contains('\u{1b}'), "{e}");
+    }
 
     #[test]
     fn override_quotes_values_and_doubles_dollars() {

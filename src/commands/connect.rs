@@ -52,7 +52,7 @@ pub async fn env(ctx: &Ctx, args: EnvArgs) -> CmdResult {
     let b = ops::branch_or_head(&store, r.reference.as_deref())?;
     let vars = vars(&store, b, r.db.as_deref())?;
     if let Some(path) = &args.write {
-        write_dotenv(path, &vars)?;
+        write_dotenv(path, &vars, args.force)?;
         ctx.printer.status(format!(
             "wrote {} (branch '{}', mode 0600)",
             path.display(),
@@ -78,7 +78,7 @@ pub async fn env(ctx: &Ctx, args: EnvArgs) -> CmdResult {
 pub(crate) async fn write_env_file(ctx: &Ctx, path: &std::path::Path, branch: &str) -> CmdResult {
     let store = ops::open_store_for(ctx, Some(branch), false).await?;
     let b = ops::find_branch(&store, branch)?;
-    write_dotenv(path, &vars(&store, b, None)?)
+    write_dotenv(path, &vars(&store, b, None)?, false)
 }
 
 /// A dotenv value in double quotes, with `\`, `"`, `$` and newlines
@@ -99,9 +99,59 @@ pub(crate) fn dotenv_quote(value: &str) -> String {
     out
 }
 
+/// The first line of every dotenv file stagdb writes: only a file that
+/// starts with it is replaced without `--force`.
+const DOTENV_MARKER: &str = "# written by `stagdb env --write`";
+
+/// Whether `path` is a file stagdb may replace: missing (`Ok(false)`), or a
+/// regular file (not a symlink) starting with [`DOTENV_MARKER`]
+/// (`Ok(true)`); anything else is refused unless `force`.
+fn may_replace(path: &std::path::Path, force: bool) -> CmdResult<bool> {
+    use std::io::Read;
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => {
+            return Err(CommandError::new(
+                ErrorKind::User,
+                anyhow::Error::new(e).context(format!("reading {}", path.display())),
+            ));
+        }
+    };
+    let mut head = [0u8; DOTENV_MARKER.len()];
+    let ours = meta.is_file()
+        && std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut head))
+            .is_ok()
+        && head == DOTENV_MARKER.as_bytes();
+    if ours || (force && !meta.is_dir()) {
+        return Ok(true);
+    }
+    let what = if meta.is_dir() {
+        "is a directory"
+    } else if meta.file_type().is_symlink() {
+        "is a symbolic link"
+    } else {
+        "was not written by stagdb"
+    };
+    let err = user_error(format!(
+        "{} exists and {what}; refusing to replace it",
+        path.display()
+    ));
+    Err(if meta.is_dir() {
+        err.hint("give the path of a file")
+    } else {
+        err.hint(format!(
+            "move it aside, write another file, or replace it anyway with `stagdb env --write {} --force`",
+            path.display()
+        ))
+    })
+}
+
 /// Writes the variables as a dotenv file readable by its owner only, via
 /// a temporary file renamed over it (a reader never sees half a file).
-fn write_dotenv(path: &std::path::Path, vars: &[(&str, String)]) -> CmdResult {
+/// Only a file stagdb wrote is replaced, unless `force`.
+fn write_dotenv(path: &std::path::Path, vars: &[(&str, String)], force: bool) -> CmdResult {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let dir = match path.parent() {
@@ -122,6 +172,7 @@ fn write_dotenv(path: &std::path::Path, vars: &[(&str, String)]) -> CmdResult {
             anyhow::Error::new(e).context(format!("{what} {}", path.display())),
         )
     };
+    let replace = may_replace(path, force)?;
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -129,13 +180,35 @@ fn write_dotenv(path: &std::path::Path, vars: &[(&str, String)]) -> CmdResult {
         .custom_flags(libc::O_NOFOLLOW)
         .open(&tmp)
         .map_err(|e| io(e, "writing"))?;
-    let mut text = String::from("# written by `stagdb env --write`\n");
+    let mut text = format!("{DOTENV_MARKER}\n");
     for (k, v) in vars {
         text.push_str(&format!("{k}={}\n", dotenv_quote(v)));
     }
     let res = f.write_all(text.as_bytes()).and_then(|()| f.sync_all());
-    if let Err(e) = res.and_then(|()| std::fs::rename(&tmp, path)) {
+    // No file there when checked: a link, which fails if one appeared
+    // meanwhile (a rename would replace it).
+    let placed = res.and_then(|()| {
+        if replace {
+            return std::fs::rename(&tmp, path);
+        }
+        match std::fs::hard_link(&tmp, path) {
+            Ok(()) => std::fs::remove_file(&tmp),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+            // A filesystem without hard links: checked once more, renamed.
+            Err(_) if std::fs::symlink_metadata(path).is_ok() => {
+                Err(std::io::ErrorKind::AlreadyExists.into())
+            }
+            Err(_) => std::fs::rename(&tmp, path),
+        }
+    });
+    if let Err(e) = placed {
         let _ = std::fs::remove_file(&tmp);
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            return Err(user_error(format!(
+                "{} was created by someone else meanwhile; refusing to replace it",
+                path.display()
+            )));
+        }
         return Err(io(e, "writing"));
     }
     Ok(())

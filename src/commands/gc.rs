@@ -18,6 +18,8 @@ struct Output {
     removed_generations: Vec<String>,
     /// Password file directories of killed commands (source passwords).
     removed_password_files: Vec<String>,
+    /// Docker networks stagdb made that nothing is on and no store names.
+    removed_networks: Vec<String>,
     /// Space the removed datasets and snapshots used (before removal).
     freed_bytes: u64,
 }
@@ -129,8 +131,10 @@ pub async fn run(ctx: &Ctx, args: GcArgs) -> CmdResult {
         ));
         out.removed_generations.push(r.to_string());
     }
+    out.removed_networks = left_networks(ctx, &store, args.dry_run, verb).await;
     let n = out.removed_branches.len()
         + out.removed_password_files.len()
+        + out.removed_networks.len()
         + out.removed_generations.len()
         + out.removed_half_made.len()
         + out.dropped_snapshots.len()
@@ -149,4 +153,55 @@ pub async fn run(ctx: &Ctx, args: GcArgs) -> CmdResult {
         ctx.printer.json(&out)?;
     }
     Ok(())
+}
+
+/// Removes the Docker networks stagdb made for this store (labelled with
+/// its dataset) that it no longer uses and no container is on: left when a
+/// move could not remove one (an application was still on it). Those of
+/// other stores are theirs to collect. Without a reachable engine there is
+/// nothing to remove.
+async fn left_networks(
+    ctx: &Ctx,
+    store: &crate::store::Store,
+    dry_run: bool,
+    verb: &str,
+) -> Vec<String> {
+    let Ok(docker) = ctx.docker().await else {
+        return Vec::new();
+    };
+    let networks = match docker.stagdb_networks().await {
+        Ok(n) => n,
+        Err(e) => {
+            ctx.printer.warn(format!(
+                "{e:#}; Docker networks left behind are not collected"
+            ));
+            return Vec::new();
+        }
+    };
+    let mut removed = Vec::new();
+    for n in networks {
+        if n.in_use
+            || n.store != store.dataset
+            || store.settings.network.as_deref() == Some(n.name.as_str())
+        {
+            continue;
+        }
+        if !dry_run {
+            match docker.remove_network(&n.name).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                // E.g. a container joined it meanwhile: it stays.
+                Err(e) => {
+                    ctx.printer.warn(format!("{e:#}"));
+                    continue;
+                }
+            }
+        }
+        ctx.printer.status(format!(
+            "{verb} Docker network '{}' (made for this store, which no longer uses it; nothing is on it)",
+            n.name
+        ));
+        removed.push(n.name);
+    }
+    removed
 }

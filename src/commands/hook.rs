@@ -15,7 +15,8 @@ const MARKER: &str = "# stagdb-hook v1";
 /// Where a foreign hook goes when stagdb's is chained in front of it.
 const CHAINED: &str = "post-checkout.pre-stagdb";
 
-/// The hook. `@STAGDB@` is the installing binary's path (quoted).
+/// The hook. `@STAGDB@` is the installing binary's path (quoted),
+/// `@STORE@` the `--store` it was installed with (quoted) or nothing.
 const HOOK: &str = r#"#!/bin/sh
 # stagdb-hook v1: `git switch BRANCH` makes the database branch BRANCH the HEAD
 # when it exists. Remove with `stagdb hook uninstall`.
@@ -29,7 +30,7 @@ fi
 branch=$(git symbolic-ref --short -q HEAD 2>/dev/null) || exit $status
 stagdb=@STAGDB@
 [ -x "$stagdb" ] || stagdb=$(command -v stagdb) || exit $status
-if ! out=$(timeout 60 "$stagdb" --quiet hook run "$branch" 2>&1 </dev/null); then
+if ! out=$(timeout 60 "$stagdb"@STORE@ --quiet hook run "$branch" 2>&1 </dev/null); then
   printf 'stagdb: %s\n' "$(printf '%s\n' "$out" | grep -v '^hint:' | head -n 1)" >&2
 fi
 exit $status
@@ -109,13 +110,36 @@ fn install(ctx: &Ctx, force: bool) -> CmdResult {
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "stagdb".into());
-    let text = HOOK.replace("@STAGDB@", &super::connect::shell_quote(&exe));
+    let store = recorded_store(ctx);
+    let text = hook_text(&exe, store);
     write_executable(&path, &text)?;
     ctx.printer.status(format!(
-        "installed {}: `git switch BRANCH` now makes the database branch BRANCH the HEAD when it exists",
-        path.display()
+        "installed {}: `git switch BRANCH` now makes the database branch BRANCH the HEAD when it exists{}",
+        path.display(),
+        store
+            .map(|s| format!(" in store {s}"))
+            .unwrap_or_default()
     ));
     Ok(())
+}
+
+/// The store given to `hook install --store`: the hook names it, since
+/// git runs the hook without the installer's flags. One from STAGDB_STORE
+/// or a config file is left to them (read again by every hook run).
+fn recorded_store(ctx: &Ctx) -> Option<&str> {
+    ctx.settings
+        .store
+        .as_deref()
+        .filter(|_| ctx.settings.store_flag)
+}
+
+fn hook_text(exe: &str, store: Option<&str>) -> String {
+    let quote = super::connect::shell_quote;
+    let store = store
+        .map(|s| format!(" --store {}", quote(s)))
+        .unwrap_or_default();
+    HOOK.replace("@STAGDB@", &quote(exe))
+        .replace("@STORE@", &store)
 }
 
 fn write_executable(path: &Path, text: &str) -> CmdResult {

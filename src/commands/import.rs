@@ -649,12 +649,17 @@ pub(crate) async fn prepare(
             (None, None) => crate::cli::DEFAULT_PG_VERSION,
         };
     let name = match name {
-        Some(n) => {
-            names::validate_branch_name(n).map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
-            n.to_string()
-        }
+        Some(n) => n.to_string(),
         None => name_from(&db_default),
     };
+    // A new branch's name (also one made from the database's) must fit
+    // ZFS like any other; `refresh` names the branch it reloads.
+    if store.branch(&name).is_none() {
+        names::validate_new_branch_name(&store.dataset, &name)
+            .map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
+    } else {
+        names::validate_branch_name(&name).map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
+    }
     let database = if db_default.is_empty() {
         pg::DATABASE.to_string()
     } else {

@@ -12,7 +12,10 @@ use crate::props;
 use crate::zfs;
 
 /// Host-wide lock name for `init` (store names always contain a `/`).
-const INIT_LOCK: &str = "init";
+/// The host's lock: one `init` at a time; also taken, before the store's
+/// lock, by `config network`, which checks that no other store has the
+/// network (Docker's networks are one name space for the host's stores).
+pub(crate) const HOST_LOCK: &str = "init";
 
 #[derive(serde::Serialize)]
 struct Output {
@@ -144,8 +147,11 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
     // One init at a time on this host: zfs-fuse can deadlock (every access
     // to the pool hangs) when two `zfs create`s mount new datasets at once,
     // and the port-overlap check above is only sound without a rival init.
-    ctx.hold_lock(INIT_LOCK).await?;
+    ctx.hold_lock(HOST_LOCK).await?;
     check_ports_free_of_other_stores(ctx, range, args.head_port).await?;
+    if let Some(n) = &args.network {
+        super::config::check_network_unshared(ctx, &dataset, n).await?;
+    }
 
     if let (Some(file), Some(size)) = (&args.pool_file, size) {
         ctx.printer.status(format!(

@@ -229,9 +229,6 @@ pub struct Created {
     pub url: String,
 }
 
-/// ZFS limits full names (with `@snapshot`) to 255 bytes; keep room for one.
-const MAX_DATASET_LEN: usize = 255 - 40;
-
 /// How a new branch is made.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BranchOptions {
@@ -266,7 +263,8 @@ pub async fn create_branch(
     start: &str,
     opts: BranchOptions,
 ) -> CmdResult<Created> {
-    names::validate_branch_name(name).map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
+    names::validate_new_branch_name(&store.dataset, name)
+        .map_err(|e| CommandError::new(ErrorKind::Usage, e))?;
     if let Some(b) = store.branch(name)
         && !half_made(b)
     {
@@ -277,12 +275,6 @@ pub async fn create_branch(
         );
     }
     let dataset = format!("{}/{}", store.dataset, names::dataset_component(name));
-    if dataset.len() > MAX_DATASET_LEN {
-        return Err(usage_error(format!(
-            "branch name '{name}' is too long for ZFS: its dataset name would be {} bytes (at most {MAX_DATASET_LEN})",
-            dataset.len()
-        )));
-    }
     let target = resolve_ref(store, start)?;
     let parent = target.branch;
     // Its own password, not the parent's: a URL leaked from one branch

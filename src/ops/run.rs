@@ -203,7 +203,10 @@ pub async fn start_branch_with(
     let docker = ctx.docker().await?;
     if let Some(net) = &store.settings.network {
         // Removed by someone since it was set: made again, not a failure.
-        if ctx.timed("network", docker.ensure_network(net)).await? {
+        if ctx
+            .timed("network", docker.ensure_network(net, &store.dataset))
+            .await?
+        {
             ctx.printer.status(format!(
                 "created Docker network '{net}' (the store's network)"
             ));

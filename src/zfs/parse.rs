@@ -82,10 +82,11 @@ impl StoreSearch {
     /// `zpool` arguments that list the pools, one name a line.
     pub const POOLS: [&'static str; 4] = ["list", "-H", "-o", "name"];
     /// What the search reads of each dataset.
-    pub const PROPS: [&'static str; 3] = [
+    pub const PROPS: [&'static str; 4] = [
         crate::props::STORE,
         crate::props::PORTS,
         crate::props::HEAD_PORT,
+        crate::props::NETWORK,
     ];
 
     pub fn new(pools: &str) -> StoreSearch {
