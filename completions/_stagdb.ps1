@@ -97,7 +97,7 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
         }
         'stagdb;branch' {
             [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'Let `stagdb gc` remove the branch after this long, e.g. 8h, 30m, 2d, 1w')
-            [CompletionResult]::new('--expires-at', '--expires-at', [CompletionResultType]::ParameterName, 'Let `stagdb gc` remove the branch after this time (RFC 3339, or local YYYY-MM-DD[ HH:MM])')
+            [CompletionResult]::new('--expires-at', '--expires-at', [CompletionResultType]::ParameterName, 'Let `stagdb gc` remove the branch after this future time (RFC 3339, or local YYYY-MM-DD[ HH:MM])')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
@@ -430,7 +430,7 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
         'stagdb;env' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database [default: the branch''s default database: an imported one''s own, else postgres]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--write', '--write', [CompletionResultType]::ParameterName, 'Write a dotenv file (mode 0600, replaced atomically) instead of printing')
+            [CompletionResult]::new('--write', '--write', [CompletionResultType]::ParameterName, 'Write a dotenv file (mode 0600, replaced atomically; an existing one only if stagdb wrote it) instead of printing')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
@@ -635,7 +635,7 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install the git post-checkout hook in the repository here')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install the git post-checkout hook in the repository here (`--store` is written into it)')
             [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove the hook (and restore a hook it had kept)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'What the hook runs: make BRANCH the HEAD if the store has it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -697,7 +697,7 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             break
         }
         'stagdb;hook;help' {
-            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install the git post-checkout hook in the repository here')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install the git post-checkout hook in the repository here (`--store` is written into it)')
             [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove the hook (and restore a hook it had kept)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'What the hook runs: make BRANCH the HEAD if the store has it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -840,7 +840,7 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             break
         }
         'stagdb;help;hook' {
-            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install the git post-checkout hook in the repository here')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install the git post-checkout hook in the repository here (`--store` is written into it)')
             [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove the hook (and restore a hook it had kept)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'What the hook runs: make BRANCH the HEAD if the store has it')
             break

@@ -92,7 +92,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
         }
         &'stagdb;branch'= {
             cand --ttl 'Let `stagdb gc` remove the branch after this long, e.g. 8h, 30m, 2d, 1w'
-            cand --expires-at 'Let `stagdb gc` remove the branch after this time (RFC 3339, or local YYYY-MM-DD[ HH:MM])'
+            cand --expires-at 'Let `stagdb gc` remove the branch after this future time (RFC 3339, or local YYYY-MM-DD[ HH:MM])'
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
             cand --timeout 'Seconds to wait for a branch to accept connections'
@@ -408,7 +408,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
         &'stagdb;env'= {
             cand --db 'Database [default: the branch''s default database: an imported one''s own, else postgres]'
             cand --format 'Output format'
-            cand --write 'Write a dotenv file (mode 0600, replaced atomically) instead of printing'
+            cand --write 'Write a dotenv file (mode 0600, replaced atomically; an existing one only if stagdb wrote it) instead of printing'
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
             cand --timeout 'Seconds to wait for a branch to accept connections'
@@ -605,7 +605,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand install 'Install the git post-checkout hook in the repository here'
+            cand install 'Install the git post-checkout hook in the repository here (`--store` is written into it)'
             cand uninstall 'Remove the hook (and restore a hook it had kept)'
             cand run 'What the hook runs: make BRANCH the HEAD if the store has it'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -663,7 +663,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --version 'Print version'
         }
         &'stagdb;hook;help'= {
-            cand install 'Install the git post-checkout hook in the repository here'
+            cand install 'Install the git post-checkout hook in the repository here (`--store` is written into it)'
             cand uninstall 'Remove the hook (and restore a hook it had kept)'
             cand run 'What the hook runs: make BRANCH the HEAD if the store has it'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -774,7 +774,7 @@ set edit:completion:arg-completer[stagdb] = {|@words|
         &'stagdb;help;config'= {
         }
         &'stagdb;help;hook'= {
-            cand install 'Install the git post-checkout hook in the repository here'
+            cand install 'Install the git post-checkout hook in the repository here (`--store` is written into it)'
             cand uninstall 'Remove the hook (and restore a hook it had kept)'
             cand run 'What the hook runs: make BRANCH the HEAD if the store has it'
         }

@@ -88,7 +88,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l timings -d 'Print
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l ttl -d 'Let `stagdb gc` remove the branch after this long, e.g. 8h, 30m, 2d, 1w' -r
-complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l expires-at -d 'Let `stagdb gc` remove the branch after this time (RFC 3339, or local YYYY-MM-DD[ HH:MM])' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l expires-at -d 'Let `stagdb gc` remove the branch after this future time (RFC 3339, or local YYYY-MM-DD[ HH:MM])' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
 always\t''
@@ -316,7 +316,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l db -d 'Database [d
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l format -d 'Output format' -r -f -a "shell\t'`export NAME=\'value\'` lines for `eval "$(stagdb env)"`'
 dotenv\t'`NAME="value"` lines for docker compose\'s `env_file:`, direnv\'s `dotenv`, ...'
 json\t'One JSON object (same as --json)'"
-complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l write -d 'Write a dotenv file (mode 0600, replaced atomically) instead of printing' -r -F
+complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l write -d 'Write a dotenv file (mode 0600, replaced atomically; an existing one only if stagdb wrote it) instead of printing' -r -F
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand env" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
 always\t''
@@ -471,7 +471,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and not __fish_seen_
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -s V -l version -d 'Print version'
-complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -f -a "install" -d 'Install the git post-checkout hook in the repository here'
+complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -f -a "install" -d 'Install the git post-checkout hook in the repository here (`--store` is written into it)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -f -a "uninstall" -d 'Remove the hook (and restore a hook it had kept)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -f -a "run" -d 'What the hook runs: make BRANCH the HEAD if the store has it'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -512,7 +512,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subc
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from run" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
-complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from help" -f -a "install" -d 'Install the git post-checkout hook in the repository here'
+complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from help" -f -a "install" -d 'Install the git post-checkout hook in the repository here (`--store` is written into it)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from help" -f -a "uninstall" -d 'Remove the hook (and restore a hook it had kept)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from help" -f -a "run" -d 'What the hook runs: make BRANCH the HEAD if the store has it'
 complete -c stagdb -n "__fish_stagdb_using_subcommand hook; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -556,6 +556,6 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_
 complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log show reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export diff compose config hook completions help" -f -a "hook" -d 'Git integration: a post-checkout hook that follows git branches'
 complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log show reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export diff compose config hook completions help" -f -a "completions" -d 'Print a shell completion script'
 complete -c stagdb -n "__fish_stagdb_using_subcommand help; and not __fish_seen_subcommand_from init branch checkout snapshot log show reset rm start stop restart status doctor gc protect unprotect url env psql import refresh export diff compose config hook completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c stagdb -n "__fish_stagdb_using_subcommand help; and __fish_seen_subcommand_from hook" -f -a "install" -d 'Install the git post-checkout hook in the repository here'
+complete -c stagdb -n "__fish_stagdb_using_subcommand help; and __fish_seen_subcommand_from hook" -f -a "install" -d 'Install the git post-checkout hook in the repository here (`--store` is written into it)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand help; and __fish_seen_subcommand_from hook" -f -a "uninstall" -d 'Remove the hook (and restore a hook it had kept)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand help; and __fish_seen_subcommand_from hook" -f -a "run" -d 'What the hook runs: make BRANCH the HEAD if the store has it'

@@ -148,7 +148,7 @@ pub struct HookArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum HookAction {
-    /// Install the git post-checkout hook in the repository here
+    /// Install the git post-checkout hook in the repository here (`--store` is written into it)
     Install {
         /// Keep a foreign hook (as post-checkout.pre-stagdb, run first) instead of refusing
         #[arg(long)]
@@ -404,7 +404,7 @@ pub struct BranchArgs {
     #[arg(long, value_name = "DURATION", conflicts_with_all = ["delete", "expires_at"])]
     pub ttl: Option<String>,
 
-    /// Let `stagdb gc` remove the branch after this time (RFC 3339, or local YYYY-MM-DD[ HH:MM])
+    /// Let `stagdb gc` remove the branch after this future time (RFC 3339, or local YYYY-MM-DD[ HH:MM])
     #[arg(long, value_name = "TIME", conflicts_with = "delete")]
     pub expires_at: Option<String>,
 }
@@ -560,7 +560,7 @@ pub struct EnvArgs {
     #[arg(long, value_enum, default_value = "shell")]
     pub format: EnvFormat,
 
-    /// Write a dotenv file (mode 0600, replaced atomically) instead of printing
+    /// Write a dotenv file (mode 0600, replaced atomically; an existing one only if stagdb wrote it) instead of printing
     #[arg(long, value_name = "FILE", conflicts_with = "format")]
     pub write: Option<PathBuf>,
 

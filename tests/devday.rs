@@ -58,7 +58,10 @@ fn env_formats_and_dotenv_file() {
     let file = dir.join(".env");
     std::fs::write(&file, "OLD=1\n").unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = s.run(&["env", "--write", file.to_str().unwrap()]);
+    // A file stagdb did not write is replaced only with --force.
+    let refused = s.run(&["env", "--write", file.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    let out = s.run(&["env", "--write", file.to_str().unwrap(), "--force"]);
     assert!(out.status.success(), "{out:?}");
     assert!(out.stdout.is_empty(), "--write prints nothing on stdout");
     let meta = std::fs::metadata(&file).unwrap();

@@ -266,9 +266,20 @@ fn env_write_never_clobbers_a_hand_written_file() {
     let err = s.fails(&["env", "--write", link.to_str().unwrap()], 1);
     assert!(err.contains("symbolic link"), "{err}");
     assert_eq!(std::fs::read_to_string(&target).unwrap(), mine);
-    // A directory never; a new file is simply written; --force needs --write.
+    // A directory or a FIFO (a device alike) never, even with --force; a
+    // new file is simply written; --force needs --write.
     let err = s.fails(&["env", "--write", dir.to_str().unwrap(), "--force"], 1);
     assert!(err.contains("is a directory"), "{err}");
+    let fifo = dir.join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let err = s.fails(&["env", "--write", fifo.to_str().unwrap(), "--force"], 1);
+    assert!(err.contains("is not a regular file"), "{err}");
     s.ok(&["env", "--write", dir.join("new.env").to_str().unwrap()]);
     s.fails(&["env", "--force"], 2);
     // Nothing left beside them.
@@ -277,6 +288,6 @@ fn env_write_never_clobbers_a_hand_written_file() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     left.sort();
-    assert_eq!(left, [".env", "link.env", "new.env", "real.env"]);
+    assert_eq!(left, [".env", "fifo", "link.env", "new.env", "real.env"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -69,7 +69,10 @@ fn future_time(at: &str) -> CmdResult<i64> {
     if t <= now {
         return Err(usage_error(format!(
             "--expires-at {at} is in the past ({}): `stagdb gc` would remove the branch at once",
-            ui::age(t, now)
+            match ui::age(t, now).as_str() {
+                "just now" => "a moment ago".to_string(),
+                ago => ago.to_string(),
+            }
         ))
         .hint("give a future time, or a lifetime with --ttl (e.g. --ttl 8h)"));
     }

@@ -124,13 +124,18 @@ fn may_replace(path: &std::path::Path, force: bool) -> CmdResult<bool> {
             .and_then(|mut f| f.read_exact(&mut head))
             .is_ok()
         && head == DOTENV_MARKER.as_bytes();
-    if ours || (force && !meta.is_dir()) {
+    // --force replaces a file or a symlink (the link, not its target);
+    // never a directory, device, FIFO or socket.
+    let plain = meta.is_file() || meta.file_type().is_symlink();
+    if ours || (force && plain) {
         return Ok(true);
     }
     let what = if meta.is_dir() {
         "is a directory"
     } else if meta.file_type().is_symlink() {
         "is a symbolic link"
+    } else if !meta.is_file() {
+        "is not a regular file"
     } else {
         "was not written by stagdb"
     };
@@ -138,7 +143,7 @@ fn may_replace(path: &std::path::Path, force: bool) -> CmdResult<bool> {
         "{} exists and {what}; refusing to replace it",
         path.display()
     ));
-    Err(if meta.is_dir() {
+    Err(if !plain {
         err.hint("give the path of a file")
     } else {
         err.hint(format!(

@@ -223,3 +223,29 @@ async fn on_checkout(ctx: &Ctx, branch: &str) -> CmdResult {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The recorded store is one shell word whatever it holds, and the
+    /// hook is still valid `sh`.
+    #[test]
+    fn hook_names_the_store_quoted() {
+        let text = hook_text("/opt/my tools/stagdb", Some("tank/it's $x"));
+        assert!(
+            text.contains(r#""$stagdb" --store 'tank/it'\''s $x' --quiet hook run"#),
+            "{text}"
+        );
+        assert!(text.contains("stagdb='/opt/my tools/stagdb'"), "{text}");
+        let plain = hook_text("stagdb", None);
+        assert!(plain.contains(r#""$stagdb" --quiet hook run"#), "{plain}");
+        for t in [text, plain] {
+            let ok = std::process::Command::new("sh")
+                .args(["-n", "-c", &t])
+                .status()
+                .expect("run sh");
+            assert!(ok.success(), "{t}");
+        }
+    }
+}
