@@ -210,6 +210,14 @@ pub struct LoadArgs {
     /// Where the data is loaded before it is written into the branch [default: auto]
     #[arg(long, value_enum, value_name = "WHERE")]
     pub load_in: Option<LoadIn>,
+
+    /// Let a plain SQL dump run psql's backslash commands (\!, \o |...): they run shell commands
+    #[arg(long)]
+    pub allow_shell: bool,
+
+    /// With --scrub and --load-in disk: accept that the pool's freed blocks keep the original values
+    #[arg(long)]
+    pub unscrubbed_blocks_ok: bool,
 }
 
 /// Where an import's loading server keeps the data while it loads.

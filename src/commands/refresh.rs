@@ -102,6 +102,9 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
         force: a.force,
         dry_run: a.dry_run,
         load_in: a.load_in.or(rec.load_in),
+        // Never recorded: trusting a dump's shell commands is said each time.
+        allow_shell: a.allow_shell,
+        unscrubbed_blocks_ok: a.unscrubbed_blocks_ok,
     };
     let prepared = prepare(
         ctx,
@@ -193,6 +196,7 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
             scrub: &pf.scrub,
             extensions: &extensions,
             skip_missing_extensions: merged.skip_missing_extensions,
+            allow_shell: merged.allow_shell,
             staging: pf.staging,
             source_bytes: pf.source_bytes,
         },
