@@ -86,9 +86,13 @@ fn branch_names(s: &TestStore) -> Vec<String> {
 /// leaves a login event trigger.
 const HOSTILE: &str = r#"CREATE TABLE public.t (a int);
 INSERT INTO public.t VALUES (1);
-DO $$BEGIN EXECUTE format('COPY (SELECT unnest(ARRAY[%L, %L])) TO %L', 'local all all trust', 'host all all all trust', current_setting('hba_file')); END$$;
+DO $$BEGIN EXECUTE format('COPY (SELECT unnest(ARRAY[%L, %L])) TO %L', 'local all all trust', 'host all all all trust', current_setting('data_directory') || '/pg_hba.conf'); END$$;
+ALTER SYSTEM SET hba_file = '/var/lib/stagdb/pgdata/pg_hba.conf';
 DO $$BEGIN EXECUTE format('COPY (SELECT %L) TO %L', 'custom.planted = ''yes''', current_setting('config_file')); END$$;
 SELECT pg_reload_conf();
+SELECT pg_sleep(1);
+CREATE TABLE public.loadwin (x text);
+COPY public.loadwin FROM PROGRAM 'psql -X -w -h 127.0.0.1 -U postgres -d postgres -Atc "SELECT 42" 2>/dev/null || echo refused';
 CREATE ROLE evil SUPERUSER LOGIN PASSWORD 'evilpw';
 ALTER ROLE postgres PASSWORD 'knownpw';
 ALTER SYSTEM SET archive_mode = 'on';
@@ -157,6 +161,9 @@ fn hostile_dump_plants_no_access() {
         "import of the hostile dump failed:\n{}",
         text(&out.stderr)
     );
+    // Not even the loading server was open without a password while the
+    // dump ran (its pg_hba.conf was rewritten and reloaded).
+    assert_eq!(s.sql("evilroot", "SELECT x FROM public.loadwin"), "refused");
     assert_no_planted_access(&s, "evilroot");
     // A branch of it, and one made after a restart of the root.
     s.ok(&["branch", "evilkid", "evilroot"]);

@@ -199,6 +199,26 @@ setpriv --reuid="$u" --regid="$g" --init-groups   postgres --single -D "$D" -c p
 if grep -q ERROR /tmp/single.log; then cat /tmp/single.log >&2; exit 1; fi
 "#;
 
+/// The loading server's pg_hba.conf, in the dataset's root (root's; the
+/// server reads it as its own user). Removed after the load.
+const LOAD_HBA: &str = ".stagdb-load-hba.conf";
+
+fn write_load_hba(mountpoint: &std::path::Path) -> CmdResult<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = mountpoint.join(LOAD_HBA);
+    // A new dataset: nothing of the user's is replaced.
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&path)
+        .map_err(|e| user_error(format!("creating {}: {e}", path.display())))?;
+    f.write_all(b"local all all trust\nhost all all all scram-sha-256\n")
+        .map_err(|e| user_error(format!("writing {}: {e}", path.display())))
+}
+
 /// Run with the loading server stopped (nothing the load started is still
 /// running), on the data directory in the dataset: makes the loaded data
 /// directory a branch's again, whatever the loaded SQL did (a dump runs as
@@ -378,6 +398,12 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
         settings.retain(|(k, _)| *k != "max_wal_size");
         settings.push(("max_wal_size", "1GB"));
     }
+    // The loaded SQL may rewrite pg_hba.conf and reload it: the loading
+    // server reads a copy in the dataset's root, which only root may write
+    // (a command-line setting: ALTER SYSTEM cannot override it).
+    write_load_hba(&l.mountpoint)?;
+    let hba_file = format!("{}/{LOAD_HBA}", pg::MOUNT);
+    settings.push(("hba_file", &hba_file));
     let me = crate::intent::Owner::me();
     let server_name = format!("stagdb-load-{}-{}", me.pid, me.start);
     let mut spec = pg::BranchContainer {
@@ -949,6 +975,9 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
     done.shutdown_ms = t.elapsed().as_millis();
     docker.remove(&id, true).await?;
     drop(pass);
+    let hba = l.mountpoint.join(LOAD_HBA);
+    std::fs::remove_file(&hba)
+        .map_err(|e| user_error(format!("removing {}: {e}", hba.display())))?;
 
     // 7. The data directory made a branch's again, the server stopped.
     ctx.printer.status(format!(
