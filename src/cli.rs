@@ -224,7 +224,7 @@ pub struct LoadArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LoadIn {
-    /// Memory when twice the source's size (three times with --scrub) plus 512 MiB fits in half the free memory (live sources); else disk
+    /// Memory when twice the source's size plus 512 MiB fits in half the free memory (live sources), and always with --scrub; else disk
     Auto,
     /// A tmpfs of half the free memory, written into the branch's dataset in one copy after a clean shutdown (a pool on FUSE pays per write)
     Memory,

@@ -675,6 +675,20 @@ pub(crate) async fn prepare(
         !scrub.is_empty(),
         memory_available,
     )?;
+    if let (crate::plan::Staging::Memory { limit }, Some(b), false) = (
+        staging,
+        source_bytes,
+        scrub.is_empty() || a.unscrubbed_blocks_ok,
+    ) && crate::plan::staging_need(b, true) > limit
+        && !a.force
+    {
+        return Err(user_error(format!(
+            "a scrubbed import loads in memory, and this one needs about {} there; {} is free for it",
+            ui::human_bytes(crate::plan::staging_need(b, true)),
+            ui::human_bytes(limit)
+        ))
+        .hint("free memory, try anyway with --force, or load on disk with --load-in disk --unscrubbed-blocks-ok (the pool's freed blocks then keep the original values)"));
+    }
     // Said in the import snapshot's message too: `log` shows how it was made.
     let method = match staging {
         crate::plan::Staging::Memory { .. } => format!("{method}, loaded in memory"),

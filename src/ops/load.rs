@@ -301,7 +301,7 @@ pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             if format!("{:#}", e.error).contains("No space left on device") =>
         {
             e.hint(format!(
-                "the data was loaded in memory, in a tmpfs of up to {}: if that filled up, load on disk with --load-in disk",
+                "the data was loaded in memory, in a tmpfs of up to {}: if that filled up, load on disk with --load-in disk (with --scrub, also --unscrubbed-blocks-ok)",
                 crate::ui::human_bytes(limit)
             ))
         }
