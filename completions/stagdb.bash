@@ -1195,7 +1195,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__import)
-            opts="-j -q -y -v -h -V --pg-version --jobs --exclude-table-data --schema-only --all-databases --physical --roles --scrub --password-file --skip-missing-extensions --force --dry-run --load-in --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            opts="-j -q -y -v -h -V --pg-version --jobs --exclude-table-data --schema-only --all-databases --physical --roles --scrub --password-file --skip-missing-extensions --force --dry-run --load-in --allow-shell --unscrubbed-blocks-ok --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1405,7 +1405,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__refresh)
-            opts="-j -q -y -v -h -V --source --save-source --jobs --exclude-table-data --schema-only --all-databases --physical --roles --scrub --password-file --skip-missing-extensions --force --dry-run --load-in --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            opts="-j -q -y -v -h -V --source --save-source --jobs --exclude-table-data --schema-only --all-databases --physical --roles --scrub --password-file --skip-missing-extensions --force --dry-run --load-in --allow-shell --unscrubbed-blocks-ok --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

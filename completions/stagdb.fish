@@ -348,7 +348,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s j -l jobs -d 'P
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l exclude-table-data -d 'Leave out this table\'s rows (pg_dump pattern; repeatable; live sources)' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l scrub -d 'SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)' -r -F
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l password-file -d 'Read the source\'s password from the first line of FILE (live sources; also STAGDB_SOURCE_PASSWORD_FILE)' -r -F
-complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l load-in -d 'Where the data is loaded before it is written into the branch [default: auto]' -r -f -a "auto\t'Memory when twice the source\'s size (three times with --scrub) plus 512 MiB fits in half the free memory (live sources); else disk'
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l load-in -d 'Where the data is loaded before it is written into the branch [default: auto]' -r -f -a "auto\t'Memory when twice the source\'s size plus 512 MiB fits in half the free memory (live sources), and always with --scrub; else disk'
 memory\t'A tmpfs of half the free memory, written into the branch\'s dataset in one copy after a clean shutdown (a pool on FUSE pays per write)'
 disk\t'The branch\'s dataset itself'"
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
@@ -363,6 +363,8 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l roles -d 'Copy 
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l skip-missing-extensions -d 'Import even when the extensions the source uses are missing in the image'
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l force -d 'Try even when the preflight says the data will not fit in the pool'
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l dry-run -d 'Only run the preflight and say what would be done'
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l allow-shell -d 'Let a plain SQL dump run psql\'s backslash commands (\\!, \\o |...): they run shell commands'
+complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l unscrubbed-blocks-ok -d 'With --scrub and --load-in disk: accept that the pool\'s freed blocks keep the original values'
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -l json -d 'Print machine-readable JSON on stdout'
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand import" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'
@@ -375,7 +377,7 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s j -l jobs -d '
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l exclude-table-data -d 'Leave out this table\'s rows (pg_dump pattern; repeatable; live sources)' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l scrub -d 'SQL file run on the data before the first snapshot, e.g. to mask personal data (repeatable)' -r -F
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l password-file -d 'Read the source\'s password from the first line of FILE (live sources; also STAGDB_SOURCE_PASSWORD_FILE)' -r -F
-complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l load-in -d 'Where the data is loaded before it is written into the branch [default: auto]' -r -f -a "auto\t'Memory when twice the source\'s size (three times with --scrub) plus 512 MiB fits in half the free memory (live sources); else disk'
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l load-in -d 'Where the data is loaded before it is written into the branch [default: auto]' -r -f -a "auto\t'Memory when twice the source\'s size plus 512 MiB fits in half the free memory (live sources), and always with --scrub; else disk'
 memory\t'A tmpfs of half the free memory, written into the branch\'s dataset in one copy after a clean shutdown (a pool on FUSE pays per write)'
 disk\t'The branch\'s dataset itself'"
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
@@ -391,6 +393,8 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l roles -d 'Copy
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l skip-missing-extensions -d 'Import even when the extensions the source uses are missing in the image'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l force -d 'Try even when the preflight says the data will not fit in the pool'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l dry-run -d 'Only run the preflight and say what would be done'
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l allow-shell -d 'Let a plain SQL dump run psql\'s backslash commands (\\!, \\o |...): they run shell commands'
+complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l unscrubbed-blocks-ok -d 'With --scrub and --load-in disk: accept that the pool\'s freed blocks keep the original values'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -l json -d 'Print machine-readable JSON on stdout'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand refresh" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'

@@ -214,13 +214,21 @@ pub struct LoadArgs {
     /// Where the data is loaded before it is written into the branch [default: auto]
     #[arg(long, value_enum, value_name = "WHERE")]
     pub load_in: Option<LoadIn>,
+
+    /// Let a plain SQL dump run psql's backslash commands (\!, \o |...): they run shell commands
+    #[arg(long)]
+    pub allow_shell: bool,
+
+    /// With --scrub and --load-in disk: accept that the pool's freed blocks keep the original values
+    #[arg(long)]
+    pub unscrubbed_blocks_ok: bool,
 }
 
 /// Where an import's loading server keeps the data while it loads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LoadIn {
-    /// Memory when twice the source's size (three times with --scrub) plus 512 MiB fits in half the free memory (live sources); else disk
+    /// Memory when twice the source's size plus 512 MiB fits in half the free memory (live sources), and always with --scrub; else disk
     Auto,
     /// A tmpfs of half the free memory, written into the branch's dataset in one copy after a clean shutdown (a pool on FUSE pays per write)
     Memory,

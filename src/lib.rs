@@ -14,6 +14,7 @@ pub(crate) mod lock;
 pub mod names;
 pub(crate) mod ops;
 pub(crate) mod pg;
+pub(crate) mod plainsql;
 pub(crate) mod plan;
 pub(crate) mod ports;
 pub(crate) mod progress;

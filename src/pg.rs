@@ -248,6 +248,8 @@ impl BranchContainer<'_> {
                 name: n.to_string(),
                 aliases: aliases(self.branch, self.head_port.is_some()),
             }),
+            // An import's loading server is confined by the loader (ops/load.rs).
+            ..Default::default()
         }
     }
 }

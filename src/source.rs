@@ -463,11 +463,17 @@ fn sniff_plain_or_archive(b: &[u8]) -> Result<DumpInfo> {
     if b.iter().take(4096).any(|&c| c == 0) {
         bail!("not a PostgreSQL dump: neither a custom, directory or tar archive nor SQL text");
     }
+    // pg_dumpall's output makes its own databases and connects to them:
+    // it is loaded from the cluster's own database.
+    let cluster = text
+        .lines()
+        .take(20)
+        .any(|l| l.trim_end() == "-- PostgreSQL database cluster dump");
     Ok(DumpInfo {
         format: DumpFormat::Plain,
         compression: Compression::None,
         major: plain_major(&text),
-        dbname: None,
+        dbname: cluster.then(|| "postgres".to_string()),
     })
 }
 
@@ -610,7 +616,7 @@ pub fn decompressing(r: Box<dyn Read + Send>, c: Compression) -> Result<Box<dyn 
 }
 
 /// Roles a cloud provider or PostgreSQL itself manages: never copied.
-fn system_role(name: &str) -> bool {
+pub(crate) fn system_role(name: &str) -> bool {
     let n = name.trim_matches('"');
     n == "postgres"
         || n.starts_with("pg_")
@@ -673,7 +679,7 @@ pub fn filter_roles(sql: &str) -> String {
 /// Whether a plain dump's statement is one import leaves out: ownership
 /// and grants (roles of the source need not exist here), and publications
 /// and subscriptions (a subscription would connect to the source).
-fn skipped_statement(line: &str) -> bool {
+pub(crate) fn skipped_statement(line: &str) -> bool {
     let l = line.trim_start();
     (l.starts_with("ALTER ") && l.contains(" OWNER TO "))
         || l.starts_with("GRANT ")
@@ -685,76 +691,6 @@ fn skipped_statement(line: &str) -> bool {
         || l.starts_with("ALTER SUBSCRIPTION ")
         || l.starts_with("COMMENT ON PUBLICATION ")
         || l.starts_with("COMMENT ON SUBSCRIPTION ")
-}
-
-/// Filters a plain SQL dump line by line as it streams: drops the
-/// statements [`skipped_statement`] names, outside COPY data only (a row of
-/// data can look like anything). pg_dump writes each of them on one line.
-pub struct PlainFilter<R> {
-    inner: std::io::BufReader<R>,
-    in_copy: bool,
-    line: Vec<u8>,
-    pos: usize,
-    pub keep_owners: bool,
-}
-
-impl<R: Read> PlainFilter<R> {
-    pub fn new(r: R, keep_owners: bool) -> Self {
-        PlainFilter {
-            inner: std::io::BufReader::with_capacity(1 << 20, r),
-            in_copy: false,
-            line: Vec::new(),
-            pos: 0,
-            keep_owners,
-        }
-    }
-
-    fn keep(&mut self) -> bool {
-        if self.in_copy {
-            if self.line == b"\\.\n" || self.line == b"\\.\r\n" || self.line == b"\\." {
-                self.in_copy = false;
-            }
-            return true;
-        }
-        let text = String::from_utf8_lossy(&self.line);
-        if text.starts_with("COPY ") && text.trim_end().ends_with("FROM stdin;") {
-            self.in_copy = true;
-            return true;
-        }
-        let ownership = {
-            let l = text.trim_start();
-            (l.starts_with("ALTER ") && l.contains(" OWNER TO "))
-                || l.starts_with("GRANT ")
-                || l.starts_with("REVOKE ")
-                || l.starts_with("SET SESSION AUTHORIZATION ")
-        };
-        if ownership && self.keep_owners {
-            return true;
-        }
-        !skipped_statement(&text)
-    }
-}
-
-impl<R: Read> Read for PlainFilter<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        use std::io::BufRead;
-        loop {
-            if self.pos < self.line.len() {
-                let n = buf.len().min(self.line.len() - self.pos);
-                buf[..n].copy_from_slice(&self.line[self.pos..self.pos + n]);
-                self.pos += n;
-                return Ok(n);
-            }
-            self.line.clear();
-            self.pos = 0;
-            if self.inner.read_until(b'\n', &mut self.line)? == 0 {
-                return Ok(0);
-            }
-            if !self.keep() {
-                self.line.clear();
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -976,7 +912,7 @@ GRANT reader TO app_owner;\n"
     }
 
     #[test]
-    fn plain_filter_drops_ownership_and_subscriptions_outside_copy() {
+    fn plain_script_drops_ownership_and_subscriptions_outside_copy() {
         let dump = "CREATE TABLE public.t (a text);\n\
 ALTER TABLE public.t OWNER TO app_owner;\n\
 COPY public.t (a) FROM stdin;\n\
@@ -988,7 +924,11 @@ CREATE SUBSCRIPTION s CONNECTION 'host=prod' PUBLICATION p WITH (connect = false
 CREATE PUBLICATION p FOR ALL TABLES;\n\
 SELECT 1;\n";
         let mut out = String::new();
-        PlainFilter::new(dump.as_bytes(), false)
+        let opt = |keep_owners| crate::plainsql::Options {
+            keep_owners,
+            ..Default::default()
+        };
+        crate::plainsql::PlainScript::new(dump.as_bytes(), opt(false))
             .read_to_string(&mut out)
             .unwrap();
         assert_eq!(
@@ -996,7 +936,7 @@ SELECT 1;\n";
             "CREATE TABLE public.t (a text);\nCOPY public.t (a) FROM stdin;\nALTER TABLE x OWNER TO y;\nGRANT all\n\\.\nSELECT 1;\n"
         );
         let mut kept = String::new();
-        PlainFilter::new(dump.as_bytes(), true)
+        crate::plainsql::PlainScript::new(dump.as_bytes(), opt(true))
             .read_to_string(&mut kept)
             .unwrap();
         assert!(kept.contains("OWNER TO app_owner"));

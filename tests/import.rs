@@ -634,6 +634,7 @@ fn import_live_server() {
             "restore",
             "analyze",
             "write",
+            "reset",
             "start",
             "snapshot"
         ],
@@ -678,6 +679,7 @@ fn import_live_server() {
             "restore",
             "analyze",
             "shutdown",
+            "reset",
             "start",
             "snapshot"
         ],

@@ -298,6 +298,12 @@ pub(crate) async fn dump(
             env,
             binds,
             what: format!("dumping {what}"),
+            // A clone's server is started as its own user (chown, setpriv).
+            caps: if clone_ds.is_some() {
+                job::AS_POSTGRES
+            } else {
+                &[]
+            },
         },
         None,
         out,

@@ -198,6 +198,7 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
             scrub: &pf.scrub,
             extensions: &extensions,
             skip_missing_extensions: args.load.skip_missing_extensions,
+            allow_shell: args.load.allow_shell,
             staging: pf.staging,
             source_bytes: pf.source_bytes,
         },
@@ -550,6 +551,42 @@ pub(crate) async fn prepare(
                 shown,
             )
         }
+        Source::Path(path) if is_stream(&path) => {
+            // A pipe (`import <(...)`, /dev/fd/N) or a named FIFO: opened
+            // once and read as a stream (reopened, a FIFO would wait for a
+            // writer that is gone; /dev/fd/N does not canonicalize).
+            let shown = path.display().to_string();
+            let mut f = std::fs::File::open(&path)
+                .map_err(|e| user_error(format!("opening {shown}: {e}")))?;
+            let head = source::read_head(&mut f)
+                .map_err(|e| user_error(format!("reading {shown}: {e}")))?;
+            let info = source::sniff(&head).map_err(|e| {
+                CommandError::new(ErrorKind::User, e.context(format!("reading {shown}")))
+            })?;
+            if matches!(info.format, DumpFormat::Directory) {
+                return Err(usage_error(format!(
+                    "{shown}: a directory-format dump cannot come through a pipe"
+                )));
+            }
+            let db = info
+                .dbname
+                .clone()
+                .unwrap_or_else(|| name.unwrap_or("import").to_string());
+            (
+                format!("{:?} dump", info.format).to_lowercase(),
+                info.major,
+                None,
+                None,
+                db,
+                load::Input::Stream {
+                    head,
+                    rest: Box::new(f),
+                    info,
+                },
+                Vec::new(),
+                shown,
+            )
+        }
         Source::Path(path) => {
             let path = std::fs::canonicalize(&path).map_err(|e| {
                 usage_error(format!("{}: {e}", path.display())).hint(
@@ -701,13 +738,27 @@ pub(crate) async fn prepare(
         .ok()
         .and_then(|m| crate::plan::parse_mem_available(&m));
     let staging = crate::plan::staging(
-        a.load_in.unwrap_or(crate::cli::LoadIn::Auto),
+        scrubbed_load_in(a, !scrub.is_empty())?,
         matches!(input, load::Input::Live(_)),
         matches!(input, load::Input::Physical(_)),
         source_bytes,
         !scrub.is_empty(),
         memory_available,
     )?;
+    if let (crate::plan::Staging::Memory { limit }, Some(b), false) = (
+        staging,
+        source_bytes,
+        scrub.is_empty() || a.unscrubbed_blocks_ok,
+    ) && crate::plan::staging_need(b, true) > limit
+        && !a.force
+    {
+        return Err(user_error(format!(
+            "a scrubbed import loads in memory, and this one needs about {} there; {} is free for it",
+            ui::human_bytes(crate::plan::staging_need(b, true)),
+            ui::human_bytes(limit)
+        ))
+        .hint("free memory, try anyway with --force, or load on disk with --load-in disk --unscrubbed-blocks-ok (the pool's freed blocks then keep the original values)"));
+    }
     // Said in the import snapshot's message too: `log` shows how it was made.
     let method = match staging {
         crate::plan::Staging::Memory { .. } => format!("{method}, loaded in memory"),
@@ -841,6 +892,37 @@ async fn dump_extensions(
     ops::extensions::in_archive(ctx, store, &store.settings.image_for(major), path).await
 }
 
+/// Where a load goes, given --scrub: the loading server's own writes of
+/// the original values are freed, not erased, so on disk the pool's free
+/// blocks keep them; in memory (a tmpfs) they never reach the pool, and
+/// only the scrubbed data is written into the dataset.
+fn scrubbed_load_in(a: &LoadArgs, scrub: bool) -> CmdResult<crate::cli::LoadIn> {
+    use crate::cli::LoadIn;
+    let choice = a.load_in.unwrap_or(LoadIn::Auto);
+    if !scrub || a.unscrubbed_blocks_ok {
+        return Ok(choice);
+    }
+    if a.physical {
+        return Err(usage_error(
+            "--scrub with --physical leaves the original values in the pool's freed blocks: pg_basebackup writes them into the dataset before the scrub",
+        )
+        .hint("import logically (drop --physical), or accept it with --unscrubbed-blocks-ok"));
+    }
+    match choice {
+        LoadIn::Disk => Err(usage_error(
+            "--scrub with --load-in disk leaves the original values in the pool's freed blocks (the scrub rewrites the rows; the blocks of the old ones are freed, not erased)",
+        )
+        .hint("drop --load-in disk: a scrubbed import loads in memory, and only scrubbed data reaches the pool; or accept it with --unscrubbed-blocks-ok")),
+        LoadIn::Auto | LoadIn::Memory => Ok(LoadIn::Memory),
+    }
+}
+
+/// A path that is a pipe or a character device (what `<(...)` and a
+/// named FIFO give), not a file or a directory.
+fn is_stream(p: &std::path::Path) -> bool {
+    std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 fn dir_or_file_size(p: &std::path::Path) -> Option<u64> {
     let m = std::fs::metadata(p).ok()?;
     if m.is_file() {
@@ -911,6 +993,7 @@ async fn probe(ctx: &Ctx, store: &Store, live: &Live, all: bool) -> CmdResult<Fa
             env: live.env().into_iter().chain([penv, "PGCONNECT_TIMEOUT=10".into()]).collect(),
             binds,
             what: format!("connecting to {}", live.display()),
+            caps: &[],
         },
         None,
         None,

@@ -128,6 +128,9 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
         } else {
             None
         }),
+        // Never recorded: trusting a dump's shell commands is said each time.
+        allow_shell: a.allow_shell,
+        unscrubbed_blocks_ok: a.unscrubbed_blocks_ok,
     };
     let prepared = prepare(
         ctx,
@@ -224,6 +227,7 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
             scrub: &pf.scrub,
             extensions: &extensions,
             skip_missing_extensions: merged.skip_missing_extensions,
+            allow_shell: merged.allow_shell,
             staging: pf.staging,
             source_bytes: pf.source_bytes,
         },

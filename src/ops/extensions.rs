@@ -78,6 +78,7 @@ async fn run_probe(
             env: vec![],
             binds,
             what: what.to_string(),
+            caps: &[],
         },
         None,
         Some(&mut out),

@@ -18,6 +18,11 @@ pub const LABEL_JOB: &str = "io.stagdb.job";
 /// Where a job finds its password file.
 const PGPASS_IN_JOB: &str = "/run/stagdb-pgpass/pgpass";
 
+/// What a job that sets up a data directory and runs PostgreSQL's server
+/// as its own user keeps: ownership and modes of the files, and the
+/// switch to that user.
+pub const AS_POSTGRES: &[&str] = &["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID"];
+
 /// A job to run.
 pub struct Job<'a> {
     pub store: &'a str,
@@ -31,6 +36,9 @@ pub struct Job<'a> {
     pub binds: Vec<Bind>,
     /// Says what the job does, in errors.
     pub what: String,
+    /// Capabilities the job keeps (every other one is dropped, and no
+    /// process in it gains any): most jobs need none.
+    pub caps: &'a [&'a str],
 }
 
 /// A private directory with a libpq password file, removed when dropped
@@ -208,6 +216,20 @@ pub fn bind_ro(host: &Path, container: &str) -> Bind {
     }
 }
 
+/// The capabilities a job keeps: its own, and, when stagdb runs as
+/// another user than root, DAC_OVERRIDE: the password file and the
+/// user's dumps belong to that user, mode 0600, and root in the container
+/// reads them only with it.
+fn job_caps(own: &[&str]) -> Vec<String> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    let mut caps: Vec<String> = own.iter().map(|c| c.to_string()).collect();
+    if !root && !own.contains(&"DAC_OVERRIDE") {
+        caps.push("DAC_OVERRIDE".into());
+    }
+    caps
+}
+
 /// Runs a job to its end: `input` feeds its stdin, `output` gets its
 /// stdout. A non-zero exit is an error showing what the job printed.
 pub async fn run(
@@ -244,6 +266,11 @@ pub async fn run(
         stdin: input.is_some(),
         // Restores and parallel dumps use shared memory for sorting.
         shm_size_bytes: Some(256 << 20),
+        // A job runs what a dump or a source says (a plain dump is SQL for
+        // psql): as root without capabilities, it cannot leave the
+        // container's view of the host or gain privileges in it.
+        confined: true,
+        cap_add: job_caps(job.caps),
         ..Default::default()
     };
     // By label, recorded first: an interrupt may land during the create.

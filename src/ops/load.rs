@@ -77,6 +77,8 @@ pub struct Load<'a> {
     /// Extensions the source uses (live sources), checked against the image.
     pub extensions: &'a [String],
     pub skip_missing_extensions: bool,
+    /// A plain SQL dump may run psql's backslash commands (shell commands).
+    pub allow_shell: bool,
     /// Where the loading server keeps the data.
     pub staging: crate::plan::Staging,
     /// The source's size when known (live sources): what progress expects.
@@ -211,6 +213,99 @@ setpriv --reuid="$u" --regid="$g" --init-groups   postgres --single -D "$D" -c p
 if grep -q ERROR /tmp/single.log; then cat /tmp/single.log >&2; exit 1; fi
 "#;
 
+/// The loading server's pg_hba.conf, in the dataset's root (root's; the
+/// server reads it as its own user). Removed after the load.
+const LOAD_HBA: &str = ".stagdb-load-hba.conf";
+
+fn write_load_hba(mountpoint: &std::path::Path) -> CmdResult<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = mountpoint.join(LOAD_HBA);
+    // A new dataset: nothing of the user's is replaced.
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&path)
+        .map_err(|e| user_error(format!("creating {}: {e}", path.display())))?;
+    f.write_all(b"local all all trust\nhost all all all scram-sha-256\n")
+        .map_err(|e| user_error(format!("writing {}: {e}", path.display())))
+}
+
+/// Run with the loading server stopped (nothing the load started is still
+/// running), on the data directory in the dataset: makes the loaded data
+/// directory a branch's again, whatever the loaded SQL did (a dump runs as
+/// superuser: it can write files with COPY TO and settings with ALTER
+/// SYSTEM). The configuration files the server reads at start become what
+/// a fresh initdb writes (plus stagdb's host line), files that would start
+/// a recovery go, a tablespace is refused (its files are outside the
+/// dataset). Then single-user sessions (no event trigger fires in one):
+/// in each database, [`PER_DATABASE_SQL`] (`$1`); then the statements on
+/// stdin (roles; the password never is an argument).
+const SANITIZE_SCRIPT: &str = r#"set -euo pipefail
+D=/target/pgdata
+u=$(id -u postgres); g=$(id -g postgres)
+as_pg() { setpriv --reuid="$u" --regid="$g" --init-groups "$@"; }
+[ -d "$D" ] && [ ! -L "$D" ] || { echo "stagdb: no data directory to reset" >&2; exit 1; }
+if [ -n "$(ls -A "$D/pg_tblspc")" ]; then
+  echo "stagdb: the loaded SQL made a tablespace (CREATE TABLESPACE): its files are not in the branch's dataset" >&2; exit 1
+fi
+F=$(mktemp -d); chown postgres "$F"
+echo x > "$F/pw"
+as_pg initdb -D "$F/d" -U postgres --pwfile="$F/pw" -E UTF8 --locale=C \
+  --auth-local=trust --auth-host=scram-sha-256 --no-sync >"$F/initdb.log" 2>&1 || {
+  cat "$F/initdb.log" >&2; exit 1; }
+echo "host all all all scram-sha-256" >> "$F/d/pg_hba.conf"
+for f in postgresql.conf postgresql.auto.conf pg_hba.conf pg_ident.conf; do
+  rm -rf "$D/$f"
+  cp "$F/d/$f" "$D/$f"
+  chown postgres:postgres "$D/$f"; chmod 600 "$D/$f"
+done
+rm -rf "$F"
+rm -rf "$D/standby.signal" "$D/recovery.signal" "$D/recovery.conf" "$D/backup_label" \
+  "$D/tablespace_map" "$D/postmaster.pid" "$D/postmaster.opts"
+single() {
+  as_pg postgres --single -D "$D" -c password_encryption=scram-sha-256 -c log_statement=none \
+    -c archive_mode=off -c shared_preload_libraries= "$1" >/tmp/single.log 2>&1 || {
+    cat /tmp/single.log >&2; exit 1; }
+  if grep -q 'ERROR' /tmp/single.log; then cat /tmp/single.log >&2; exit 1; fi
+}
+# Every database, its name as hex (any bytes pass; the output is parsed).
+echo "SELECT encode(datname::text::bytea, 'hex') AS h FROM pg_database" | single template1
+for h in $(sed -n 's/^[[:space:]]*1: h = "\([0-9a-f]*\)".*/\1/p' /tmp/single.log); do
+  db=$(printf "$(printf '%s' "$h" | sed 's/../\\x&/g')")
+  case $db in -*|'') echo "stagdb: the loaded SQL made a database named '$db'" >&2; exit 1 ;; esac
+  printf '%s\n' "$1" | single "$db"
+done
+single template1
+"#;
+
+/// Per database, with the server stopped: every event trigger disabled
+/// (a `login` one would run the dump's code as each user that connects),
+/// and a C function whose library is not one of the image's refused (a
+/// dump can write a library into the data directory with COPY TO).
+const PER_DATABASE_SQL: &str = "UPDATE pg_event_trigger SET evtenabled = 'D'
+DO $stagdb$ BEGIN IF EXISTS (SELECT FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE l.lanname = 'c' AND (p.probin IS NULL OR p.probin NOT LIKE '$libdir/%' OR p.probin LIKE '%..%')) THEN RAISE EXCEPTION 'stagdb: refused: the loaded SQL defines a C function from a library outside the image''s library directory'; END IF; END $stagdb$";
+
+/// The statements for the whole cluster after a load: stagdb's password
+/// for postgres; no other role keeps a password, superuser, replication,
+/// RLS bypass, or membership in a role that reads or writes the server's
+/// files or runs programs; no subscription stays enabled; no database or
+/// role setting loads a library.
+fn cluster_sql(password: &str) -> String {
+    format!(
+        "ALTER ROLE postgres WITH SUPERUSER LOGIN PASSWORD '{}' VALID UNTIL 'infinity'
+UPDATE pg_authid SET rolpassword = NULL, rolsuper = false, rolreplication = false, rolbypassrls = false, rolvaliduntil = NULL WHERE rolname <> 'postgres'
+DELETE FROM pg_auth_members WHERE roleid IN (SELECT oid FROM pg_authid WHERE rolname IN ('pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files'))
+UPDATE pg_subscription SET subenabled = false
+UPDATE pg_db_role_setting SET setconfig = ARRAY(SELECT c FROM unnest(setconfig) c WHERE c !~* '^(shared_preload_libraries|session_preload_libraries|local_preload_libraries|dynamic_library_path|jit_provider)=')
+DELETE FROM pg_db_role_setting WHERE cardinality(setconfig) = 0
+",
+        password.replace('\'', "''")
+    )
+}
+
 /// Loads the data: the steps of the module comment, in order.
 pub async fn load(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
     let staging = l.staging;
@@ -243,7 +338,7 @@ fn space_hint(staging: crate::plan::Staging, text: &str, pool_free: Option<u64>)
     match staging {
         _ if pool_full => Some(crate::error::NO_SPACE_HINT.to_string()),
         crate::plan::Staging::Memory { limit } => Some(format!(
-            "the data was loaded in memory, in a tmpfs of up to {}: if that filled up, load on disk with --load-in disk",
+            "the data was loaded in memory, in a tmpfs of up to {}: if that filled up, load on disk with --load-in disk (with --scrub, also --unscrubbed-blocks-ok)",
             crate::ui::human_bytes(limit)
         )),
         crate::plan::Staging::Disk => Some(crate::error::NO_SPACE_HINT.to_string()),
@@ -302,6 +397,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
                 env: live.env().into_iter().chain([penv]).collect(),
                 binds,
                 what: format!("copying {} with pg_basebackup", live.display()),
+                caps: job::AS_POSTGRES,
             },
             Some(&mut input),
             None,
@@ -338,6 +434,12 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
         settings.retain(|(k, _)| *k != "max_wal_size");
         settings.push(("max_wal_size", "1GB"));
     }
+    // The loaded SQL may rewrite pg_hba.conf and reload it: the loading
+    // server reads a copy in the dataset's root, which only root may write
+    // (a command-line setting: ALTER SYSTEM cannot override it).
+    write_load_hba(&l.mountpoint)?;
+    let hba_file = format!("{}/{LOAD_HBA}", pg::MOUNT);
+    settings.push(("hba_file", &hba_file));
     let me = crate::intent::Owner::me();
     let server_name = format!("stagdb-load-{}-{}", me.pid, me.start);
     let mut spec = pg::BranchContainer {
@@ -360,6 +462,16 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
         spec.env.push(format!("STAGDB_LOAD_DIR={}", pg::LOAD_DIR));
         spec.tmpfs = Some((pg::LOAD_DIR.to_string(), limit));
     }
+    // The loaded SQL runs as superuser here (COPY ... FROM PROGRAM runs
+    // programs as the postgres user): no capabilities beyond what the start
+    // script needs (its data directory's owner, the switch to postgres, the
+    // copy out of the tmpfs, the stop signal), no privilege gained.
+    spec.confined = true;
+    spec.cap_add = job::AS_POSTGRES
+        .iter()
+        .chain(&["KILL"])
+        .map(|c| c.to_string())
+        .collect();
     spec.labels.remove(pg::LABEL_BRANCH);
     spec.labels.remove(pg::LABEL_HEAD);
     spec.labels
@@ -471,6 +583,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
                             .collect(),
                         binds: binds.clone(),
                         what: format!("dumping {}", src.display()),
+                        caps: &[],
                     },
                     None,
                     None,
@@ -573,6 +686,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
             .collect(),
         binds: std::iter::once(pass_bind.clone()).chain(binds).collect(),
         what,
+        caps: &[],
     };
     let t = Instant::now();
     let mut scratch: Option<String> = None;
@@ -710,7 +824,13 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
                 let decoded = crate::source::decompressing(raw, info.compression)
                     .map_err(|e| CommandError::new(ErrorKind::User, e))?;
                 let reader: Box<dyn Read + Send> = if plain {
-                    Box::new(crate::source::PlainFilter::new(decoded, false))
+                    let opt = crate::plainsql::Options {
+                        allow_shell: l.allow_shell,
+                        schema_only: l.schema_only,
+                        keep_owners: false,
+                        begin_atomic: l.major >= 14,
+                    };
+                    Box::new(crate::plainsql::PlainScript::new(decoded, opt))
                 } else {
                     decoded
                 };
@@ -735,6 +855,13 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
                 .await;
                 drop(pipe);
                 let fed = feeder.await;
+                // A refused or truncated dump first: psql's error (it saw
+                // the input end early) would hide why.
+                if let Ok(Err(e)) = &fed
+                    && let Some(r) = crate::plainsql::refusal_of(e)
+                {
+                    return Err(dump_refused(r));
+                }
                 res?;
                 match fed {
                     Ok(Ok(())) => {}
@@ -885,8 +1012,59 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
     done.shutdown_ms = t.elapsed().as_millis();
     docker.remove(&id, true).await?;
     drop(pass);
+    let hba = l.mountpoint.join(LOAD_HBA);
+    std::fs::remove_file(&hba)
+        .map_err(|e| user_error(format!("removing {}: {e}", hba.display())))?;
+
+    // 7. The data directory made a branch's again, the server stopped.
+    ctx.printer.status(format!(
+        "resetting the configuration and roles of '{}'",
+        l.name
+    ));
+    let mut input = std::io::Cursor::new(cluster_sql(l.password).into_bytes());
+    let reset = job::run(
+        ctx,
+        Job {
+            store: &store.dataset,
+            kind: "import",
+            image: image.clone(),
+            script: SANITIZE_SCRIPT,
+            args: vec![PER_DATABASE_SQL.to_string()],
+            env: vec![],
+            binds: vec![Bind {
+                host: l.mountpoint.join("pgdata").display().to_string(),
+                container: "/target/pgdata".into(),
+                read_only: false,
+            }],
+            what: "resetting the loaded data directory".into(),
+            caps: job::AS_POSTGRES,
+        },
+        Some(&mut input),
+        None,
+    );
+    ctx.progress
+        .phase("reset", Meter::None, None, reset)
+        .await?;
     done.total_ms = started.elapsed().as_millis();
     Ok(done)
+}
+
+/// The error for a plain dump the lexer refused (nothing of it is kept:
+/// the import is rolled back).
+fn dump_refused(r: &crate::plainsql::Refusal) -> CommandError {
+    use crate::plainsql::RefusalKind;
+    let e = user_error(format!("refused the plain SQL dump: {r}"));
+    match r.kind {
+        RefusalKind::Shell => e.hint(
+            "a plain dump may hold only the psql commands pg_dump writes; if you trust this dump, import it with --allow-shell (its commands then run in the restore job's container)",
+        ),
+        RefusalKind::Truncated => e.hint(
+            "the dump is incomplete (an interrupted pg_dump or copy?): dump again",
+        ),
+        RefusalKind::SchemaOnly => {
+            e.hint("import without --schema-only, or dump with pg_dump --schema-only")
+        }
+    }
 }
 
 /// The snapshot an import or refresh ends with (`import-TIME`, kind
