@@ -22,7 +22,7 @@
 use std::io::{BufRead, Read};
 
 /// What the lexer is asked to do.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Let every backslash command through (the user trusts the dump).
     pub allow_shell: bool,
@@ -34,6 +34,9 @@ pub struct Options {
     /// ATOMIC ... END` in the statement: the psql that reads the dump is
     /// the target major's.
     pub begin_atomic: bool,
+    /// Extensions left out (`--skip-missing-extensions`): their `CREATE
+    /// EXTENSION` and `COMMENT ON EXTENSION` lines are dropped.
+    pub skip_extensions: Vec<String>,
 }
 
 /// Why a dump is refused.
@@ -327,6 +330,9 @@ impl Scanner {
         }
         if crate::source::skipped_statement(l) {
             return true;
+        }
+        if let Some(name) = extension_statement(l) {
+            return self.opt.skip_extensions.iter().any(|e| e == name);
         }
         // pg_dumpall's roles: the cluster's own exist already.
         for prefix in ["CREATE ROLE ", "ALTER ROLE "] {
@@ -823,3 +829,17 @@ pub fn refusal_of(e: &std::io::Error) -> Option<&Refusal> {
 
 #[cfg(test)]
 mod tests;
+
+/// The extension a one-line `CREATE EXTENSION` or `COMMENT ON EXTENSION`
+/// statement (as pg_dump writes them) is about.
+fn extension_statement(l: &str) -> Option<&str> {
+    let rest = [
+        "CREATE EXTENSION IF NOT EXISTS ",
+        "CREATE EXTENSION ",
+        "COMMENT ON EXTENSION ",
+    ]
+    .iter()
+    .find_map(|p| l.strip_prefix(p))?;
+    let name = rest.split([' ', ';']).next()?;
+    Some(name.trim_matches('"'))
+}

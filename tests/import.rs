@@ -1556,6 +1556,39 @@ fn import_missing_extensions_found_first() {
         .trim(),
         "0"
     );
+    // And for the plain dump and the live source streamed with -j 1 (both
+    // through psql, whose CREATE EXTENSION failed the restore before).
+    let p = plain.display().to_string();
+    let url = src.url("app");
+    for (source, name) in [(&p, "skipped-plain"), (&url, "skipped-live")] {
+        let out = s
+            .cmd(&[
+                "import",
+                source,
+                name,
+                "--skip-missing-extensions",
+                "-j",
+                "1",
+            ])
+            .env("PGPASSWORD", pw)
+            .output()
+            .unwrap();
+        assert_ok(name, &out);
+        assert_eq!(
+            s.sql(name, "SELECT count(*) FROM public.users").trim(),
+            "100",
+            "{name}"
+        );
+        assert_eq!(
+            s.sql(
+                name,
+                "SELECT count(*) FROM pg_extension WHERE extname = 'h4fake'"
+            )
+            .trim(),
+            "0",
+            "{name}"
+        );
+    }
 }
 
 /// An import of a big source, caught in its restore: the child, and the

@@ -116,8 +116,11 @@ R=("${D[@]}" --exit-on-error)
 # COPY line right after pg_dump's "Data for Name: ...; Type: TABLE DATA"
 # header is touched; COPY data (which can look like anything) never is.
 freeze_copy() {
-  awk '
+  awk -v skip=" ${SKIP_EXT:-} " '
     data { if ($0 == "\\.") data = 0; print; next }
+    /^CREATE EXTENSION IF NOT EXISTS / || /^COMMENT ON EXTENSION / {
+      n = ($1 == "CREATE") ? $6 : $4; sub(/;$/, "", n); gsub(/"/, "", n)
+      if (index(skip, " " n " ")) next }
     hdr == 3 && /^COPY .* FROM stdin;$/ {
       sub(/ FROM stdin;$/, " FROM stdin WITH (FREEZE);"); data = 1; hdr = 0; print; next }
     hdr == 1 && $0 == "--" { hdr = 2; print; next }
@@ -829,6 +832,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
                         schema_only: l.schema_only,
                         keep_owners: false,
                         begin_atomic: l.major >= 14,
+                        skip_extensions: done.missing_extensions.clone(),
                     };
                     Box::new(crate::plainsql::PlainScript::new(decoded, opt))
                 } else {

@@ -155,7 +155,7 @@ fn schema_only_drops_data_sections_and_copy_data() {
         ..opts()
     };
     let dump = "CREATE TABLE public.t (a int);\n\n--\n-- Data for Name: t; Type: TABLE DATA; Schema: public; Owner: -\n--\n\nCOPY public.t (a) FROM stdin;\n1\n-- Name: x; Type: TABLE; Schema: public; Owner: -\n\\.\n\nINSERT INTO public.t VALUES (2);\n\n--\n-- Name: s; Type: SEQUENCE SET; Schema: public; Owner: -\n--\n\nSELECT pg_catalog.setval('public.s', 5, true);\n\n--\n-- Name: i; Type: INDEX; Schema: public; Owner: -\n--\n\nCREATE INDEX i ON public.t (a);\nCOPY public.u FROM stdin;\n3\n\\.\nSELECT 4;\n";
-    let out = run(dump, opt).expect("passes");
+    let out = run(dump, opt.clone()).expect("passes");
     assert!(out.contains("CREATE TABLE public.t"), "{out}");
     assert!(out.contains("CREATE INDEX i"), "{out}");
     assert!(out.contains("SELECT 4;"), "{out}");
@@ -192,4 +192,24 @@ fn allow_shell_lets_commands_through() {
     };
     let dump = "\\! echo hi\nSELECT 1; \\! echo there\n";
     assert_eq!(run(dump, opt).as_deref(), Ok(dump));
+}
+
+#[test]
+fn skipped_extensions_lose_their_create_and_comment_lines_only() {
+    let opt = Options {
+        skip_extensions: vec!["h4fake".into()],
+        ..opts()
+    };
+    let dump = "CREATE EXTENSION IF NOT EXISTS h4fake WITH SCHEMA public;
+COMMENT ON EXTENSION h4fake IS 'fake';
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA public;
+CREATE TABLE t (a int);
+";
+    let out = run(dump, opt).expect("passes");
+    assert_eq!(
+        out,
+        "CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA public;\nCREATE TABLE t (a int);\n"
+    );
+    // Without the option nothing is dropped.
+    passes(dump);
 }
