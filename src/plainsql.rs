@@ -430,7 +430,12 @@ impl Scanner {
         let next = line.get(i + 1).copied();
         match b {
             b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => Ok(i + 1),
-            b'-' if next == Some(b'-') => Ok(line.len()),
+            // A `--` comment ends at a carriage return too (psql's
+            // non_newline is [^\n\r]): what follows it on the line is SQL.
+            b'-' if next == Some(b'-') => Ok(line[i..]
+                .iter()
+                .position(|&c| c == b'\r' || c == b'\n')
+                .map_or(line.len(), |p| i + p + 1)),
             b'/' if next == Some(b'*') => {
                 self.state = In::Comment(1);
                 Ok(i + 2)
@@ -484,11 +489,28 @@ impl Scanner {
                     .take_while(|&&c| c.is_ascii_digit() || c == b'.' || c == b'_')
                     .count();
                 let mut end = i + digits;
-                if line.get(end).is_some_and(|&c| ident_start(c)) {
+                if line.get(end).is_some_and(|&c| ident_start(c)) || line[end - 1] == b'_' {
                     end += line[end..].iter().take_while(|&&c| ident_cont(c)).count();
                 }
                 self.token(None);
-                if line.get(end) == Some(&b'\'') && matches!(line[end - 1], b'e' | b'E') {
+                if line[i..end].contains(&b'$') {
+                    // psql up to 14 reads the letters and `$`s after a number
+                    // as an identifier; later ones may start a dollar quote.
+                    return Err(self.refuse(
+                        RefusalKind::Shell,
+                        "a number stuck to a name with `$` (psql versions disagree on whether a dollar quote starts there)",
+                    ));
+                }
+                let exp = matches!(line[end - 1], b'e' | b'E');
+                if exp && line[end..].starts_with(b"--") {
+                    // psql 15 and later read `1E-` as one (junk) token and
+                    // no comment after it; older ones `1`, `E`, a comment.
+                    return Err(self.refuse(
+                        RefusalKind::Shell,
+                        "a number ending in E before `--` (psql versions disagree on whether a comment starts there)",
+                    ));
+                }
+                if line.get(end) == Some(&b'\'') && exp {
                     // psql up to 14 reads `1E'x'` as 1 and E'x', later ones not.
                     self.state = In::Quote {
                         esc: false,

@@ -52,6 +52,13 @@ fn shell_commands_are_refused_wherever_psql_runs_them() {
         "COPY t (a) FROM stdin; \\! x\n1\n\\.\n",
         // A number stuck to E'': old psql reads an escape there.
         "SELECT 1E'\\' \\! x';\n",
+        // A number stuck to a name with `$`: a dollar quote or not.
+        "SELECT 1._$$ \\! x $$;\n",
+        "SELECT 1a$$ \\! x $$;\n",
+        // A carriage return ends a `--` comment.
+        "SELECT 1 -- c\r\\! x\n",
+        // psql 15+ reads `1E-` as one token: no comment after it.
+        "SELECT 1E--1 \\! x\n",
         // Variables psql sets itself are put in raw.
         "SELECT :DBNAME;\n",
         "SELECT 1 \\; SELECT 2;\n",
