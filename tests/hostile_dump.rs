@@ -534,3 +534,19 @@ fn scrubbed_import_leaves_no_original_in_the_pool() {
         "grep finds no original even after a scrub on disk: the test proves nothing"
     );
 }
+
+/// A C function from a library outside the image's `$libdir` (a dump can
+/// write one into the data directory first): refused, nothing kept.
+#[test]
+fn hostile_dump_c_function_refused() {
+    let dir = TempDir::new("cfunc");
+    let s = TestStore::new("h3-cfunc", 46060);
+    s.init(17);
+    let dump = dir.write(
+        "cfunc.sql",
+        "CREATE TABLE t (a int);\nCREATE FUNCTION evil() RETURNS language_handler AS '/usr/lib/postgresql/17/lib/plpgsql.so', 'plpgsql_call_handler' LANGUAGE C;\n",
+    );
+    let err = s.fails(&["import", dump.to_str().unwrap(), "cfunc"], 1);
+    assert!(err.contains("C function"), "{err}");
+    assert_eq!(branch_names(&s), ["main"]);
+}
