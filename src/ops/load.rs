@@ -269,8 +269,10 @@ rm -rf "$F"
 rm -rf "$D/standby.signal" "$D/recovery.signal" "$D/recovery.conf" "$D/backup_label" \
   "$D/tablespace_map" "$D/postmaster.pid" "$D/postmaster.opts"
 single() {
+  # No statement in the log, whatever fails: one holds the password.
   as_pg postgres --single -D "$D" -c password_encryption=scram-sha-256 -c log_statement=none \
-    -c archive_mode=off -c shared_preload_libraries= "$1" >/tmp/single.log 2>&1 || {
+    -c log_min_error_statement=panic -c archive_mode=off -c shared_preload_libraries= \
+    "$1" >/tmp/single.log 2>&1 || {
     cat /tmp/single.log >&2; exit 1; }
   if grep -q 'ERROR' /tmp/single.log; then cat /tmp/single.log >&2; exit 1; fi
 }
