@@ -340,6 +340,14 @@ pub fn removed_while_starting(container: &str) -> String {
     )
 }
 
+/// How long one readiness attempt may wait for an answer: 2 s at first,
+/// doubled after each attempt that got no answer in time, up to 30 s. A
+/// fixed 2 s failed on slow or loaded hosts (OpenZFS under emulation): the
+/// server was up but never answered a probe within one attempt's time.
+fn attempt_timeout(unanswered: u32) -> Duration {
+    Duration::from_secs(2u64.saturating_mul(1u64 << unanswered.min(4)).min(30))
+}
+
 pub async fn wait_ready(
     docker: &Docker,
     container: &str,
@@ -352,39 +360,42 @@ pub async fn wait_ready(
     let start = Instant::now();
     let mut last_err = String::new();
     let mut next_state_check = Instant::now();
+    let mut unanswered = 0u32;
     loop {
+        // Never much past the overall timeout.
+        let left = timeout.saturating_sub(start.elapsed());
+        let per_attempt = attempt_timeout(unanswered).min(left.max(Duration::from_secs(2)));
         // A connection to a port nothing listens on yet can connect to
         // itself (TCP simultaneous open, when the kernel picks that very port
         // as the local end: the branch ports lie in the ephemeral range). It
         // would hold the port a server on the host's network is about to
         // bind, so it is dropped at once and counts as refused.
-        let stream = match tokio::time::timeout(
-            Duration::from_secs(2),
-            tokio::net::TcpStream::connect((host, port)),
-        )
-        .await
-        {
-            Ok(Ok(s)) if s.local_addr().ok() != s.peer_addr().ok() => Some(s),
-            Ok(Ok(_)) => {
-                last_err = format!("nothing listens on port {port} yet");
-                None
-            }
-            Ok(Err(e)) => {
-                last_err = e.to_string();
-                None
-            }
-            Err(_) => {
-                last_err = format!("connecting to port {port} timed out");
-                None
-            }
-        };
+        let stream =
+            match tokio::time::timeout(per_attempt, tokio::net::TcpStream::connect((host, port)))
+                .await
+            {
+                Ok(Ok(s)) if s.local_addr().ok() != s.peer_addr().ok() => Some(s),
+                Ok(Ok(_)) => {
+                    last_err = format!("nothing listens on port {port} yet");
+                    None
+                }
+                Ok(Err(e)) => {
+                    last_err = e.to_string();
+                    None
+                }
+                Err(_) => {
+                    last_err = format!("connecting to port {port} timed out");
+                    unanswered += 1;
+                    None
+                }
+            };
         // Bounded as a whole: whatever listens may not be PostgreSQL at all
         // (a program holding the port while the server failed to bind it),
         // and the container's state must still be looked at.
         let attempt = match stream {
             Some(s) => {
                 let handshake = async {
-                    let (client, conn) = pg_config(host, port, password, Duration::from_secs(2))
+                    let (client, conn) = pg_config(host, port, password, per_attempt)
                         .connect_raw(s, tokio_postgres::NoTls)
                         .await?;
                     tokio::spawn(async move {
@@ -392,10 +403,14 @@ pub async fn wait_ready(
                     });
                     client.simple_query("SELECT 1").await.map(|_| ())
                 };
-                match tokio::time::timeout(Duration::from_secs(2), handshake).await {
+                match tokio::time::timeout(per_attempt, handshake).await {
                     Ok(r) => Some(r),
                     Err(_) => {
-                        last_err = format!("no answer from port {port} within 2 s");
+                        last_err = format!(
+                            "no answer from port {port} within {} s",
+                            per_attempt.as_secs()
+                        );
+                        unanswered += 1;
                         None
                     }
                 }
@@ -585,6 +600,13 @@ pub fn url(host: impl std::fmt::Display, port: u16, password: &str, db: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn readiness_attempts_wait_longer_after_each_unanswered_one() {
+        let waits: Vec<u64> = (0..7).map(|n| attempt_timeout(n).as_secs()).collect();
+        assert_eq!(waits, [2, 4, 8, 16, 30, 30, 30]);
+        assert_eq!(attempt_timeout(u32::MAX).as_secs(), 30);
+    }
 
     #[test]
     fn urls() {
