@@ -240,6 +240,16 @@ pub fn promoted_temp(branch: &Branch, temp: &str) -> bool {
         .is_some_and(|o| o.strip_prefix(temp).is_some_and(|r| r.starts_with('@')))
 }
 
+/// Whether a branch still marked `creating` is the preserved state of a
+/// `reset --preserve-as` that passed its switch: made from a preserve
+/// snapshot whose dataset is now retired. It is then complete (the marker
+/// alone is left); before the switch it is half-made and goes.
+pub fn preserved_by_reset(store: &Store, b: &Branch) -> bool {
+    store
+        .retired_parent_of(b)
+        .is_some_and(|(_, s)| s.kind.as_deref() == Some(crate::props::KIND_PRESERVE))
+}
+
 // ---------------------------------------------------------------- checkout
 
 /// The steps of a checkout, in order.
@@ -734,6 +744,20 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
                 );
             }
             match i.op {
+                Op::Creating if preserved_by_reset(store, b) => {
+                    out.push(
+                        Problem::new(
+                            "half-made-branch",
+                            format!(
+                                "branch '{}' is complete (kept by a reset that finished) but the reset (pid {}) was killed before it said so",
+                                b.name, i.owner.pid
+                            ),
+                        )
+                        .fix(Fix::ClearIntent {
+                            dataset: b.dataset.clone(),
+                        }),
+                    );
+                }
                 Op::Creating if running.contains(b.name.as_str()) => {
                     // Killed after its server came up: the branch is
                     // complete (and may be in use); only the marker is left.
@@ -1089,6 +1113,7 @@ pub fn gc_plan(store: &Store, now: i64) -> GcPlan<'_> {
     }
     for b in &store.branches {
         if crate::ops::half_made(b)
+            && !preserved_by_reset(store, b)
             && !gone.contains(b.name.as_str())
             && store.children_of(b).is_empty()
         {

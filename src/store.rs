@@ -60,7 +60,11 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn is_branch_point(&self) -> bool {
-        self.kind.as_deref() == Some(props::KIND_BRANCH_POINT)
+        // A reset's preserve snapshot exists only for its preserved branch.
+        matches!(
+            self.kind.as_deref(),
+            Some(props::KIND_BRANCH_POINT | props::KIND_PRESERVE)
+        )
     }
 }
 
