@@ -250,6 +250,37 @@ pub fn preserved_by_reset(store: &Store, b: &Branch) -> bool {
         .is_some_and(|(_, s)| s.kind.as_deref() == Some(crate::props::KIND_PRESERVE))
 }
 
+// ---------------------------------------------------------------- from-time
+
+/// `branch --from-time`: of snapshots (`(REF, creation time)`, in any
+/// order), the newest taken at or before `at`; among equal times the first
+/// given. An error names the oldest when `at` is before every snapshot.
+pub fn pick_at_time(snapshots: &[(String, i64)], at: i64, of: &str) -> CmdResult<usize> {
+    let mut best: Option<usize> = None;
+    for (i, (_, t)) in snapshots.iter().enumerate() {
+        if *t <= at && best.is_none_or(|b| *t > snapshots[b].1) {
+            best = Some(i);
+        }
+    }
+    if let Some(b) = best {
+        return Ok(b);
+    }
+    let oldest = snapshots
+        .iter()
+        .enumerate()
+        .min_by_key(|(i, (_, t))| (*t, std::cmp::Reverse(*i)));
+    Err(match oldest {
+        Some((_, (r, t))) => user_error(format!(
+            "no snapshot of '{of}' was taken at or before {}: the oldest is {r} (taken {})",
+            crate::ui::rfc3339(at),
+            crate::ui::rfc3339(*t)
+        ))
+        .hint(format!("give a time after {}", crate::ui::rfc3339(*t))),
+        None => user_error(format!("branch '{of}' has no snapshot to branch from"))
+            .hint(format!("take one with `stagdb snapshot {of}`")),
+    })
+}
+
 // ---------------------------------------------------------------- checkout
 
 /// The steps of a checkout, in order.

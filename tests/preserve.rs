@@ -30,7 +30,7 @@ fn check_tpcb(s: &TestStore, branch: &str) -> u64 {
 
 #[test]
 fn preserve_as_under_pgbench_keeps_the_rows_and_tpcb_holds() {
-    let s = TestStore::new("preserve-load", 47200);
+    let s = TestStore::new("preserve-load", 47201);
     s.init(17);
     s.ok(&["branch", "bank"]);
     let url = s.ok(&["url", "bank"]).trim().to_string();
@@ -89,7 +89,7 @@ fn preserve_as_under_pgbench_keeps_the_rows_and_tpcb_holds() {
 
 #[test]
 fn preserve_as_refuses_a_taken_or_bad_name_before_doing_anything() {
-    let s = TestStore::new("preserve-refuse", 47240);
+    let s = TestStore::new("preserve-refuse", 47222);
     s.init(15);
     s.ok(&["branch", "victim"]);
     s.sql("victim", "create table t(x int); insert into t values (1)");
@@ -241,7 +241,7 @@ fn both_or_neither(s: &TestStore, what: &str) -> bool {
 
 #[test]
 fn preserve_as_killed_before_the_switch_leaves_neither() {
-    let s = TestStore::new("preserve-kill-before", 47280);
+    let s = TestStore::new("preserve-kill-before", 47243);
     s.init(15);
     victim(&s);
     // The clone of the preserved branch (the first clone of the reset).
@@ -275,7 +275,7 @@ fn preserve_as_killed_before_the_switch_leaves_neither() {
 
 #[test]
 fn preserve_as_killed_after_the_switch_leaves_both() {
-    let s = TestStore::new("preserve-kill-after", 47320);
+    let s = TestStore::new("preserve-kill-after", 47264);
     s.init(15);
     victim(&s);
     let slow = SlowZfs::new(
@@ -301,7 +301,7 @@ fn preserve_as_killed_after_the_switch_leaves_both() {
 /// Seeded: `kill -9` at random moments of the whole command.
 #[test]
 fn preserve_as_killed_at_random_points_is_both_or_neither() {
-    let s = TestStore::new("preserve-kill-random", 47360);
+    let s = TestStore::new("preserve-kill-random", 47285);
     s.init(15);
     victim(&s);
     let mut seed: u64 = match std::env::var("STAGDB_FAULT_SEED") {
