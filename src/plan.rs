@@ -107,8 +107,11 @@ pub fn orphaned_branch_point<'a>(
         .iter()
         .filter(|c| !gone.contains(c.dataset.as_str()))
         .count();
-    (snap.is_branch_point() && users == 0 && !gone.contains(parent.dataset.as_str()))
-        .then_some(snap)
+    (snap.is_branch_point()
+        && users == 0
+        && !store.retired_clone_of(&snap.full)
+        && !gone.contains(parent.dataset.as_str()))
+    .then_some(snap)
 }
 
 // ---------------------------------------------------------------- reset
@@ -871,6 +874,7 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
         for s in &b.snapshots {
             if s.is_branch_point()
                 && store.clones_of(&s.full).is_empty()
+                && !store.retired_clone_of(&s.full)
                 && !s.intent.is_some_and(|i| i.owner.alive())
             {
                 out.push(
@@ -1168,7 +1172,11 @@ pub fn gc_plan(store: &Store, now: i64) -> GcPlan<'_> {
                 .iter()
                 .filter(|c| !gone_ds.contains(c.dataset.as_str()))
                 .count();
-            if s.is_branch_point() && users == 0 && !s.intent.is_some_and(|i| i.owner.alive()) {
+            if s.is_branch_point()
+                && users == 0
+                && !store.retired_clone_of(&s.full)
+                && !s.intent.is_some_and(|i| i.owner.alive())
+            {
                 plan.snapshots.push(s);
             }
         }

@@ -104,6 +104,9 @@ fn preserve_as_refuses_a_taken_or_bad_name_before_doing_anything() {
     assert_eq!(s.sql("victim", "select count(*) from t"), "2");
     assert_eq!(s.json(&["log", "victim"]).as_array().unwrap().len(), 2);
     // A re-clone (to another branch) with --start: the preserved branch runs.
+    // main gets a newer snapshot: the old data's branch point (main@...)
+    // is then used only by the old data, kept for k2.
+    s.ok(&["snapshot", "--name", "m2", "main"]);
     let out = s.json(&[
         "-y",
         "reset",
@@ -125,6 +128,11 @@ fn preserve_as_refuses_a_taken_or_bad_name_before_doing_anything() {
         "0"
     );
     s.ok(&["doctor"]);
+    s.ok(&["gc"]);
+    s.ok(&["doctor"]);
+    assert_eq!(s.sql("k2", "select count(*) from t"), "2");
+    s.ok(&["-y", "rm", "k2"]);
+    s.ok(&["gc"]);
     s.ok(&["gc"]);
     s.ok(&["doctor"]);
 }
