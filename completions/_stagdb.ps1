@@ -98,6 +98,8 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
         'stagdb;branch' {
             [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'Let `stagdb gc` remove the branch after this long, e.g. 8h, 30m, 2d, 1w')
             [CompletionResult]::new('--expires-at', '--expires-at', [CompletionResultType]::ParameterName, 'Let `stagdb gc` remove the branch after this future time (RFC 3339, or local YYYY-MM-DD[ HH:MM])')
+            [CompletionResult]::new('--from-time', '--from-time', [CompletionResultType]::ParameterName, 'Branch from the newest snapshot taken at or before TIME (RFC 3339, local YYYY-MM-DD[ HH:MM], yesterday, or N UNIT ago: 2h ago, 30 min ago, 3 days ago)')
+            [CompletionResult]::new('--of', '--of', [CompletionResultType]::ParameterName, 'With --from-time: whose snapshots (its own and its ancestors'') [default: HEAD]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
@@ -223,9 +225,11 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
         }
         'stagdb;reset' {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Snapshot to go back to [default: the branch''s newest snapshot, else its branch point]')
+            [CompletionResult]::new('--preserve-as', '--preserve-as', [CompletionResultType]::ParameterName, 'Keep the current state first as new branch NAME (a snapshot and a branch of it; both or neither)')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
+            [CompletionResult]::new('--start', '--start', [CompletionResultType]::ParameterName, 'With --preserve-as: start the preserved branch too [default: it stays stopped]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)')

@@ -253,7 +253,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__branch)
-            opts="-d -m -q -y -v -h -V --delete --move --no-start --ttl --expires-at --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            opts="-d -m -q -y -v -h -V --delete --move --no-start --ttl --expires-at --from-time --of --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -264,6 +264,14 @@ _stagdb() {
                     return 0
                     ;;
                 --expires-at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --of)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1459,13 +1467,17 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__reset)
-            opts="-q -y -v -h -V --to --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            opts="-q -y -v -h -V --to --preserve-as --start --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --preserve-as)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -93,6 +93,8 @@ set edit:completion:arg-completer[stagdb] = {|@words|
         &'stagdb;branch'= {
             cand --ttl 'Let `stagdb gc` remove the branch after this long, e.g. 8h, 30m, 2d, 1w'
             cand --expires-at 'Let `stagdb gc` remove the branch after this future time (RFC 3339, or local YYYY-MM-DD[ HH:MM])'
+            cand --from-time 'Branch from the newest snapshot taken at or before TIME (RFC 3339, local YYYY-MM-DD[ HH:MM], yesterday, or N UNIT ago: 2h ago, 30 min ago, 3 days ago)'
+            cand --of 'With --from-time: whose snapshots (its own and its ancestors'') [default: HEAD]'
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
             cand --timeout 'Seconds to wait for a branch to accept connections'
@@ -212,9 +214,11 @@ set edit:completion:arg-completer[stagdb] = {|@words|
         }
         &'stagdb;reset'= {
             cand --to 'Snapshot to go back to [default: the branch''s newest snapshot, else its branch point]'
+            cand --preserve-as 'Keep the current state first as new branch NAME (a snapshot and a branch of it; both or neither)'
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
             cand --timeout 'Seconds to wait for a branch to accept connections'
+            cand --start 'With --preserve-as: start the preserved branch too [default: it stays stopped]'
             cand --json 'Print machine-readable JSON on stdout'
             cand -q 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
             cand --quiet 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'

@@ -89,6 +89,8 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand init" -s h -l help -d 'Pri
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l ttl -d 'Let `stagdb gc` remove the branch after this long, e.g. 8h, 30m, 2d, 1w' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l expires-at -d 'Let `stagdb gc` remove the branch after this future time (RFC 3339, or local YYYY-MM-DD[ HH:MM])' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l from-time -d 'Branch from the newest snapshot taken at or before TIME (RFC 3339, local YYYY-MM-DD[ HH:MM], yesterday, or N UNIT ago: 2h ago, 30 min ago, 3 days ago)' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l of -d 'With --from-time: whose snapshots (its own and its ancestors\') [default: HEAD]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
 always\t''
@@ -173,11 +175,13 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand show" -l timings -d 'Print
 complete -c stagdb -n "__fish_stagdb_using_subcommand show" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand show" -s V -l version -d 'Print version'
 complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -l to -d 'Snapshot to go back to [default: the branch\'s newest snapshot, else its branch point]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -l preserve-as -d 'Keep the current state first as new branch NAME (a snapshot and a branch of it; both or neither)' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -l timeout -d 'Seconds to wait for a branch to accept connections' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -l start -d 'With --preserve-as: start the preserved branch too [default: it stays stopped]'
 complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -l json -d 'Print machine-readable JSON on stdout'
 complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -s q -l quiet -d 'Print nothing but data, warnings and errors (import and refresh: one line per finished phase)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand reset" -s y -l yes -d 'Answer yes to confirmations (required for rm and reset without a terminal)'

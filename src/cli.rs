@@ -415,6 +415,14 @@ pub struct BranchArgs {
     /// Let `stagdb gc` remove the branch after this future time (RFC 3339, or local YYYY-MM-DD[ HH:MM])
     #[arg(long, value_name = "TIME", conflicts_with = "delete")]
     pub expires_at: Option<String>,
+
+    /// Branch from the newest snapshot taken at or before TIME (RFC 3339, local YYYY-MM-DD[ HH:MM], yesterday, or N UNIT ago: 2h ago, 30 min ago, 3 days ago)
+    #[arg(long, value_name = "TIME", requires = "name", conflicts_with_all = ["start", "delete", "rename"])]
+    pub from_time: Option<String>,
+
+    /// With --from-time: whose snapshots (its own and its ancestors') [default: HEAD]
+    #[arg(long, value_name = "BRANCH", requires = "from_time", add = crate::complete::branches())]
+    pub of: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -514,6 +522,14 @@ pub struct ResetArgs {
     /// Snapshot to go back to [default: the branch's newest snapshot, else its branch point]
     #[arg(long, value_name = "REF", add = crate::complete::refs())]
     pub to: Option<String>,
+
+    /// Keep the current state first as new branch NAME (a snapshot and a branch of it; both or neither)
+    #[arg(long, value_name = "NAME")]
+    pub preserve_as: Option<String>,
+
+    /// With --preserve-as: start the preserved branch too [default: it stays stopped]
+    #[arg(long, requires = "preserve_as")]
+    pub start: bool,
 }
 
 #[derive(Debug, Args)]

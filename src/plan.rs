@@ -107,8 +107,11 @@ pub fn orphaned_branch_point<'a>(
         .iter()
         .filter(|c| !gone.contains(c.dataset.as_str()))
         .count();
-    (snap.is_branch_point() && users == 0 && !gone.contains(parent.dataset.as_str()))
-        .then_some(snap)
+    (snap.is_branch_point()
+        && users == 0
+        && !store.retired_clone_of(&snap.full)
+        && !gone.contains(parent.dataset.as_str()))
+    .then_some(snap)
 }
 
 // ---------------------------------------------------------------- reset
@@ -238,6 +241,47 @@ pub fn promoted_temp(branch: &Branch, temp: &str) -> bool {
         .origin
         .as_deref()
         .is_some_and(|o| o.strip_prefix(temp).is_some_and(|r| r.starts_with('@')))
+}
+
+/// Whether a branch still marked `creating` is the preserved state of a
+/// `reset --preserve-as` that passed its switch: made from a preserve
+/// snapshot whose dataset is now retired. It is then complete (the marker
+/// alone is left); before the switch it is half-made and goes.
+pub fn preserved_by_reset(store: &Store, b: &Branch) -> bool {
+    store
+        .retired_parent_of(b)
+        .is_some_and(|(_, s)| s.kind.as_deref() == Some(crate::props::KIND_PRESERVE))
+}
+
+// ---------------------------------------------------------------- from-time
+
+/// `branch --from-time`: of snapshots (`(REF, creation time)`, in any
+/// order), the newest taken at or before `at`; among equal times the first
+/// given. An error names the oldest when `at` is before every snapshot.
+pub fn pick_at_time(snapshots: &[(String, i64)], at: i64, of: &str) -> CmdResult<usize> {
+    let mut best: Option<usize> = None;
+    for (i, (_, t)) in snapshots.iter().enumerate() {
+        if *t <= at && best.is_none_or(|b| *t > snapshots[b].1) {
+            best = Some(i);
+        }
+    }
+    if let Some(b) = best {
+        return Ok(b);
+    }
+    let oldest = snapshots
+        .iter()
+        .enumerate()
+        .min_by_key(|(i, (_, t))| (*t, std::cmp::Reverse(*i)));
+    Err(match oldest {
+        Some((_, (r, t))) => user_error(format!(
+            "no snapshot of '{of}' was taken at or before {}: the oldest is {r} (taken {})",
+            crate::ui::rfc3339(at),
+            crate::ui::rfc3339(*t)
+        ))
+        .hint(format!("give a time after {}", crate::ui::rfc3339(*t))),
+        None => user_error(format!("branch '{of}' has no snapshot to branch from"))
+            .hint(format!("take one with `stagdb snapshot {of}`")),
+    })
 }
 
 // ---------------------------------------------------------------- checkout
@@ -734,6 +778,20 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
                 );
             }
             match i.op {
+                Op::Creating if preserved_by_reset(store, b) => {
+                    out.push(
+                        Problem::new(
+                            "half-made-branch",
+                            format!(
+                                "branch '{}' is complete (kept by a reset that finished) but the reset (pid {}) was killed before it said so",
+                                b.name, i.owner.pid
+                            ),
+                        )
+                        .fix(Fix::ClearIntent {
+                            dataset: b.dataset.clone(),
+                        }),
+                    );
+                }
                 Op::Creating if running.contains(b.name.as_str()) => {
                     // Killed after its server came up: the branch is
                     // complete (and may be in use); only the marker is left.
@@ -816,6 +874,7 @@ pub fn problems(store: &Store, containers: Option<&[ContainerInfo]>) -> Vec<Prob
         for s in &b.snapshots {
             if s.is_branch_point()
                 && store.clones_of(&s.full).is_empty()
+                && !store.retired_clone_of(&s.full)
                 && !s.intent.is_some_and(|i| i.owner.alive())
             {
                 out.push(
@@ -1089,6 +1148,7 @@ pub fn gc_plan(store: &Store, now: i64) -> GcPlan<'_> {
     }
     for b in &store.branches {
         if crate::ops::half_made(b)
+            && !preserved_by_reset(store, b)
             && !gone.contains(b.name.as_str())
             && store.children_of(b).is_empty()
         {
@@ -1112,7 +1172,11 @@ pub fn gc_plan(store: &Store, now: i64) -> GcPlan<'_> {
                 .iter()
                 .filter(|c| !gone_ds.contains(c.dataset.as_str()))
                 .count();
-            if s.is_branch_point() && users == 0 && !s.intent.is_some_and(|i| i.owner.alive()) {
+            if s.is_branch_point()
+                && users == 0
+                && !store.retired_clone_of(&s.full)
+                && !s.intent.is_some_and(|i| i.owner.alive())
+            {
                 plan.snapshots.push(s);
             }
         }

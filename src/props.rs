@@ -63,3 +63,6 @@ pub const KIND_IMPORT: &str = "import";
 
 pub const STORE_SCHEMA: &str = "1";
 pub const KIND_BRANCH_POINT: &str = "branch-point";
+/// The snapshot `reset --preserve-as NAME` keeps the discarded state in:
+/// the branch point of NAME (counted as one, see `Snapshot::is_branch_point`).
+pub const KIND_PRESERVE: &str = "preserve";

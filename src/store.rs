@@ -60,7 +60,11 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn is_branch_point(&self) -> bool {
-        self.kind.as_deref() == Some(props::KIND_BRANCH_POINT)
+        // A reset's preserve snapshot exists only for its preserved branch.
+        matches!(
+            self.kind.as_deref(),
+            Some(props::KIND_BRANCH_POINT | props::KIND_PRESERVE)
+        )
     }
 }
 
@@ -210,6 +214,9 @@ pub struct Retired {
     pub used: u64,
     /// Oldest first.
     pub snapshots: Vec<Snapshot>,
+    /// Its ZFS origin: the old data of a reset (`--preserve-as` keeps it
+    /// for the preserved branch) may be a clone of a branch point.
+    pub origin: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -449,6 +456,7 @@ impl Store {
                     of: of.to_string(),
                     used: e.native_u64("used").unwrap_or(0),
                     snapshots: Vec::new(),
+                    origin: e.native("origin").map(str::to_string),
                 });
                 continue;
             }
@@ -672,6 +680,14 @@ impl Store {
             Some(r) => Some(format!("{}@{snap} (old data)", r.of)),
             None => Some(origin.to_string()),
         }
+    }
+
+    /// Whether old data that is kept (retired) is a clone of the snapshot:
+    /// the snapshot cannot go while it is there.
+    pub fn retired_clone_of(&self, snapshot_full: &str) -> bool {
+        self.retired
+            .iter()
+            .any(|r| r.origin.as_deref() == Some(snapshot_full))
     }
 
     /// Branches cloned from the given snapshot (`dataset@snap`).

@@ -281,9 +281,79 @@ pub fn parse_time(s: &str) -> Result<i64, String> {
         .map_err(|e| format!("invalid time '{s}': {e}"))
 }
 
+/// A moment for `branch --from-time`, in unix seconds: what [`parse_time`]
+/// reads (a bare date is its local midnight, as in git), `now`,
+/// `yesterday` (this time one day ago), or `N UNIT ago` with UNIT one of
+/// s/sec/second, m/min/minute, h/hour, d/day, w/week (plural or not,
+/// `2h ago` too).
+pub fn parse_when(s: &str, now: i64) -> Result<i64, String> {
+    let t = s.trim();
+    match t {
+        "now" => return Ok(now),
+        "yesterday" => return Ok(now - 86_400),
+        _ => {}
+    }
+    let Some(amount) = t.strip_suffix(" ago") else {
+        return parse_time(t).map_err(|e| {
+            format!("{e}, or a relative time: yesterday, 2h ago, 30 min ago, 3 days ago")
+        });
+    };
+    let bad = || format!("invalid time '{s}': use e.g. 2h ago, 30 min ago, 3 days ago, 1 week ago");
+    let amount = amount.trim();
+    let split = amount.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (num, unit) = amount.split_at(split);
+    let n: i64 = num.parse().map_err(|_| bad())?;
+    let unit = unit.trim();
+    let secs: i64 = match unit
+        .strip_suffix('s')
+        .filter(|u| u.len() > 1)
+        .unwrap_or(unit)
+    {
+        "s" | "sec" | "second" => 1,
+        "m" | "min" | "minute" => 60,
+        "h" | "hour" => 3600,
+        "d" | "day" => 86_400,
+        "w" | "week" => 604_800,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(secs)
+        .and_then(|d| now.checked_sub(d))
+        .ok_or_else(bad)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn when_relative_and_absolute() {
+        let now = 1_796_119_200; // 2026-12-01T10:00:00Z
+        assert_eq!(parse_when("now", now), Ok(now));
+        assert_eq!(parse_when("yesterday", now), Ok(now - 86_400));
+        assert_eq!(parse_when("2h ago", now), Ok(now - 7200));
+        assert_eq!(parse_when("30 min ago", now), Ok(now - 1800));
+        assert_eq!(parse_when("3 days ago", now), Ok(now - 3 * 86_400));
+        assert_eq!(parse_when("1 week ago", now), Ok(now - 604_800));
+        assert_eq!(parse_when("90 seconds ago", now), Ok(now - 90));
+        assert_eq!(parse_when("2026-12-01T09:00:00Z", now), Ok(now - 3600));
+        assert!(parse_when("2026-12-01", now).is_ok());
+        for bad in [
+            "",
+            "ago",
+            " ago",
+            "2 ago",
+            "h ago",
+            "2 fortnights ago",
+            "-2h ago",
+            "2h",
+            "2hago",
+            "99999999999999999999 days ago",
+            "9223372036854775807 weeks ago",
+            "tomorrow",
+        ] {
+            assert!(parse_when(bad, now).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn space_left_names_what_it_measured() {

@@ -207,3 +207,23 @@ fn json_shapes_and_human_output() {
     });
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `reset --preserve-as` and `branch --from-time` (issue 21).
+#[test]
+fn json_shapes_of_preserve_and_from_time() {
+    let s = TestStore::new("shapes-preserve", 47327);
+    s.init(15);
+    s.ok(&["branch", "dev"]);
+    s.ok(&["snapshot", "--name", "s", "dev"]);
+    insta::assert_snapshot!(
+        "reset_preserve_as",
+        json_shape(
+            &s,
+            &["-y", "reset", "dev", "--preserve-as", "kept", "--start"]
+        )
+    );
+    insta::assert_snapshot!(
+        "branch_from_time",
+        json_shape(&s, &["branch", "then", "--from-time", "now", "--of", "dev"])
+    );
+}

@@ -55,6 +55,9 @@ pub async fn run(ctx: &Ctx, args: BranchArgs) -> CmdResult {
                 park: args.no_start,
                 expires,
             };
+            if let Some(at) = &args.from_time {
+                return from_time(ctx, &name, at, args.of.as_deref(), opts).await;
+            }
             create(ctx, &name, args.start.as_deref().unwrap_or("HEAD"), opts).await
         }
         (None, _) => list(ctx).await,
@@ -87,10 +90,47 @@ async fn create(ctx: &Ctx, name: &str, start: &str, opts: ops::BranchOptions) ->
         .await?;
     let created = ops::create_branch(ctx, &store, name, start, opts).await?;
     ctx.keep();
-    print_created(ctx, &created)
+    print_created(ctx, &created, None)
 }
 
-pub fn print_created(ctx: &Ctx, c: &ops::Created) -> CmdResult {
+/// `branch NAME --from-time TIME [--of BRANCH]`: from the newest snapshot
+/// taken at or before TIME among those `log BRANCH` lists (its own, then
+/// its ancestors' up to its branch point; not old generations').
+async fn from_time(
+    ctx: &Ctx,
+    name: &str,
+    at: &str,
+    of: Option<&str>,
+    opts: ops::BranchOptions,
+) -> CmdResult {
+    let t = ui::parse_when(at, ui::now()).map_err(usage_error)?;
+    let store = ctx.timed("read store", ops::open_store(ctx)).await?;
+    let branch = ops::branch_or_head(&store, of)?;
+    let snaps: Vec<(String, i64)> = store
+        .log(branch, None)
+        .iter()
+        .filter(|e| !e.retired)
+        .map(|e| (e.reference(), e.snapshot.created))
+        .collect();
+    let (from, taken) = &snaps[crate::plan::pick_at_time(&snaps, t, &branch.name)?];
+    ctx.printer
+        .status(format!("from {from} (taken {})", ui::rfc3339(*taken)));
+    let created = ops::create_branch(ctx, &store, name, from, opts).await?;
+    ctx.keep();
+    print_created(ctx, &created, Some(from))
+}
+
+/// `branch --json`'s shape for a new branch: `Created`, with
+/// `from_snapshot` after `--from-time`.
+#[derive(Serialize)]
+struct CreatedOut<'a> {
+    #[serde(flatten)]
+    created: &'a ops::Created,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from_snapshot: Option<&'a str>,
+}
+
+pub fn print_created(ctx: &Ctx, c: &ops::Created, from: Option<&str>) -> CmdResult {
     match c.ready_ms {
         Some(ms) => ctx.printer.status(format!(
             "created branch '{}' from {} on port {}, ready in {:.1}s",
@@ -105,7 +145,10 @@ pub fn print_created(ctx: &Ctx, c: &ops::Created) -> CmdResult {
         )),
     }
     if ctx.settings.json {
-        ctx.printer.json(c)
+        ctx.printer.json(&CreatedOut {
+            created: c,
+            from_snapshot: from,
+        })
     } else {
         ctx.printer.line(&c.url)?;
         Ok(())

@@ -14,6 +14,28 @@ struct Output {
     to: String,
     destroyed_snapshots: Vec<String>,
     running: bool,
+    /// With --preserve-as: the branch the discarded state was kept in.
+    preserved: Option<PreservedOut>,
+}
+
+#[derive(serde::Serialize)]
+struct PreservedOut {
+    branch: String,
+    /// `BRANCH@SNAPSHOT` it was made from.
+    snapshot: String,
+    port: u16,
+    started: bool,
+    /// Without the password; only when started.
+    url: Option<String>,
+}
+
+/// What `--preserve-as` made before the switch.
+struct Preserved {
+    name: String,
+    dataset: String,
+    /// `BRANCH@SNAPSHOT`.
+    reference: String,
+    port: u16,
 }
 
 /// A reset that fails after the point of no return says what is left.
@@ -33,6 +55,10 @@ fn stopped_hint(e: CommandError, was_running: bool) -> CommandError {
 /// interrupted one is rolled back.
 pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
     let dataset = ops::store_dataset(ctx).await?;
+    if let Some(n) = &args.preserve_as {
+        crate::names::validate_new_branch_name(&dataset, n)
+            .map_err(|e| CommandError::new(crate::error::ErrorKind::Usage, e))?;
+    }
     // Without a prompt to wait for, lock first and read the store once.
     let prompts = !ctx.settings.yes && ctx.settings.interactive;
     if !prompts {
@@ -55,11 +81,21 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
     };
     let (question, first_key) = {
         let p = plan::reset_plan(&first, args.branch.as_deref(), args.to.as_deref())?;
-        let mut q = format!(
-            "Reset branch '{}' to {}, discarding its changes",
-            p.branch.name,
-            p.to_ref()
-        );
+        if let Some(n) = &args.preserve_as {
+            check_free(&first, n)?;
+        }
+        let mut q = match &args.preserve_as {
+            Some(n) => format!(
+                "Reset branch '{}' to {}, keeping its current state as new branch '{n}'",
+                p.branch.name,
+                p.to_ref()
+            ),
+            None => format!(
+                "Reset branch '{}' to {}, discarding its changes",
+                p.branch.name,
+                p.to_ref()
+            ),
+        };
         let doomed: Vec<String> = p
             .doomed
             .iter()
@@ -103,6 +139,13 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         }
     };
     let running = ops::state_of(containers.get(&branch.name)) == "running";
+    let preserved = match &args.preserve_as {
+        Some(n) => {
+            check_free(&store, n)?;
+            Some(preserve(ctx, &store, branch, running, n, args.start).await?)
+        }
+        None => None,
+    };
     // Any container (also paused or restarting) goes down before the data
     // changes. Its state is being thrown away, so no clean shutdown: killed
     // at once (were the reset then to fail, PostgreSQL recovers from the
@@ -217,9 +260,15 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
         CmdResult::Ok(())
     };
     let free = async {
-        let freed = ctx
-            .timed("destroy old", ctx.zfs.destroy(&branch.dataset, true))
-            .await;
+        let freed = match &preserved {
+            // The old data stays (retired) while the preserved branch is
+            // its clone; `gc` frees it after that branch is removed.
+            Some(_) => destroy_doomed(ctx, &branch.dataset, &p.doomed).await,
+            None => {
+                ctx.timed("destroy old", ctx.zfs.destroy(&branch.dataset, true))
+                    .await
+            }
+        };
         ops::note_generation(ctx, &store.dataset, &branch.name, Some(&new_ds)).await;
         freed
     };
@@ -229,7 +278,10 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
             "could not free the old data {}: {e:#} (`stagdb gc` frees it)",
             branch.dataset
         ));
-    } else if !p.own && branch.origin.as_deref() != Some(p.target.full.as_str()) {
+    } else if preserved.is_none()
+        && !p.own
+        && branch.origin.as_deref() != Some(p.target.full.as_str())
+    {
         // The old branch point may have lost its last user.
         let gone = std::collections::BTreeSet::from([branch.dataset.as_str()]);
         ops::drop_branch_point(ctx, &store, branch, &gone).await;
@@ -238,6 +290,10 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
     ctx.keep();
     ctx.timed("clear marker", ops::clear_intent(ctx, &new_ds))
         .await?;
+    let preserved_out = match &preserved {
+        Some(pr) => Some(finish_preserved(ctx, &store.dataset, pr, args.start).await?),
+        None => None,
+    };
     ctx.printer.status(format!(
         "branch '{}' reset to {to_ref}{}",
         branch.name,
@@ -249,7 +305,159 @@ pub async fn run(ctx: &Ctx, args: ResetArgs) -> CmdResult {
             to: to_ref,
             destroyed_snapshots: doomed,
             running,
+            preserved: preserved_out,
         })?;
+    }
+    Ok(())
+}
+
+/// `--preserve-as NAME` makes a new branch: refused if NAME is taken.
+fn check_free(store: &crate::store::Store, name: &str) -> CmdResult {
+    if store.branch(name).is_some() {
+        return Err(user_error(format!("branch '{name}' already exists"))
+            .hint("pick another name for --preserve-as"));
+    }
+    Ok(())
+}
+
+/// Before the reset touches anything: a snapshot of the branch as it is
+/// (with a CHECKPOINT if it runs, as `snapshot` takes it) and a clone of
+/// it as branch NAME, with its own port and password. Both carry this
+/// process's `creating` marker: a rollback removes them, and so does
+/// `doctor --fix` after a kill before the switch; after the switch (the
+/// snapshot's dataset is then retired) `doctor --fix` keeps NAME.
+async fn preserve(
+    ctx: &Ctx,
+    store: &crate::store::Store,
+    branch: &crate::store::Branch,
+    running: bool,
+    name: &str,
+    start: bool,
+) -> CmdResult<Preserved> {
+    let dataset = format!(
+        "{}/{}",
+        store.dataset,
+        crate::names::dataset_component(name)
+    );
+    if ctx.zfs.exists(&dataset).await? {
+        return Err(user_error(format!(
+            "dataset {dataset} already exists and is not a branch; refusing to touch it"
+        ))
+        .hint("`stagdb doctor` says what it is, or pick another name for --preserve-as"));
+    }
+    let msg = format!("preserved as {name} by a reset");
+    let snap = ops::snapshot_branch(
+        ctx,
+        store,
+        branch,
+        running,
+        ops::SnapshotMeta {
+            name: None,
+            message: Some(&msg),
+            kind: Some(props::KIND_PRESERVE),
+            author: &ops::author(),
+            intent: Some(Intent::new(Op::Creating, false)),
+        },
+    )
+    .await?;
+    let full = format!("{}@{snap}", branch.dataset);
+    let (taken, indexed) = match ops::index::read(ctx, &store.dataset).await? {
+        Some(t) => (t, true),
+        None => (ops::index::from_branches(ctx, &store.dataset).await?, false),
+    };
+    let port = ops::take_port(ctx, store, taken, indexed).await?;
+    let (_, sealed) = ops::new_password(&ops::store_key(store)?)?;
+    let reference = format!("{}@{snap}", branch.name);
+    let mut bprops: Vec<(&str, String)> = vec![
+        (props::BRANCH, name.to_string()),
+        (props::PORT, port.to_string()),
+        (props::CREATED, ui::now().to_string()),
+        (props::PARENT, reference.clone()),
+        (props::STATE, Intent::new(Op::Creating, false).to_string()),
+        (props::PASSWORD, sealed),
+    ];
+    if !start {
+        // Stays stopped: no mount until it first starts.
+        bprops.push(crate::zfs::parked_prop());
+    }
+    if let Some(v) = branch.pg_version {
+        bprops.push((props::PG_VERSION, v.to_string()));
+    }
+    if let Some(db) = &branch.database {
+        bprops.push((props::DATABASE, crate::zfs::parse::escape_value(db)));
+    }
+    // Recorded first: an interrupt may land while zfs is still cloning.
+    ctx.created(Undo::OwnedDataset(dataset.clone()));
+    ctx.timed(
+        "clone preserved",
+        ctx.zfs.clone_snapshot(&full, &dataset, &bprops),
+    )
+    .await?;
+    Ok(Preserved {
+        name: name.to_string(),
+        dataset,
+        reference,
+        port,
+    })
+}
+
+/// After the switch: the preserved branch is complete (its marker goes)
+/// and, with --start, runs. A failure here leaves it stopped, not gone.
+async fn finish_preserved(
+    ctx: &Ctx,
+    store_ds: &str,
+    pr: &Preserved,
+    start: bool,
+) -> CmdResult<PreservedOut> {
+    ctx.timed("clear marker", ops::clear_intent(ctx, &pr.dataset))
+        .await?;
+    let hint = |e: CommandError| {
+        e.hint(format!(
+            "the reset is done and branch '{}' exists; `stagdb start {}` starts it",
+            pr.name, pr.name
+        ))
+    };
+    let mut url = None;
+    if start {
+        let fresh = ops::load_store(ctx, store_ds).await.map_err(hint)?;
+        let b = ops::find_branch(&fresh, &pr.name).map_err(hint)?;
+        ops::start_branch(ctx, &fresh, b, false)
+            .await
+            .map_err(hint)?;
+        ctx.keep();
+        url = Some(crate::pg::public_url(
+            fresh.settings.connect_host(),
+            pr.port,
+            b.db(),
+        ));
+    }
+    ctx.printer.status(format!(
+        "kept the state before the reset as branch '{}' (from {}){}",
+        pr.name,
+        pr.reference,
+        if start { ", running" } else { ", stopped" }
+    ));
+    Ok(PreservedOut {
+        branch: pr.name.clone(),
+        snapshot: pr.reference.clone(),
+        port: pr.port,
+        started: start,
+        url,
+    })
+}
+
+/// With --preserve-as the old data is kept for the preserved branch: only
+/// the snapshots the reset discards go (those on the old data; the
+/// preserve snapshot is not among them).
+async fn destroy_doomed(
+    ctx: &Ctx,
+    old_ds: &str,
+    doomed: &[&crate::store::Snapshot],
+) -> anyhow::Result<()> {
+    let prefix = format!("{old_ds}@");
+    for s in doomed.iter().filter(|s| s.full.starts_with(&prefix)) {
+        ctx.timed("destroy snapshot", ctx.zfs.destroy(&s.full, false))
+            .await?;
     }
     Ok(())
 }

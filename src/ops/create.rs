@@ -295,7 +295,7 @@ pub async fn create_branch(
     if exists? {
         let full = load_store(ctx, &store.dataset).await?;
         match full.branch(name) {
-            Some(b) if half_made(b) => {}
+            Some(b) if half_made(b) && !crate::plan::preserved_by_reset(&full, b) => {}
             Some(_) => {
                 return Err(
                     user_error(format!("branch '{name}' already exists")).hint(format!(
@@ -369,7 +369,7 @@ pub async fn create_branch(
         if existing? {
             let fresh = load_store(ctx, &store.dataset).await?;
             match fresh.branch(name) {
-                Some(b) if half_made(b) => {
+                Some(b) if half_made(b) && !crate::plan::preserved_by_reset(&fresh, b) => {
                     // A `branch` command that died left it: finish its job
                     // by clearing it, then make the branch anew.
                     ctx.printer.status(format!(

@@ -890,3 +890,24 @@ fn space_is_low_below_a_tenth_of_what_the_store_could_hold() {
         &store(Some(u64::MAX), Some(u64::MAX))
     ));
 }
+
+#[test]
+fn from_time_picks_the_newest_at_or_before() {
+    let snaps: Vec<(String, i64)> = [("b@s3", 300), ("b@s2", 200), ("a@bp", 150), ("a@s1", 100)]
+        .iter()
+        .map(|(r, t)| (r.to_string(), *t))
+        .collect();
+    assert_eq!(pick_at_time(&snaps, 100, "b").unwrap(), 3);
+    assert_eq!(pick_at_time(&snaps, 149, "b").unwrap(), 3);
+    assert_eq!(pick_at_time(&snaps, 150, "b").unwrap(), 2);
+    assert_eq!(pick_at_time(&snaps, 250, "b").unwrap(), 1);
+    assert_eq!(pick_at_time(&snaps, 300, "b").unwrap(), 0);
+    assert_eq!(pick_at_time(&snaps, 10_000, "b").unwrap(), 0);
+    let e = pick_at_time(&snaps, 99, "b").unwrap_err();
+    let msg = format!("{e:#}");
+    assert!(msg.contains("the oldest is a@s1"), "{msg}");
+    // Two within one second: the first given (the newer in log order).
+    let same = vec![("b@x-2".to_string(), 5), ("b@x".to_string(), 5)];
+    assert_eq!(pick_at_time(&same, 5, "b").unwrap(), 0);
+    assert!(pick_at_time(&[], 5, "b").is_err());
+}
