@@ -96,7 +96,14 @@ fn images_gosu_without_setpriv_official_layout() {
     // export of a stopped branch starts a server on a clone (FROM_CLONE).
     s.ok(&["stop", "b1"]);
     let dump = std::env::temp_dir().join(format!("stagdb-images-gosu-{}.sql", std::process::id()));
-    s.ok(&["export", "b1", "-o", dump.to_str().unwrap()]);
+    s.ok(&[
+        "export",
+        "b1",
+        "--format",
+        "plain",
+        "-o",
+        dump.to_str().unwrap(),
+    ]);
     let text = std::fs::read_to_string(&dump).unwrap();
     assert!(text.contains("CREATE TABLE public.t"), "{text}");
     // import of a plain dump: the loading server and the sanitizing sessions.
