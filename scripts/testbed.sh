@@ -685,6 +685,67 @@ ensure_images() {
     done
 }
 
+# Variants of stagdb-test/postgres:17 for tests/images.rs, built from it with no network inside:
+#  :17-gosu   like the official Debian-based postgres image: no setpriv but gosu, postgres as uid/gid
+#             999, PG 18's PGDATA layout, a VOLUME and an entrypoint (stagdb must clear/override them);
+#  :17-nouser none of the tools stagdb can switch user with (setpriv, runuser, chroot), like a
+#             BusyBox-only image without su-exec: stagdb must refuse it.
+variant_dockerfile() {
+    case $1 in
+    gosu) cat <<'DOCKERFILE' ;;
+FROM stagdb-test/postgres:17
+COPY gosu /usr/bin/gosu
+RUN rm -f /usr/bin/setpriv && groupmod -g 999 postgres && usermod -u 999 postgres \
+    && find / -xdev \( -uid 100 -o -gid 102 \) -exec chown -h 999:999 {} + \
+    && mkdir -p /var/lib/postgresql/17/docker && chown -R 999:999 /var/lib/postgresql \
+    && printf '#!/bin/sh\necho "the image entrypoint ran: stagdb should have cleared it" >&2\nexit 99\n' \
+       > /usr/bin/docker-entrypoint.sh && chmod 755 /usr/bin/docker-entrypoint.sh
+ENV PGDATA=/var/lib/postgresql/17/docker
+VOLUME /var/lib/postgresql
+ENTRYPOINT ["docker-entrypoint.sh"]
+CMD ["postgres"]
+DOCKERFILE
+    nouser) cat <<'DOCKERFILE' ;;
+FROM stagdb-test/postgres:17
+RUN rm -f /usr/bin/setpriv /usr/sbin/runuser /usr/sbin/chroot /usr/bin/chroot
+DOCKERFILE
+    esac
+}
+
+ensure_variant_images() {
+    local base="$IMAGE_REPO:17" v tag hash deb ctx
+    docker image inspect "$base" >/dev/null 2>&1 || return 0
+    for v in gosu nouser; do
+        tag="$IMAGE_REPO:17-$v"
+        hash=$({ docker image inspect -f '{{.Id}}' "$base"; variant_dockerfile "$v"; } | sha256sum | cut -c1-12)
+        if image_current "$tag" "$hash"; then
+            log "image $tag: present"
+            continue
+        fi
+        ctx=$(mktemp -d)
+        if [[ $v == gosu ]]; then
+            # gosu from this machine's Debian mirror (a static binary), cached beside the tarballs.
+            local debs=("$IMAGE_DIR"/gosu_*.deb)
+            if [[ ! -s ${debs[0]} ]]; then
+                (cd "$IMAGE_DIR" && apt-get download -q gosu >/dev/null 2>&1) || die "apt-get download gosu failed"
+                debs=("$IMAGE_DIR"/gosu_*.deb)
+            fi
+            deb=${debs[0]}
+            dpkg-deb -x "$deb" "$ctx/deb" || die "dpkg-deb -x $deb failed"
+            cp "$ctx/deb/usr/sbin/gosu" "$ctx/gosu" 2>/dev/null || cp "$ctx/deb/usr/bin/gosu" "$ctx/gosu" ||
+                die "no gosu binary in $deb"
+        fi
+        { variant_dockerfile "$v"; echo "LABEL $RECIPE_LABEL=$hash"; } >"$ctx/Dockerfile"
+        log "image $tag: docker build"
+        if ! docker build -q --network none -t "$tag" "$ctx" >"$LOG_DIR/build-17-$v.log" 2>&1; then
+            show_log "$LOG_DIR/build-17-$v.log"
+            rm -rf "$ctx"
+            die "docker build of $tag failed"
+        fi
+        rm -rf "$ctx"
+    done
+}
+
 # --------------------------------------------------------------------------------------------------
 # End-to-end verification
 # --------------------------------------------------------------------------------------------------
@@ -771,6 +832,7 @@ fi
 reserve_test_ports
 ensure_dockerd
 ensure_images
+ensure_variant_images
 ensure_podman
 if [[ ${STAGDB_TESTBED_SKIP_VERIFY:-0} != 1 && $NO_POOL != 1 && ${#IMAGES[@]} -gt 0 ]]; then
     verify

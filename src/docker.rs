@@ -44,6 +44,115 @@ const LONG_JOB: Duration = Duration::from_secs(7 * 24 * 3600);
 /// the first call of most commands is one, so a hung engine is reported within this.
 const QUICK_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The newest Engine API version stagdb's requests are written for (bollard's models).
+const API_MAX: (u32, u32) = (1, 53);
+
+/// The oldest it works with: Docker 20.10 (Debian 12's), Podman 3's compat API.
+const API_MIN: (u32, u32) = (1, 41);
+
+/// What the engine said about itself.
+#[derive(Debug)]
+struct Engine {
+    version: String,
+    /// The newest API version it speaks, as it reported it.
+    api: String,
+}
+
+/// The API version to pin for an engine that reports `reported` as its newest: the newest
+/// both speak; an error naming both when the engine's is too old or not a version.
+fn pin_api_version(reported: &str) -> std::result::Result<(u32, u32), String> {
+    let parsed = reported
+        .trim()
+        .split_once('.')
+        .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)));
+    let need = format!("stagdb needs API {}.{} or later", API_MIN.0, API_MIN.1);
+    match parsed {
+        None => Err(format!(
+            "it reports API version '{reported}', which is not a version; {need}"
+        )),
+        Some(v) if v < API_MIN => Err(format!(
+            "it speaks API {reported} at most; {need} (Docker 20.10, Podman 3): upgrade the engine"
+        )),
+        Some(v) => Ok(v.min(API_MAX)),
+    }
+}
+
+/// Puts the pinned version (`prefix`, "/v1.NN") in front of a request's path.
+fn versioned(req: &mut bollard::BollardRequest, prefix: &str) {
+    let uri = req.uri();
+    let Some(pq) = uri.path_and_query() else {
+        return;
+    };
+    if pq.path().starts_with("/v1.") {
+        return;
+    }
+    let rebuilt = format!(
+        "{}://{}{prefix}{pq}",
+        uri.scheme_str().unwrap_or("http"),
+        uri.authority().map_or("", |a| a.as_str())
+    );
+    if let Ok(u) = rebuilt.parse() {
+        *req.uri_mut() = u;
+    }
+}
+
+/// Whether an engine's security options ("name=seccomp,profile=default", ...) include SELinux.
+fn selinux_in(options: &[String]) -> bool {
+    options
+        .iter()
+        .any(|o| o.split(',').any(|kv| kv.trim() == "name=selinux"))
+}
+
+/// A state as stagdb's callers know them. Podman 5 reports states of its own (podman#28359,
+/// #28390, #26149) that bollard cannot decode: its "stopped" is an exited container,
+/// "configured" and "initialized" ones are created, not started. Any other is carried as is.
+fn normalize_state(s: &str) -> String {
+    match s {
+        "stopped" => "exited".to_string(),
+        "configured" | "initialized" => "created".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Takes the state string out of `field`, leaving one bollard decodes ("").
+fn take_state(field: Option<&mut serde_json::Value>) -> String {
+    match field {
+        Some(f) => {
+            let s = f.as_str().unwrap_or_default().to_string();
+            *f = serde_json::Value::String(String::new());
+            normalize_state(&s)
+        }
+        None => String::new(),
+    }
+}
+
+/// A container list bollard could not decode, decoded with the states taken out.
+fn lenient_list(contents: &str) -> Option<Vec<ContainerInfo>> {
+    let mut v: serde_json::Value = serde_json::from_str(contents).ok()?;
+    let states: Vec<String> = v
+        .as_array_mut()?
+        .iter_mut()
+        .map(|c| take_state(c.get_mut("State")))
+        .collect();
+    let list: Vec<bollard::models::ContainerSummary> = serde_json::from_value(v).ok()?;
+    Some(
+        list.into_iter()
+            .zip(states)
+            .map(|(c, state)| ContainerInfo {
+                state,
+                ..container_info(c)
+            })
+            .collect(),
+    )
+}
+
+/// An inspect bollard could not decode, decoded with the state's status taken out.
+fn lenient_inspect(contents: &str) -> Option<(bollard::models::ContainerInspectResponse, String)> {
+    let mut v: serde_json::Value = serde_json::from_str(contents).ok()?;
+    let status = take_state(v.get_mut("State")?.get_mut("Status"));
+    Some((serde_json::from_value(v).ok()?, status))
+}
+
 /// A host port published to a container's TCP port.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortBinding {
@@ -259,7 +368,14 @@ fn root_cause(err: &ApiError) -> String {
 /// A connection to one Docker (or Docker-compatible) engine.
 #[derive(Clone)]
 pub struct Docker {
-    api: bollard::Docker,
+    /// The client; use [`Docker::api`], which pins the API version first.
+    raw: bollard::Docker,
+    /// The engine, asked once (see [`Docker::engine`]).
+    engine: std::sync::Arc<tokio::sync::OnceCell<Engine>>,
+    /// The "/v1.NN" every request's path starts with once the engine is known.
+    prefix: std::sync::Arc<std::sync::OnceLock<String>>,
+    /// Whether the engine enforces SELinux labels (asked only to create a container).
+    selinux: std::sync::Arc<tokio::sync::OnceCell<bool>>,
     host: String,
     verbose: bool,
     /// Container creates whose request was sent: they finish even when the
@@ -292,16 +408,25 @@ impl Docker {
         // bollard checks that a unix socket file exists here, before any request.
         let api = bollard::Docker::connect_with_host(host)
             .map_err(|e| api_error(host, "connecting", e))?;
-        // No API version negotiation (a round trip, about 1 ms of every command, measured):
-        // bollard 0.21 sends unversioned paths ("/containers/json"), which every engine serves
-        // at its own API version, Debian 12's Docker (1.41) and Podman alike. Were bollard to
-        // send its default "/v1.53/...", those would reject it as too new: the unit test
-        // `requests_carry_no_api_version` fails first, and negotiation must come back.
+        // Every request's path carries the API version stagdb pinned (bollard's own "/v1.53"
+        // prefix is dropped by its URL join: unversioned paths, deprecated by Docker). Until
+        // the engine is known, none: only GET /version goes out before that.
+        let prefix: std::sync::Arc<std::sync::OnceLock<String>> = Default::default();
+        let p = prefix.clone();
+        let api = api.with_request_modifier(move |mut req| {
+            if let Some(p) = p.get() {
+                versioned(&mut req, p);
+            }
+            req
+        });
         Ok(Docker {
-            api: api.with_timeout(REQUEST_TIMEOUT),
+            raw: api.with_timeout(REQUEST_TIMEOUT),
             host: host.to_string(),
             verbose,
             inflight: Default::default(),
+            engine: Default::default(),
+            prefix,
+            selinux: Default::default(),
         })
     }
 
@@ -312,16 +437,70 @@ impl Docker {
 
     /// The engine's version and the API version it reports.
     pub async fn server_version(&self) -> Result<(String, String)> {
-        self.log(format_args!("version"));
-        let v = self
-            .quick()
-            .version()
+        let e = self.engine().await?;
+        Ok((e.version.clone(), e.api.clone()))
+    }
+
+    /// The engine, asked once per connection (GET /version, unversioned: the one call every
+    /// engine serves so), and the API version every later request is pinned to: the newest
+    /// both speak. An engine older than [`API_MIN`] is refused.
+    async fn engine(&self) -> Result<&Engine> {
+        self.engine
+            .get_or_try_init(|| async {
+                self.log(format_args!("version"));
+                let v = self
+                    .raw
+                    .clone()
+                    .with_timeout(QUICK_TIMEOUT)
+                    .version()
+                    .await
+                    .map_err(|e| self.err("getting the engine version", e))?;
+                let api = v.api_version.unwrap_or_default();
+                let pinned = pin_api_version(&api).map_err(|message| DockerError {
+                    kind: ErrorKind::Other,
+                    message: format!("the Docker engine at {}: {message}", self.host),
+                })?;
+                self.log(format_args!("API version {}.{}", pinned.0, pinned.1));
+                let _ = self.prefix.set(format!("/v{}.{}", pinned.0, pinned.1));
+                Ok::<_, anyhow::Error>(Engine {
+                    version: v.version.unwrap_or_default(),
+                    api,
+                })
+            })
             .await
-            .map_err(|e| self.err("getting the engine version", e))?;
-        Ok((
-            v.version.unwrap_or_default(),
-            v.api_version.unwrap_or_default(),
-        ))
+    }
+
+    /// The client, once its requests carry the pinned API version.
+    async fn api(&self) -> Result<bollard::Docker> {
+        self.engine().await?;
+        Ok(self.raw.clone())
+    }
+
+    /// Whether the engine enforces SELinux labels: its info lists "name=selinux" among its
+    /// security options (Docker; Podman's compat API too). Asked once, when first needed.
+    async fn selinux(&self) -> Result<bool> {
+        let quick = self.quick().await?;
+        let on = self
+            .selinux
+            .get_or_try_init(|| async {
+                self.log(format_args!("info"));
+                let opts = match quick.info().await {
+                    Ok(i) => i.security_options.unwrap_or_default(),
+                    // An info bollard cannot decode (an engine's own enum values) still says it.
+                    Err(ApiError::JsonDataError { contents, .. }) => {
+                        serde_json::from_str::<serde_json::Value>(&contents)
+                            .ok()
+                            .and_then(|v| {
+                                serde_json::from_value(v.get("SecurityOptions")?.clone()).ok()
+                            })
+                            .unwrap_or_default()
+                    }
+                    Err(e) => return Err(self.err("getting the engine's info", e)),
+                };
+                Ok(selinux_in(&opts))
+            })
+            .await?;
+        Ok(*on)
     }
 
     /// All containers (also stopped ones) that carry label `key=value`, in one API call.
@@ -332,18 +511,30 @@ impl Docker {
             .all(true)
             .filters(&filters)
             .build();
-        let list = self
-            .quick()
-            .list_containers(Some(opts))
-            .await
-            .map_err(|e| self.err(format!("listing containers with label {key}={value}"), e))?;
-        Ok(list.into_iter().map(container_info).collect())
+        let what = format!("listing containers with label {key}={value}");
+        match self.quick().await?.list_containers(Some(opts)).await {
+            Ok(list) => Ok(list.into_iter().map(container_info).collect()),
+            // A state bollard does not know (Podman 5's): carried, not fatal.
+            Err(ApiError::JsonDataError {
+                contents,
+                message,
+                column,
+            }) => lenient_list(&contents).ok_or_else(|| {
+                let e = ApiError::JsonDataError {
+                    contents,
+                    message,
+                    column,
+                };
+                self.err(what, e)
+            }),
+            Err(e) => Err(self.err(what, e)),
+        }
     }
 
     /// Whether the image is in the engine's local store.
     pub async fn image_present(&self, image: &str) -> Result<bool> {
         self.log(format_args!("inspect image {image}"));
-        match self.quick().inspect_image(image).await {
+        match self.quick().await?.inspect_image(image).await {
             Ok(_) => Ok(true),
             Err(ApiError::DockerResponseServerError {
                 status_code: 404, ..
@@ -361,7 +552,10 @@ impl Docker {
         if !image.contains('@') {
             opts = opts.tag(tag.unwrap_or("latest"));
         }
-        let mut progress = self.api.create_image(Some(opts.build()), None, None);
+        let mut progress = self
+            .api()
+            .await?
+            .create_image(Some(opts.build()), None, None);
         // Errors can arrive mid-stream (bollard turns errorDetail into an Err item).
         while let Some(item) = progress.next().await {
             item.map_err(|e| self.err(format!("pulling image '{image}'"), e))?;
@@ -381,8 +575,9 @@ impl Docker {
         // On a task of its own: an interrupt that drops this future must not
         // leave the engine creating a container after the rollback looked.
         use std::sync::atomic::Ordering;
-        let api = self.api.clone();
-        let body = create_body(spec);
+        let api = self.api().await?;
+        let selinux = !spec.binds.is_empty() && self.selinux().await?;
+        let body = create_body(spec, selinux);
         let inflight = self.inflight.clone();
         inflight.fetch_add(1, Ordering::SeqCst);
         let task = tokio::spawn(async move {
@@ -404,7 +599,7 @@ impl Docker {
     /// [`Docker::stagdb_networks`]). Returns whether it was created.
     pub async fn ensure_network(&self, name: &str, store: &str) -> Result<bool> {
         self.log(format_args!("inspect network {name}"));
-        match self.quick().inspect_network(name, None).await {
+        match self.quick().await?.inspect_network(name, None).await {
             // Aliases need a user-defined network: not the engine's own
             // `bridge` (Podman: `podman`), `host` or `none`.
             Ok(n) => {
@@ -438,7 +633,7 @@ impl Docker {
             )])),
             ..Default::default()
         };
-        match self.api.create_network(req).await {
+        match self.api().await?.create_network(req).await {
             Ok(_) => Ok(true),
             // Made meanwhile by another command: as good.
             Err(ApiError::DockerResponseServerError {
@@ -459,6 +654,7 @@ impl Docker {
             .build();
         let list = self
             .quick()
+            .await?
             .list_networks(Some(opts))
             .await
             .map_err(|e| self.err(format!("listing networks with label {label}"), e))?;
@@ -467,7 +663,7 @@ impl Docker {
             let Some(name) = n.name else { continue };
             // The list does not say which containers are on a network.
             self.log(format_args!("inspect network {name}"));
-            let i = match self.quick().inspect_network(&name, None).await {
+            let i = match self.quick().await?.inspect_network(&name, None).await {
                 Ok(i) => i,
                 // Removed meanwhile.
                 Err(ApiError::DockerResponseServerError {
@@ -491,7 +687,7 @@ impl Docker {
     /// Removes a network; one already gone is no error (`Ok(false)`).
     pub async fn remove_network(&self, name: &str) -> Result<bool> {
         self.log(format_args!("remove network {name}"));
-        match self.api.remove_network(name).await {
+        match self.api().await?.remove_network(name).await {
             Ok(()) => Ok(true),
             Err(ApiError::DockerResponseServerError {
                 status_code: 404, ..
@@ -512,12 +708,16 @@ impl Docker {
                 ..Default::default()
             }),
         };
-        self.api.connect_network(network, req).await.map_err(|e| {
-            self.err(
-                format!("connecting container {id} to network '{network}'"),
-                e,
-            )
-        })
+        self.api()
+            .await?
+            .connect_network(network, req)
+            .await
+            .map_err(|e| {
+                self.err(
+                    format!("connecting container {id} to network '{network}'"),
+                    e,
+                )
+            })
     }
 
     /// Takes a container off a network; not being on it is no error.
@@ -527,7 +727,7 @@ impl Docker {
             container: id.to_string(),
             force: Some(true),
         };
-        match self.api.disconnect_network(network, req).await {
+        match self.api().await?.disconnect_network(network, req).await {
             Ok(()) => Ok(()),
             Err(ApiError::DockerResponseServerError {
                 status_code: 404, ..
@@ -549,7 +749,8 @@ impl Docker {
     /// Starts a created or stopped container.
     pub async fn start(&self, id: &str) -> Result<()> {
         self.log(format_args!("start container {id}"));
-        self.api
+        self.api()
+            .await?
             .start_container(id, None)
             .await
             .map_err(|e| self.err(format!("starting container '{id}'"), e))
@@ -563,7 +764,7 @@ impl Docker {
         let t = i32::try_from(timeout_secs).unwrap_or(i32::MAX);
         let opts = StopContainerOptionsBuilder::default().t(t).build();
         // The engine answers only once the container is down: allow the grace period plus slack.
-        let api = self.api.clone().with_timeout(
+        let api = self.api().await?.with_timeout(
             REQUEST_TIMEOUT + Duration::from_secs(timeout_secs.max(0).unsigned_abs()),
         );
         // The engine signals once. A signal that lands before the container's process handles it
@@ -572,17 +773,14 @@ impl Docker {
         // with a stop racing a start). So the stop signal goes again every second while the
         // engine waits; PostgreSQL ignores a repeat once it is shutting down.
         // By the id found here: a name may meanwhile pass to another command's new container.
-        let (id, signal) = match self.quick().inspect_container(id, None).await {
-            Ok(c) => (
+        let (id, signal) = match self.inspect(id).await? {
+            Some((c, _)) => (
                 c.id.unwrap_or_else(|| id.to_string()),
                 c.config
                     .and_then(|c| c.stop_signal)
                     .unwrap_or_else(|| "SIGTERM".to_string()),
             ),
-            Err(ApiError::DockerResponseServerError {
-                status_code: 404, ..
-            }) => return Ok(()),
-            Err(e) => return Err(self.err(format!("inspecting container '{id}'"), e)),
+            None => return Ok(()),
         };
         let id = id.as_str();
         let resend = async {
@@ -593,7 +791,9 @@ impl Docker {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 // Not running (409) or gone (404) by now: the stop call says how it ended.
                 self.log(format_args!("signal container {id} again ({signal})"));
-                let _ = self.quick().kill_container(id, Some(kill.clone())).await;
+                if let Ok(api) = self.quick().await {
+                    let _ = api.kill_container(id, Some(kill.clone())).await;
+                }
             }
         };
         let stopped = tokio::select! {
@@ -624,7 +824,12 @@ impl Docker {
             .build();
         let deadline = tokio::time::Instant::now() + REQUEST_TIMEOUT;
         loop {
-            match self.api.remove_container(id, Some(opts.clone())).await {
+            match self
+                .api()
+                .await?
+                .remove_container(id, Some(opts.clone()))
+                .await
+            {
                 Ok(())
                 | Err(ApiError::DockerResponseServerError {
                     status_code: 404, ..
@@ -649,21 +854,10 @@ impl Docker {
                                 ),
                             })
                         }
-                        match self.quick().inspect_container(id, None).await {
-                            Err(ApiError::DockerResponseServerError {
-                                status_code: 404, ..
-                            }) => return Ok(()),
-                            Err(e) => {
-                                return Err(self.err(format!("inspecting container '{id}'"), e));
-                            }
-                            Ok(c) => {
-                                let removing = c.state.and_then(|s| s.status).is_some_and(|st| {
-                                    st == bollard::models::ContainerStateStatusEnum::REMOVING
-                                });
-                                if !removing {
-                                    break;
-                                }
-                            }
+                        match self.inspect(id).await? {
+                            None => return Ok(()),
+                            Some((_, status)) if status != "removing" => break,
+                            Some(_) => {}
                         }
                         tokio::time::sleep(Duration::from_millis(200)).await;
                     }
@@ -673,20 +867,50 @@ impl Docker {
         }
     }
 
+    /// Inspects a container (None: no such container), with its state's status as a string:
+    /// one bollard does not know (Podman 5's) is carried, not fatal.
+    async fn inspect(
+        &self,
+        id: &str,
+    ) -> Result<Option<(bollard::models::ContainerInspectResponse, String)>> {
+        let what = || format!("inspecting container '{id}'");
+        match self.quick().await?.inspect_container(id, None).await {
+            Ok(c) => {
+                let status = c.state.as_ref().and_then(|s| s.status);
+                Ok(Some((c, status.map(|s| s.to_string()).unwrap_or_default())))
+            }
+            Err(ApiError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(None),
+            Err(ApiError::JsonDataError {
+                contents,
+                message,
+                column,
+            }) => match lenient_inspect(&contents) {
+                Some(found) => Ok(Some(found)),
+                None => {
+                    let e = ApiError::JsonDataError {
+                        contents,
+                        message,
+                        column,
+                    };
+                    Err(self.err(what(), e))
+                }
+            },
+            Err(e) => Err(self.err(what(), e)),
+        }
+    }
+
     /// The container's run state, or None when it does not exist.
     pub async fn inspect_state(&self, id: &str) -> Result<Option<ContainerState>> {
         self.log(format_args!("inspect container {id}"));
-        let resp = match self.quick().inspect_container(id, None).await {
-            Ok(resp) => resp,
-            Err(ApiError::DockerResponseServerError {
-                status_code: 404, ..
-            }) => return Ok(None),
-            Err(e) => return Err(self.err(format!("inspecting container '{id}'"), e)),
+        let Some((resp, status)) = self.inspect(id).await? else {
+            return Ok(None);
         };
         let s = resp.state.unwrap_or_default();
         Ok(Some(ContainerState {
             running: s.running.unwrap_or(false),
-            status: s.status.map(|st| st.to_string()).unwrap_or_default(),
+            status,
             exit_code: s.exit_code,
             oom_killed: s.oom_killed.unwrap_or(false),
             error: s.error.filter(|e| !e.is_empty()),
@@ -755,7 +979,7 @@ impl Docker {
             .stream(true)
             .build();
         // No request timeout: a dump or restore runs as long as it needs.
-        let api = self.api.clone().with_timeout(LONG_JOB);
+        let api = self.api().await?.with_timeout(LONG_JOB);
         let bollard::container::AttachContainerResults {
             output: mut out,
             input: mut cin,
@@ -821,7 +1045,7 @@ impl Docker {
 
     /// Waits for a started container to exit and returns its exit code.
     async fn wait_exit(&self, id: &str) -> Result<i64> {
-        let api = self.api.clone().with_timeout(LONG_JOB);
+        let api = self.api().await?.with_timeout(LONG_JOB);
         let mut waiting = api.wait_container(id, None);
         match waiting.next().await {
             Some(Ok(resp)) => Ok(resp.status_code),
@@ -838,7 +1062,8 @@ impl Docker {
         self.log(format_args!("wait container {id}"));
         // Headers arrive at once on Docker, but let the caller's timeout be the one that fires.
         let api = self
-            .api
+            .api()
+            .await?
             .clone()
             .with_timeout(timeout + Duration::from_secs(60));
         // Default condition "not-running": returns at once if the job already exited.
@@ -861,7 +1086,7 @@ impl Docker {
             .stderr(true)
             .tail(tail)
             .build();
-        let mut stream = self.api.logs(id, Some(opts));
+        let mut stream = self.api().await?.logs(id, Some(opts));
         let mut out = Vec::new();
         while let Some(chunk) = stream.next().await {
             let chunk =
@@ -878,8 +1103,8 @@ impl Docker {
     }
 
     /// The client for reads, which answer at once from a live engine.
-    fn quick(&self) -> bollard::Docker {
-        self.api.clone().with_timeout(QUICK_TIMEOUT)
+    async fn quick(&self) -> Result<bollard::Docker> {
+        Ok(self.api().await?.with_timeout(QUICK_TIMEOUT))
     }
 
     fn err(&self, what: impl fmt::Display, e: ApiError) -> anyhow::Error {
@@ -973,7 +1198,41 @@ fn split_tag(image: &str) -> (&str, Option<&str>) {
     }
 }
 
-fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
+/// How binds are passed: `(binds, mounts, label_disable)`. Structured mounts by default
+/// (host paths may contain ':'). On an SELinux host a container is denied a directory
+/// without its label, and mounts cannot ask for a relabel: a read-write bind (a dataset
+/// stagdb made, used by one container at a time) goes as "SRC:DST:Z", relabelled private to
+/// the container. One that cannot (a ':' in a path; read-only, i.e. the user's own files,
+/// whose labels stagdb does not change) stays a mount, and the container runs unlabelled.
+fn bind_mounts(binds: &[Bind], selinux: bool) -> (Vec<String>, Vec<Mount>, bool) {
+    let mut relabelled = Vec::new();
+    let mut mounts = Vec::new();
+    for b in binds {
+        if selinux && !b.read_only && !b.host.contains(':') && !b.container.contains(':') {
+            relabelled.push(format!("{}:{}:Z", b.host, b.container));
+        } else {
+            mounts.push(Mount {
+                typ: Some(MountType::BIND),
+                source: Some(b.host.clone()),
+                target: Some(b.container.clone()),
+                read_only: Some(b.read_only),
+                ..Default::default()
+            });
+        }
+    }
+    let label_disable = selinux && !mounts.is_empty();
+    (relabelled, mounts, label_disable)
+}
+
+fn create_body(spec: &ContainerSpec, selinux: bool) -> ContainerCreateBody {
+    let (binds, mounts, label_disable) = bind_mounts(&spec.binds, selinux);
+    let mut security_opt = Vec::new();
+    if spec.confined {
+        security_opt.push("no-new-privileges:true".to_string());
+    }
+    if label_disable {
+        security_opt.push("label=disable".to_string());
+    }
     let mut port_bindings: HashMap<String, Option<Vec<ApiPortBinding>>> = HashMap::new();
     for p in &spec.ports {
         let binding = ApiPortBinding {
@@ -1008,18 +1267,8 @@ fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
         stdin_once: spec.stdin.then_some(true),
         attach_stdin: spec.stdin.then_some(true),
         host_config: Some(HostConfig {
-            mounts: (!spec.binds.is_empty()).then(|| {
-                spec.binds
-                    .iter()
-                    .map(|b| Mount {
-                        typ: Some(MountType::BIND),
-                        source: Some(b.host.clone()),
-                        target: Some(b.container.clone()),
-                        read_only: Some(b.read_only),
-                        ..Default::default()
-                    })
-                    .collect()
-            }),
+            binds: (!binds.is_empty()).then_some(binds),
+            mounts: (!mounts.is_empty()).then_some(mounts),
             port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
             shm_size: spec.shm_size_bytes,
             // mode 0711: the server's data directory inside is reached by
@@ -1034,9 +1283,7 @@ fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
             },
             cap_drop: spec.confined.then(|| vec!["ALL".to_string()]),
             cap_add: (spec.confined && !spec.cap_add.is_empty()).then(|| spec.cap_add.clone()),
-            security_opt: spec
-                .confined
-                .then(|| vec!["no-new-privileges:true".to_string()]),
+            security_opt: (!security_opt.is_empty()).then_some(security_opt),
             ..Default::default()
         }),
         networking_config: spec.network.as_ref().map(|n| NetworkingConfig {
@@ -1131,7 +1378,8 @@ mod tests {
     }
 
     /// A fake engine on a unix socket: answers each connection with the next of `replies`
-    /// (status line, JSON body) and returns the request lines it saw.
+    /// (status line, JSON body) and returns the request lines it saw (each followed by its
+    /// body, if any).
     fn fake_engine(
         name: &str,
         replies: Vec<(&'static str, &'static str)>,
@@ -1149,9 +1397,17 @@ mod tests {
                 let mut request_line = String::new();
                 reader.read_line(&mut request_line).unwrap();
                 let mut line = String::new();
+                let mut length = 0;
                 while reader.read_line(&mut line).unwrap() > 2 {
+                    if let Some((k, v)) = line.split_once(':')
+                        && k.eq_ignore_ascii_case("content-length")
+                    {
+                        length = v.trim().parse().unwrap();
+                    }
                     line.clear();
                 }
+                let mut body_in = vec![0; length];
+                std::io::Read::read_exact(&mut reader, &mut body_in).unwrap();
                 let mut conn = conn;
                 write!(
                     conn,
@@ -1159,7 +1415,11 @@ mod tests {
                     body.len()
                 )
                 .unwrap();
-                seen.push(request_line.trim_end().to_string());
+                let mut seen_line = request_line.trim_end().to_string();
+                if length > 0 {
+                    seen_line = format!("{seen_line} {}", String::from_utf8_lossy(&body_in));
+                }
+                seen.push(seen_line);
             }
             seen
         });
@@ -1174,20 +1434,170 @@ mod tests {
             .block_on(f)
     }
 
-    /// Why `connect_to` skips API version negotiation: bollard sends
-    /// unversioned paths, which an engine that speaks only an older API
-    /// (Debian 12's Docker: 1.41) serves; "/v1.53/..." it would reject.
+    const VERSION_141: (&str, &str) = ("200 OK", r#"{"Version":"20.10.24","ApiVersion":"1.41"}"#);
+
+    /// Every request but the first (GET /version) carries the API version pinned from the
+    /// engine's answer: the engine's own when older than stagdb's, stagdb's when newer.
     #[test]
-    fn requests_carry_no_api_version() {
-        let (sock, engine) = fake_engine("list", vec![("200 OK", "[]")]);
+    fn requests_carry_the_pinned_api_version() {
+        let newer = ("200 OK", r#"{"Version":"29.0.0","ApiVersion":"1.99"}"#);
+        for (version, prefix) in [(VERSION_141, "/v1.41/"), (newer, "/v1.53/")] {
+            let (sock, engine) =
+                fake_engine("pin", vec![version, ("200 OK", "[]"), ("200 OK", "[]")]);
+            let listed = block_on(async {
+                let docker =
+                    Docker::connect_to(&format!("unix://{}", sock.display()), false).await?;
+                docker.list_by_label("io.stagdb.store", "t").await?;
+                docker.list_by_label("io.stagdb.store", "t").await
+            });
+            let _ = std::fs::remove_file(&sock);
+            assert!(listed.unwrap().is_empty());
+            let seen = engine.join().unwrap();
+            assert!(seen[0].starts_with("GET /version "), "{seen:?}");
+            for s in &seen[1..] {
+                assert!(
+                    s.starts_with(&format!("GET {prefix}containers/json?")),
+                    "{seen:?}"
+                );
+            }
+        }
+    }
+
+    /// An engine older than API 1.41 is refused by a message naming both versions, before
+    /// any other request.
+    #[test]
+    fn an_engine_with_an_old_api_is_refused() {
+        let old = ("200 OK", r#"{"Version":"1.12.6","ApiVersion":"1.24"}"#);
+        let (sock, engine) = fake_engine("old", vec![old]);
         let listed = block_on(async {
             let docker = Docker::connect_to(&format!("unix://{}", sock.display()), false).await?;
             docker.list_by_label("io.stagdb.store", "t").await
         });
         let _ = std::fs::remove_file(&sock);
-        assert!(listed.unwrap().is_empty());
+        let e = format!("{:#}", listed.unwrap_err());
+        assert!(e.contains("1.24") && e.contains("1.41"), "{e}");
+        assert_eq!(engine.join().unwrap().len(), 1);
+        assert!(pin_api_version("").is_err());
+        assert!(pin_api_version("x.y").is_err());
+        assert_eq!(pin_api_version("1.45"), Ok((1, 45)));
+        assert_eq!(pin_api_version("2.0"), Ok(API_MAX));
+    }
+
+    /// Podman 5's states (stopped, initialized, configured) and any unknown one are carried:
+    /// list and inspect succeed, and stop and remove see them.
+    #[test]
+    fn unknown_container_states_are_carried() {
+        let list = r#"[
+            {"Id":"a","Names":["/a"],"Image":"i","State":"stopped","Status":"Exited (0)"},
+            {"Id":"b","Names":["/b"],"Image":"i","State":"initialized","Status":""},
+            {"Id":"c","Names":["/c"],"Image":"i","State":"configured","Status":""},
+            {"Id":"d","Names":["/d"],"Image":"i","State":"frobbed","Status":""},
+            {"Id":"e","Names":["/e"],"Image":"i","State":"running","Status":"Up"}]"#;
+        let stopped = r#"{"Id":"a","State":{"Status":"stopped","Running":false,"ExitCode":0}}"#;
+        let configured = r#"{"Id":"c","State":{"Status":"configured","Running":false}}"#;
+        let (sock, engine) = fake_engine(
+            "podman",
+            vec![
+                VERSION_141,
+                ("200 OK", list),
+                ("200 OK", stopped),
+                ("200 OK", configured),
+                ("304 Not Modified", ""),
+            ],
+        );
+        let got = block_on(async {
+            let docker = Docker::connect_to(&format!("unix://{}", sock.display()), false).await?;
+            let l = docker.list_by_label("io.stagdb.store", "t").await?;
+            let st = docker.inspect_state("a").await?;
+            docker.stop("c", 1).await?;
+            anyhow::Ok((l, st))
+        });
+        let _ = std::fs::remove_file(&sock);
+        let (l, st) = got.unwrap();
+        let states: Vec<&str> = l.iter().map(|c| c.state.as_str()).collect();
+        assert_eq!(
+            states,
+            ["exited", "created", "created", "frobbed", "running"]
+        );
+        assert_eq!(l[0].name, "a");
+        let st = st.unwrap();
+        assert_eq!(
+            (st.status.as_str(), st.running, st.exit_code),
+            ("exited", false, Some(0))
+        );
         let seen = engine.join().unwrap();
-        assert!(seen[0].starts_with("GET /containers/json?"), "{seen:?}");
+        assert!(
+            seen[4].starts_with("POST /v1.41/containers/c/stop"),
+            "{seen:?}"
+        );
+    }
+
+    /// On an SELinux engine the branch's data directory is bound with a private relabel
+    /// (":Z"); read-only binds (the user's files) and paths with ':' are not relabelled, and
+    /// then the container runs with label=disable. Without SELinux: mounts, as always.
+    #[test]
+    fn selinux_engines_get_relabelled_binds() {
+        let data = Bind {
+            host: "/p/s/main".into(),
+            container: "/var/lib/stagdb".into(),
+            read_only: false,
+        };
+        let dump = Bind {
+            host: "/home/u".into(),
+            container: "/dump".into(),
+            read_only: true,
+        };
+        let colon = Bind {
+            host: "/p/s/x:y".into(),
+            ..data.clone()
+        };
+        let (b, m, off) = bind_mounts(std::slice::from_ref(&data), true);
+        assert_eq!(
+            (b, m.len(), off),
+            (vec!["/p/s/main:/var/lib/stagdb:Z".to_string()], 0, false)
+        );
+        let (b, m, off) = bind_mounts(&[data.clone(), dump, colon], true);
+        assert_eq!((b.len(), m.len(), off), (1, 2, true));
+        let (b, m, off) = bind_mounts(std::slice::from_ref(&data), false);
+        assert_eq!((b.len(), m.len(), off), (0, 1, false));
+        assert!(selinux_in(&[
+            "name=seccomp,profile=default".into(),
+            "name=selinux".into()
+        ]));
+        assert!(!selinux_in(&["name=seccomp,profile=default".into()]));
+
+        let info = r#"{"SecurityOptions":["name=seccomp,profile=default","name=selinux"]}"#;
+        let (sock, engine) = fake_engine(
+            "selinux",
+            vec![
+                VERSION_141,
+                ("200 OK", info),
+                ("201 Created", r#"{"Id":"abc","Warnings":[]}"#),
+            ],
+        );
+        let spec = ContainerSpec {
+            name: "x".into(),
+            image: "i".into(),
+            binds: vec![data],
+            ..Default::default()
+        };
+        let id = block_on(async {
+            let docker = Docker::connect_to(&format!("unix://{}", sock.display()), false).await?;
+            docker.create(&spec).await
+        });
+        let _ = std::fs::remove_file(&sock);
+        assert_eq!(id.unwrap(), "abc");
+        let seen = engine.join().unwrap();
+        assert!(seen[1].starts_with("GET /v1.41/info "), "{seen:?}");
+        assert!(
+            seen[2].starts_with("POST /v1.41/containers/create?"),
+            "{seen:?}"
+        );
+        assert!(
+            seen[2].contains(r#""Binds":["/p/s/main:/var/lib/stagdb:Z"]"#),
+            "{seen:?}"
+        );
+        assert!(!seen[2].contains("label=disable"), "{seen:?}");
     }
 
     /// A killed command can leave the engine removing its container; the next removal of it
@@ -1200,6 +1610,7 @@ mod tests {
         let (sock, engine) = fake_engine(
             "remove",
             vec![
+                VERSION_141,
                 ("409 Conflict", in_progress),
                 ("200 OK", removing),
                 ("404 Not Found", gone),
@@ -1214,9 +1625,15 @@ mod tests {
         let _ = std::fs::remove_file(&sock);
         removed.unwrap();
         let seen = engine.join().unwrap();
-        assert!(seen[0].starts_with("DELETE /containers/x?"), "{seen:?}");
-        assert!(seen[1].starts_with("GET /containers/x/json"), "{seen:?}");
-        assert_eq!(seen.len(), 3);
+        assert!(
+            seen[1].starts_with("DELETE /v1.41/containers/x?"),
+            "{seen:?}"
+        );
+        assert!(
+            seen[2].starts_with("GET /v1.41/containers/x/json"),
+            "{seen:?}"
+        );
+        assert_eq!(seen.len(), 4);
     }
 
     /// A removal under way that the engine gave up on leaves the container "dead": it is
@@ -1228,6 +1645,7 @@ mod tests {
         let (sock, engine) = fake_engine(
             "dead",
             vec![
+                VERSION_141,
                 ("409 Conflict", in_progress),
                 ("200 OK", dead),
                 ("204 No Content", ""),
@@ -1252,7 +1670,10 @@ mod tests {
         assert!(is_conflict(&second), "{second:#}");
         assert!(second.to_string().contains("paused"), "{second:#}");
         let seen = engine.join().unwrap();
-        assert!(seen[2].starts_with("DELETE /containers/x?"), "{seen:?}");
+        assert!(
+            seen[3].starts_with("DELETE /v1.41/containers/x?"),
+            "{seen:?}"
+        );
     }
 
     #[test]

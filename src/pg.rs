@@ -34,10 +34,47 @@ pub const LABEL_CREATOR: &str = "io.stagdb.creator";
 /// On a Docker network stagdb created (`init --network`, `config network`).
 pub const LABEL_NETWORK: &str = "io.stagdb.network";
 
+/// Shell lines, shared by every script that runs in a branch's image as
+/// root, that set `u` and `g` (the postgres user's ids) and define `as_pg`
+/// (runs its arguments as that user) and `$AS_PG` (the same as words, for
+/// `exec`). They use the first tool the image has: util-linux's setpriv
+/// (Debian, the official `postgres:N`; BusyBox's has no --reuid, so it is
+/// tried, not looked up), su-exec (`postgres:N-alpine`), gosu, runuser,
+/// coreutils' chroot. None: exit 67, which [`wait_ready`] reports.
+macro_rules! as_pg_prelude {
+    () => {
+        r#"u=$(id -u postgres); g=$(id -g postgres)
+if setpriv --reuid="$u" --regid="$g" --init-groups true 2>/dev/null; then
+  AS_PG="setpriv --reuid=$u --regid=$g --init-groups"
+elif command -v su-exec >/dev/null 2>&1; then AS_PG="su-exec postgres"
+elif command -v gosu >/dev/null 2>&1; then AS_PG="gosu postgres"
+elif command -v runuser >/dev/null 2>&1; then AS_PG="runuser -u postgres --"
+elif chroot --userspec="$u:$g" --skip-chdir / true 2>/dev/null; then
+  AS_PG="chroot --userspec=$u:$g --skip-chdir /"
+else
+  echo "stagdb: the image has no tool to run PostgreSQL as the postgres user (util-linux setpriv, su-exec, gosu, runuser or chroot --userspec)" >&2
+  exit 67
+fi
+# Word splitting is wanted: AS_PG holds a command and its options (no spaces in them).
+as_pg() { $AS_PG "$@"; }
+"#
+    };
+}
+pub(crate) use as_pg_prelude;
+
+/// The start script's exit code when the image has no way to drop to the
+/// postgres user (see [`as_pg_prelude`]).
+pub const EXIT_NO_USER_SWITCH: i64 = 67;
+
 /// Runs as root in the container, then drops to the image's `postgres` user.
 /// Uses only what official `postgres:N` images and plain Debian-built images
-/// share: sh, id, stat, chown, setpriv (util-linux), initdb and postgres on PATH.
-const START_SCRIPT: &str = r#"set -eu
+/// share: sh, id, stat, chown, initdb and postgres on PATH, and a tool to
+/// switch user ([`as_pg_prelude`]). The image's entrypoint is cleared and its
+/// PGDATA overridden (data in the dataset's `pgdata`, `-D` given): the
+/// official images' layout (uid 999, PG 18's /var/lib/postgresql/18/docker)
+/// plays no part.
+const START_SCRIPT: &str = concat!(
+    r#"set -eu
 # This shell is the container's PID 1 until it execs the server: without a
 # handler it would ignore a stop signal. 130, never 0: a loader's 0 means copied.
 trap 'exit 130' INT TERM
@@ -45,13 +82,13 @@ trap 'exit 130' INT TERM
 D=${STAGDB_LOAD_DIR:-/var/lib/stagdb}/pgdata
 # Names the sealed password the data's role has (see ops/secrets.rs).
 M=/var/lib/stagdb/.stagdb-password-id
-u=$(id -u postgres); g=$(id -g postgres)
-mkdir -p "$D" /var/run/postgresql
+"#,
+    as_pg_prelude!(),
+    r#"mkdir -p "$D" /var/run/postgresql
 chown postgres:postgres /var/run/postgresql
 # A clone keeps its parent's owner; only a different image (uid) needs a chown.
 if [ "$(stat -c %u:%g "$D")" != "$u:$g" ]; then chown -R postgres:postgres "$D"; fi
 chmod 700 "$D"
-as_pg() { setpriv --reuid="$u" --regid="$g" --init-groups "$@"; }
 if [ ! -s "$D/PG_VERSION" ]; then
   P=/var/lib/stagdb/.stagdb-initdb-pwfile
   [ -s "$P" ] || { echo "stagdb: empty data directory and no password file" >&2; exit 64; }
@@ -81,15 +118,14 @@ if [ -s "$P" ]; then
 fi
 # A marker whose password file was lost names no password the data has.
 rm -f "$M.new"
-[ -n "${STAGDB_LOAD_DIR:-}" ] || exec setpriv --reuid="$u" --regid="$g" --init-groups \
+[ -n "${STAGDB_LOAD_DIR:-}" ] || exec $AS_PG \
   postgres -D "$D" -c listen_addresses='*' -c port=5432 "$@"
 # Loading in memory: the server is this shell's child, and stopping the
 # container (SIGINT) stops it. Only after its clean shutdown is the data
 # directory copied into the dataset, in large writes (a pool on FUSE pays
 # per write; the server's own are 8 kB, and twice for every new page).
 [ ! -e /var/lib/stagdb/pgdata ] || { echo "stagdb: the dataset holds a data directory already" >&2; exit 65; }
-setpriv --reuid="$u" --regid="$g" --init-groups \
-  postgres -D "$D" -c listen_addresses='*' -c port=5432 "$@" &
+as_pg postgres -D "$D" -c listen_addresses='*' -c port=5432 "$@" &
 pid=$!
 trap 'kill -INT "$pid" 2>/dev/null || true' INT TERM
 rc=0
@@ -99,7 +135,8 @@ while kill -0 "$pid" 2>/dev/null; do rc=0; wait "$pid" || rc=$?; done
 [ "$rc" -eq 0 ] || { echo "stagdb: the loading server exited with $rc; nothing copied" >&2; exit "$rc"; }
 cp -a "$D" /var/lib/stagdb/pgdata.copying
 mv /var/lib/stagdb/pgdata.copying /var/lib/stagdb/pgdata
-"#;
+"#
+);
 
 /// Where an import's loading server keeps its data when it loads in memory.
 pub const LOAD_DIR: &str = "/var/lib/stagdb-load";
@@ -451,6 +488,11 @@ pub async fn wait_ready(
                 Some(st) if st.exit_code == Some(137) && !st.oom_killed => bail!(
                     "container {container} was killed while starting: by another command (`stagdb rm` or `reset` of this branch, `docker rm -f` or `docker kill`)"
                 ),
+                Some(st) if st.status == "exited" && st.exit_code == Some(EXIT_NO_USER_SWITCH) => {
+                    bail!(
+                        "container {container}: its image cannot run PostgreSQL as the postgres user: it has none of util-linux's setpriv, su-exec, gosu, runuser or chroot --userspec; use an image that has one (the official postgres:N and postgres:N-alpine images do)"
+                    )
+                }
                 // The start script's own refusal to make a new database in an empty directory.
                 Some(st) if st.status == "exited" && st.exit_code == Some(64) => bail!(
                     "container {container} found the branch's data directory empty: its dataset is not mounted, or it was removed while starting by another command (`stagdb rm` or `reset` of this branch)"

@@ -23,20 +23,22 @@ H="$TGT_HOST"; P="$TGT_PORT"
 
 /// Starts PostgreSQL on the clone (socket only, no port); [`STOP_CLONE`]
 /// stops it. The server's log goes to a file: stdout carries only output.
-const FROM_CLONE: &str = r#"set -euo pipefail
+const FROM_CLONE: &str = concat!(
+    r#"set -euo pipefail
 D=/var/lib/stagdb/pgdata
-u=$(id -u postgres); g=$(id -g postgres)
-if [ "$(stat -c %u:%g "$D")" != "$u:$g" ]; then chown -R postgres:postgres "$D"; fi
+"#,
+    crate::pg::as_pg_prelude!(),
+    r#"if [ "$(stat -c %u:%g "$D")" != "$u:$g" ]; then chown -R postgres:postgres "$D"; fi
 chmod 700 "$D"
 rm -f "$D/postmaster.pid"
 mkdir -p /var/run/postgresql && chown postgres /var/run/postgresql
-as_pg() { setpriv --reuid="$u" --regid="$g" --init-groups "$@"; }
 if ! as_pg pg_ctl -D "$D" -w -t 3600 -l /tmp/stagdb-export.log \
     -o "-c listen_addresses='' -c port=5432 -c fsync=off -c autovacuum=off" start >/dev/null; then
   cat /tmp/stagdb-export.log >&2; exit 1
 fi
 H=/var/run/postgresql; P=5432
-"#;
+"#
+);
 
 const STOP_CLONE: &str = r#"as_pg pg_ctl -D "$D" -m fast -w stop >/dev/null
 "#;
@@ -298,7 +300,7 @@ pub(crate) async fn dump(
             env,
             binds,
             what: format!("dumping {what}"),
-            // A clone's server is started as its own user (chown, setpriv).
+            // A clone's server is started as its own user (chown, then as that user).
             caps: if clone_ds.is_some() {
                 job::AS_POSTGRES
             } else {

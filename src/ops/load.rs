@@ -192,7 +192,8 @@ esac
 /// single-user session (stdin: the password never is an argument) sets
 /// stagdb's password, clears every other role's, and disables every
 /// subscription (one would connect to the source's publisher).
-const PHYSICAL_SCRIPT: &str = r#"set -euo pipefail
+const PHYSICAL_SCRIPT: &str = concat!(
+    r#"set -euo pipefail
 D=/target/pgdata
 rm -rf "$D"
 pg_basebackup -D "$D" -X stream -c fast --no-password
@@ -210,11 +211,13 @@ host all all all scram-sha-256
 chown -R postgres:postgres "$D"
 chmod 700 "$D"
 mkdir -p /var/run/postgresql && chown postgres /var/run/postgresql
-u=$(id -u postgres); g=$(id -g postgres)
-setpriv --reuid="$u" --regid="$g" --init-groups   postgres --single -D "$D" -c password_encryption=scram-sha-256 -c archive_mode=off postgres >/tmp/single.log 2>&1 || {
+"#,
+    crate::pg::as_pg_prelude!(),
+    r#"as_pg postgres --single -D "$D" -c password_encryption=scram-sha-256 -c archive_mode=off postgres >/tmp/single.log 2>&1 || {
   cat /tmp/single.log >&2; exit 1; }
 if grep -q ERROR /tmp/single.log; then cat /tmp/single.log >&2; exit 1; fi
-"#;
+"#
+);
 
 /// The loading server's pg_hba.conf, in the dataset's root (root's; the
 /// server reads it as its own user). Removed after the load.
@@ -246,11 +249,12 @@ fn write_load_hba(mountpoint: &std::path::Path) -> CmdResult<()> {
 /// dataset). Then single-user sessions (no event trigger fires in one):
 /// in each database, [`PER_DATABASE_SQL`] (`$1`); then the statements on
 /// stdin (roles; the password never is an argument).
-const SANITIZE_SCRIPT: &str = r#"set -euo pipefail
+const SANITIZE_SCRIPT: &str = concat!(
+    r#"set -euo pipefail
 D=/target/pgdata
-u=$(id -u postgres); g=$(id -g postgres)
-as_pg() { setpriv --reuid="$u" --regid="$g" --init-groups "$@"; }
-[ -d "$D" ] && [ ! -L "$D" ] || { echo "stagdb: no data directory to reset" >&2; exit 1; }
+"#,
+    crate::pg::as_pg_prelude!(),
+    r#"[ -d "$D" ] && [ ! -L "$D" ] || { echo "stagdb: no data directory to reset" >&2; exit 1; }
 if [ -n "$(ls -A "$D/pg_tblspc")" ]; then
   echo "stagdb: the loaded SQL made a tablespace (CREATE TABLESPACE): its files are not in the branch's dataset" >&2; exit 1
 fi
@@ -284,7 +288,8 @@ for h in $(sed -n 's/^[[:space:]]*1: h = "\([0-9a-f]*\)".*/\1/p' /tmp/single.log
   printf '%s\n' "$1" | single "$db"
 done
 single template1
-"#;
+"#
+);
 
 /// Per database, with the server stopped: every event trigger disabled
 /// (a `login` one would run the dump's code as each user that connects),
