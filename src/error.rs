@@ -41,6 +41,10 @@ impl CommandError {
         if enospc || crate::zfs::failure(&error) == Some(crate::zfs::Failure::NoSpace) {
             hints.push(NO_SPACE_HINT.to_string());
         }
+        // A context, found by anyhow's downcast (not in `chain()` as itself).
+        if let Some(held) = error.downcast_ref::<crate::zfs::holders::HeldBy>() {
+            hints.push(held.hint());
+        }
         CommandError { kind, error, hints }
     }
 

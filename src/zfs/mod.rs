@@ -1,6 +1,7 @@
 //! The ZFS backend: `zfs` and `zpool` run through duct. Every failure shows
 //! the command line (with secrets redacted) and zfs's stderr.
 
+pub mod holders;
 pub mod parse;
 
 use std::path::Path;
@@ -479,7 +480,53 @@ impl Zfs {
         } else {
             &["destroy", name]
         };
-        self.retry_busy("zfs", args).await
+        let res = self.retry_busy("zfs", args).await;
+        self.explain_busy(res, name).await
+    }
+
+    /// A "busy" that outlived the retries: names what holds `name` (see
+    /// [`holders`]) so the error says what to stop; `error::CommandError`
+    /// turns it into a hint.
+    async fn explain_busy(&self, res: Result<()>, name: &str) -> Result<()> {
+        let err = match res {
+            Err(e) if is_busy(&e) => e,
+            other => return other,
+        };
+        let user_holds = self.user_holds(name).await;
+        let ds = name.to_string();
+        let holders = tokio::task::spawn_blocking(move || holders::scan(&ds))
+            .await
+            .unwrap_or_default();
+        Err(err.context(holders::HeldBy {
+            dataset: name.to_string(),
+            holders,
+            user_holds,
+        }))
+    }
+
+    /// `zfs holds` of `name`'s snapshots (or of the snapshot `name`). zfs-fuse
+    /// has no working `zfs holds` (it needs pyzfs): nothing found then.
+    async fn user_holds(&self, name: &str) -> Vec<String> {
+        let snaps = if name.contains('@') {
+            vec![name.to_string()]
+        } else {
+            match self
+                .zfs(["list", "-H", "-r", "-t", "snapshot", "-o", "name", name])
+                .await
+            {
+                Ok(out) => out.lines().map(str::to_string).collect(),
+                Err(_) => return Vec::new(),
+            }
+        };
+        if snaps.is_empty() {
+            return Vec::new();
+        }
+        let mut args = vec!["holds".to_string(), "-H".to_string()];
+        args.extend(snaps);
+        match self.run("zfs", args).await {
+            Ok(out) => holders::parse_holds(&out),
+            Err(_) => Vec::new(),
+        }
     }
 
     /// A dataset whose container just stopped can be briefly "busy" (open
@@ -540,7 +587,8 @@ impl Zfs {
     /// Unmounts a filesystem, retrying while zfs-fuse says "busy" (for a
     /// moment after a container using it went away).
     pub async fn unmount(&self, name: &str) -> Result<()> {
-        self.retry_busy("zfs", &["unmount", name]).await
+        let res = self.retry_busy("zfs", &["unmount", name]).await;
+        self.explain_busy(res, name).await
     }
 
     /// Mounted afterwards: one already mounted is not an error (a plan
