@@ -204,8 +204,24 @@ pub fn is_already_exists(err: &anyhow::Error) -> bool {
 /// True when zfs created the dataset but failed a later step (mounting):
 /// the dataset exists and is ours to roll back.
 pub fn was_created(err: &anyhow::Error) -> bool {
-    failure(err) == Some(Failure::CreatedNotMounted)
+    failure(err) == Some(Failure::CreatedNotMounted) || err.downcast_ref::<NotMounted>().is_some()
 }
+
+/// A dataset created (zfs exited 0) that could not be mounted.
+#[derive(Debug)]
+pub struct NotMounted(pub String);
+
+impl std::fmt::Display for NotMounted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} was created but is not mounted, and mounting it failed (nothing was written to its mountpoint)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for NotMounted {}
 
 /// True when the error says the dataset does not exist.
 pub fn is_missing(err: &anyhow::Error) -> bool {
@@ -443,7 +459,8 @@ impl Zfs {
         let mut args = vec!["create".to_string()];
         args.extend(prop_args(props));
         args.push(name.to_string());
-        self.run("zfs", args).await.map(drop)
+        self.run("zfs", args).await?;
+        self.ensure_mounted(name).await
     }
 
     pub async fn clone_snapshot(
@@ -456,7 +473,29 @@ impl Zfs {
         args.extend(prop_args(props));
         args.push(snapshot.to_string());
         args.push(name.to_string());
-        self.run("zfs", args).await.map(drop)
+        self.run("zfs", args).await?;
+        self.ensure_mounted(name).await
+    }
+
+    /// OpenZFS 2.4's `zfs create`/`clone` exit 0 when only the mount failed
+    /// (older ones and zfs-fuse say "successfully created, but not mounted"
+    /// and exit 1): a file written to the mountpoint then lands in the
+    /// directory below it, on another filesystem. So a dataset meant to be
+    /// mounted (not parked) is checked, mounted once more if need be, else
+    /// the error is one [`was_created`] knows: the caller rolls it back.
+    async fn ensure_mounted(&self, name: &str) -> Result<()> {
+        let out = self
+            .zfs(["get", "-H", "-o", "value", "canmount,mounted", name])
+            .await?;
+        let vals: Vec<&str> = out.lines().map(str::trim).collect();
+        match vals.as_slice() {
+            ["off", ..] | [_, "yes"] => return Ok(()),
+            _ => {}
+        }
+        if let Err(e) = self.mount(name).await {
+            return Err(e.context(NotMounted(name.to_string())));
+        }
+        Ok(())
     }
 
     /// `zfs promote`: the clone takes over its origin's snapshots up to the
