@@ -154,7 +154,7 @@ fn too_long_names_are_refused_alike_and_the_longest_round_trips() {
 /// point 7): a running grandchild is refused up front, like a child.
 #[test]
 fn h10_rename_refuses_a_running_grandchild() {
-    let s = TestStore::new("h10-grandchild", 47880);
+    let s = TestStore::new("h10-grandchild", 47921);
     s.init(15);
     s.ok(&["branch", "child"]);
     s.ok(&["branch", "grand", "child"]);

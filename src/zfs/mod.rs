@@ -96,6 +96,8 @@ pub const TREE_PROPS: &[&str] = &[
 pub struct Zfs {
     pub verbose: bool,
     inflight: Arc<AtomicUsize>,
+    /// `zfs set -u` was refused once: not tried again this run.
+    no_set_u: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Hides the value of any `stagdb:password=...` argument.
@@ -228,6 +230,13 @@ pub fn is_missing(err: &anyhow::Error) -> bool {
     failure(err) == Some(Failure::Missing)
 }
 
+/// zfs's usage error for a flag it does not know (zfs-fuse, older OpenZFS).
+fn is_bad_option(err: &anyhow::Error) -> bool {
+    err.chain()
+        .find_map(|c| c.downcast_ref::<ZfsError>())
+        .is_some_and(|e| e.stderr.contains("invalid option"))
+}
+
 fn is_busy(err: &anyhow::Error) -> bool {
     failure(err) == Some(Failure::Busy)
 }
@@ -287,6 +296,7 @@ impl Zfs {
         Zfs {
             verbose,
             inflight: Arc::new(AtomicUsize::new(0)),
+            no_set_u: Arc::default(),
         }
     }
 
@@ -608,8 +618,22 @@ impl Zfs {
     /// Parks a branch's dataset (`canmount=off`, see `store::Branch::parked`)
     /// or makes it mountable again; mounting stays the caller's.
     pub async fn set_parked(&self, name: &str, parked: bool) -> Result<()> {
-        self.set(name, CANMOUNT, if parked { "off" } else { "on" })
-            .await
+        if !parked {
+            return self.set(name, CANMOUNT, "on").await;
+        }
+        // OpenZFS unmounts a mounted dataset set `canmount=off` at once (and
+        // the set fails if that is busy); a park never means "unmount now"
+        // (see `Undo::Park`), so `-u` (OpenZFS 2.2+) sets it alone. zfs-fuse
+        // (which never unmounts on this set) and older OpenZFS refuse `-u`:
+        // learnt once per run, then plain `set`.
+        let arg = format!("{CANMOUNT}=off");
+        if !self.no_set_u.load(Ordering::Relaxed) {
+            match self.zfs(["set", "-u", &arg, name]).await {
+                Err(e) if is_bad_option(&e) => self.no_set_u.store(true, Ordering::Relaxed),
+                other => return other.map(drop),
+            }
+        }
+        self.set(name, CANMOUNT, "off").await
     }
 
     pub async fn set(&self, name: &str, prop: &str, value: &str) -> Result<()> {
