@@ -41,6 +41,13 @@ impl CommandError {
         if enospc || crate::zfs::failure(&error) == Some(crate::zfs::Failure::NoSpace) {
             hints.push(NO_SPACE_HINT.to_string());
         }
+        // A context, found by anyhow's downcast (not in `chain()` as itself).
+        if let Some(held) = error.downcast_ref::<crate::zfs::holders::HeldBy>() {
+            hints.push(held.hint());
+        }
+        if error.downcast_ref::<crate::zfs::NotMounted>().is_some() {
+            hints.push("the dataset's mountpoint directory must be empty (OpenZFS does not mount over files): see `zfs mount DATASET`'s error above, clear the directory, and run the command again".to_string());
+        }
         CommandError { kind, error, hints }
     }
 

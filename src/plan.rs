@@ -1341,6 +1341,29 @@ pub struct RenamePlan<'a> {
     pub dataset: String,
     /// HEAD follows.
     pub head: bool,
+    /// Every branch whose data depends on this one's: its clones, their
+    /// clones, and so on. `zfs rename` unmounts and mounts again all of
+    /// them (libzfs's changelist takes "all dependents", recursively; seen
+    /// on zfs-fuse: a grandchild in use fails the rename), so all must be
+    /// stopped. A branch has no dataset below it in the namespace (a branch
+    /// name is one dataset component, see `names::dataset_component`).
+    pub dependents: Vec<&'a Branch>,
+}
+
+/// The branches made from `b`, from those, and so on (a clone's origin
+/// is older than the clone, so the walk ends).
+pub fn dependents_of<'a>(store: &'a Store, b: &Branch) -> Vec<&'a Branch> {
+    let mut out: Vec<&Branch> = Vec::new();
+    let mut todo = store.children_of(b);
+    while let Some(c) = todo.pop() {
+        if c.dataset == b.dataset || out.iter().any(|o| o.dataset == c.dataset) {
+            continue; // a forged origin loop is not followed twice
+        }
+        todo.extend(store.children_of(c));
+        out.push(c);
+    }
+    out.sort_by(|x, y| x.name.cmp(&y.name));
+    out
 }
 
 /// `branch -m OLD NEW`: refuses a taken name (a branch, or any dataset at
@@ -1385,6 +1408,7 @@ pub fn rename_plan<'a>(store: &'a Store, old: &str, new: &str) -> CmdResult<Rena
         to: new.to_string(),
         dataset,
         head: store.head.as_deref() == Some(b.name.as_str()),
+        dependents: dependents_of(store, b),
     })
 }
 

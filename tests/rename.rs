@@ -149,3 +149,24 @@ fn too_long_names_are_refused_alike_and_the_longest_round_trips() {
     s.ok(&["branch", "-m", &top, "short"]);
     assert!(names(&s).iter().any(|b| b.0 == "short"));
 }
+
+/// zfs rename remounts every dependent, clones of clones too (issue 18,
+/// point 7): a running grandchild is refused up front, like a child.
+#[test]
+fn h10_rename_refuses_a_running_grandchild() {
+    let s = TestStore::new("h10-grandchild", 47921);
+    s.init(15);
+    s.ok(&["branch", "child"]);
+    s.ok(&["branch", "grand", "child"]);
+    s.ok(&["stop", "child"]);
+    let err = s.fails(&["branch", "-m", "main", "trunk"], 1);
+    assert!(err.contains("stagdb stop grand"), "{err}");
+    assert!(!err.contains("stop child"), "{err}");
+    assert!(names(&s).contains(&("main".into(), true, "running".into())));
+    assert!(names(&s).contains(&("grand".into(), false, "running".into())));
+    s.ok(&["stop", "grand"]);
+    s.ok(&["branch", "-m", "main", "trunk"]);
+    s.ok(&["start", "grand"]);
+    assert_eq!(s.sql("grand", "select 1"), "1");
+    assert_eq!(s.sql("trunk", "select 1"), "1");
+}

@@ -34,18 +34,19 @@ pub async fn run(ctx: &Ctx, old: &str, new: &str) -> CmdResult {
     let b = p.branch;
     let containers = ops::containers(ctx, &store).await?;
     let running = ops::state_of(containers.get(&b.name)) == "running";
-    // zfs-fuse unmounts the clones of a dataset it renames, and fails (and
+    // zfs unmounts the clones of a dataset it renames, and theirs (all
+    // dependents, see `plan::RenamePlan::dependents`), and fails (zfs-fuse
     // has been seen to hang later) when one is in use: asked first, never
     // tried, whatever the ZFS.
-    let busy: Vec<String> = store
-        .children_of(b)
+    let busy: Vec<String> = p
+        .dependents
         .iter()
         .filter(|c| ops::state_of(containers.get(&c.name)) != "stopped")
         .map(|c| c.name.clone())
         .collect();
     if !busy.is_empty() {
         return Err(user_error(format!(
-            "branches made from '{}' are running: {}",
+            "branches made from '{}' (or from those) are running: {}",
             b.name,
             busy.join(", ")
         ))
@@ -81,11 +82,8 @@ pub async fn run(ctx: &Ctx, old: &str, new: &str) -> CmdResult {
     // zfs-fuse refuses ("busy") to rename a dataset whose clones are
     // mounted, even unused: the (stopped) branches made from it are
     // unmounted for the move and mounted again after it.
-    let children: Vec<&crate::store::Branch> = store
-        .children_of(b)
-        .into_iter()
-        .filter(|c| c.mounted)
-        .collect();
+    let children: Vec<&crate::store::Branch> =
+        p.dependents.iter().copied().filter(|c| c.mounted).collect();
     for c in &children {
         ctx.created(Undo::Mount(c.dataset.clone()));
         ctx.timed("unmount clone", ctx.zfs.unmount(&c.dataset))

@@ -714,6 +714,23 @@ fn rename_plan_refuses_what_it_must() {
     assert!(rename_plan(&f.store(), "dev", "x").is_err(), "busy");
 }
 
+#[test]
+fn rename_plan_names_grandchildren_among_the_dependents() {
+    let s = tree().store();
+    let names = |b: &str| -> Vec<String> {
+        rename_plan(&s, b, "x")
+            .unwrap()
+            .dependents
+            .iter()
+            .map(|d| d.name.clone())
+            .collect()
+    };
+    // main -> dev -> feat: zfs rename of main remounts feat too.
+    assert_eq!(names("main"), vec!["dev", "feat"]);
+    assert_eq!(names("dev"), vec!["feat"]);
+    assert!(names("feat").is_empty());
+}
+
 /// A store where `main` (HEAD) was being renamed to `trunk` and the
 /// command died after its dataset moved: the dataset sits at trunk's place
 /// still saying `main`.

@@ -1,6 +1,7 @@
 //! The ZFS backend: `zfs` and `zpool` run through duct. Every failure shows
 //! the command line (with secrets redacted) and zfs's stderr.
 
+pub mod holders;
 pub mod parse;
 
 use std::path::Path;
@@ -95,6 +96,8 @@ pub const TREE_PROPS: &[&str] = &[
 pub struct Zfs {
     pub verbose: bool,
     inflight: Arc<AtomicUsize>,
+    /// `zfs set -u` was refused once: not tried again this run.
+    no_set_u: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Hides the value of any `stagdb:password=...` argument.
@@ -203,12 +206,35 @@ pub fn is_already_exists(err: &anyhow::Error) -> bool {
 /// True when zfs created the dataset but failed a later step (mounting):
 /// the dataset exists and is ours to roll back.
 pub fn was_created(err: &anyhow::Error) -> bool {
-    failure(err) == Some(Failure::CreatedNotMounted)
+    failure(err) == Some(Failure::CreatedNotMounted) || err.downcast_ref::<NotMounted>().is_some()
 }
+
+/// A dataset created (zfs exited 0) that could not be mounted.
+#[derive(Debug)]
+pub struct NotMounted(pub String);
+
+impl std::fmt::Display for NotMounted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} was created but is not mounted, and mounting it failed (nothing was written to its mountpoint)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for NotMounted {}
 
 /// True when the error says the dataset does not exist.
 pub fn is_missing(err: &anyhow::Error) -> bool {
     failure(err) == Some(Failure::Missing)
+}
+
+/// zfs's usage error for a flag it does not know (zfs-fuse, older OpenZFS).
+fn is_bad_option(err: &anyhow::Error) -> bool {
+    err.chain()
+        .find_map(|c| c.downcast_ref::<ZfsError>())
+        .is_some_and(|e| e.stderr.contains("invalid option"))
 }
 
 fn is_busy(err: &anyhow::Error) -> bool {
@@ -270,6 +296,7 @@ impl Zfs {
         Zfs {
             verbose,
             inflight: Arc::new(AtomicUsize::new(0)),
+            no_set_u: Arc::default(),
         }
     }
 
@@ -442,7 +469,8 @@ impl Zfs {
         let mut args = vec!["create".to_string()];
         args.extend(prop_args(props));
         args.push(name.to_string());
-        self.run("zfs", args).await.map(drop)
+        self.run("zfs", args).await?;
+        self.ensure_mounted(name).await
     }
 
     pub async fn clone_snapshot(
@@ -455,7 +483,29 @@ impl Zfs {
         args.extend(prop_args(props));
         args.push(snapshot.to_string());
         args.push(name.to_string());
-        self.run("zfs", args).await.map(drop)
+        self.run("zfs", args).await?;
+        self.ensure_mounted(name).await
+    }
+
+    /// OpenZFS 2.4's `zfs create`/`clone` exit 0 when only the mount failed
+    /// (older ones and zfs-fuse say "successfully created, but not mounted"
+    /// and exit 1): a file written to the mountpoint then lands in the
+    /// directory below it, on another filesystem. So a dataset meant to be
+    /// mounted (not parked) is checked, mounted once more if need be, else
+    /// the error is one [`was_created`] knows: the caller rolls it back.
+    async fn ensure_mounted(&self, name: &str) -> Result<()> {
+        let out = self
+            .zfs(["get", "-H", "-o", "value", "canmount,mounted", name])
+            .await?;
+        let vals: Vec<&str> = out.lines().map(str::trim).collect();
+        match vals.as_slice() {
+            ["off", ..] | [_, "yes"] => return Ok(()),
+            _ => {}
+        }
+        if let Err(e) = self.mount(name).await {
+            return Err(e.context(NotMounted(name.to_string())));
+        }
+        Ok(())
     }
 
     /// `zfs promote`: the clone takes over its origin's snapshots up to the
@@ -479,7 +529,53 @@ impl Zfs {
         } else {
             &["destroy", name]
         };
-        self.retry_busy("zfs", args).await
+        let res = self.retry_busy("zfs", args).await;
+        self.explain_busy(res, name).await
+    }
+
+    /// A "busy" that outlived the retries: names what holds `name` (see
+    /// [`holders`]) so the error says what to stop; `error::CommandError`
+    /// turns it into a hint.
+    async fn explain_busy(&self, res: Result<()>, name: &str) -> Result<()> {
+        let err = match res {
+            Err(e) if is_busy(&e) => e,
+            other => return other,
+        };
+        let user_holds = self.user_holds(name).await;
+        let ds = name.to_string();
+        let holders = tokio::task::spawn_blocking(move || holders::scan(&ds))
+            .await
+            .unwrap_or_default();
+        Err(err.context(holders::HeldBy {
+            dataset: name.to_string(),
+            holders,
+            user_holds,
+        }))
+    }
+
+    /// `zfs holds` of `name`'s snapshots (or of the snapshot `name`). zfs-fuse
+    /// has no working `zfs holds` (it needs pyzfs): nothing found then.
+    async fn user_holds(&self, name: &str) -> Vec<String> {
+        let snaps = if name.contains('@') {
+            vec![name.to_string()]
+        } else {
+            match self
+                .zfs(["list", "-H", "-r", "-t", "snapshot", "-o", "name", name])
+                .await
+            {
+                Ok(out) => out.lines().map(str::to_string).collect(),
+                Err(_) => return Vec::new(),
+            }
+        };
+        if snaps.is_empty() {
+            return Vec::new();
+        }
+        let mut args = vec!["holds".to_string(), "-H".to_string()];
+        args.extend(snaps);
+        match self.run("zfs", args).await {
+            Ok(out) => holders::parse_holds(&out),
+            Err(_) => Vec::new(),
+        }
     }
 
     /// A dataset whose container just stopped can be briefly "busy" (open
@@ -522,8 +618,22 @@ impl Zfs {
     /// Parks a branch's dataset (`canmount=off`, see `store::Branch::parked`)
     /// or makes it mountable again; mounting stays the caller's.
     pub async fn set_parked(&self, name: &str, parked: bool) -> Result<()> {
-        self.set(name, CANMOUNT, if parked { "off" } else { "on" })
-            .await
+        if !parked {
+            return self.set(name, CANMOUNT, "on").await;
+        }
+        // OpenZFS unmounts a mounted dataset set `canmount=off` at once (and
+        // the set fails if that is busy); a park never means "unmount now"
+        // (see `Undo::Park`), so `-u` (OpenZFS 2.2+) sets it alone. zfs-fuse
+        // (which never unmounts on this set) and older OpenZFS refuse `-u`:
+        // learnt once per run, then plain `set`.
+        let arg = format!("{CANMOUNT}=off");
+        if !self.no_set_u.load(Ordering::Relaxed) {
+            match self.zfs(["set", "-u", &arg, name]).await {
+                Err(e) if is_bad_option(&e) => self.no_set_u.store(true, Ordering::Relaxed),
+                other => return other.map(drop),
+            }
+        }
+        self.set(name, CANMOUNT, "off").await
     }
 
     pub async fn set(&self, name: &str, prop: &str, value: &str) -> Result<()> {
@@ -540,7 +650,8 @@ impl Zfs {
     /// Unmounts a filesystem, retrying while zfs-fuse says "busy" (for a
     /// moment after a container using it went away).
     pub async fn unmount(&self, name: &str) -> Result<()> {
-        self.retry_busy("zfs", &["unmount", name]).await
+        let res = self.retry_busy("zfs", &["unmount", name]).await;
+        self.explain_busy(res, name).await
     }
 
     /// Mounted afterwards: one already mounted is not an error (a plan
