@@ -260,6 +260,9 @@ pub struct Store {
     pub dataset: String,
     pub pool: String,
     pub mountpoint: Option<PathBuf>,
+    /// Whether the root is mounted: a `zfs receive -u` copy is not, and
+    /// its key (in the mountpoint) is then out of reach.
+    pub mounted: bool,
     /// Bytes the store's datasets can still write (`available` of the root).
     pub available: Option<u64>,
     /// Bytes the store holds (`used` of the root, its branches and snapshots included).
@@ -654,6 +657,8 @@ impl Store {
                 .native("mountpoint")
                 .filter(|m| m.starts_with('/'))
                 .map(PathBuf::from),
+            // zfs-fuse and OpenZFS both report it; unknown counts as mounted.
+            mounted: root_entry.native("mounted") != Some("no"),
             available: root_entry.native_u64("available"),
             used: root_entry.native_u64("used"),
             settings,

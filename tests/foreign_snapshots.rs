@@ -129,4 +129,16 @@ fn foreign_received_store_lists_branches() {
         .map(|e| e["snapshot"].as_str().unwrap())
         .collect();
     assert!(snaps.contains(&"s1") && snaps.contains(&"bk"), "{log}");
+    // `receive -u` left the copy unmounted: no key is made in the bare
+    // mountpoint directory; once mounted, the copied key opens the
+    // copied passwords.
+    let err = copy.fails(&["url", "f1"], 1);
+    assert!(
+        err.contains("not mounted") && err.contains("zfs mount"),
+        "{err}"
+    );
+    zfs(&format!("zfs mount {}", copy.dataset));
+    copy.ok(&["start", "f1"]);
+    assert_eq!(copy.sql("f1", "SELECT v FROM t"), "x");
+    copy.ok(&["stop", "--all"]);
 }
