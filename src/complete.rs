@@ -42,7 +42,16 @@ fn complete_ref(current: &OsStr, snapshots: bool) -> Vec<CompletionCandidate> {
         // A refreshed or reset branch is at the generation its store's hint names.
         let component = crate::names::dataset_component(branch);
         let prop = crate::store::generation_hint_prop(&component);
-        let hint = zfs(&["get", "-H", "-s", "local", "-o", "value", &prop, &store]);
+        let hint = zfs(&[
+            "get",
+            "-H",
+            "-s",
+            "local,received",
+            "-o",
+            "value",
+            &prop,
+            &store,
+        ]);
         let ds = match crate::store::hinted_generation(hint.trim(), &component) {
             Some(g) => format!("{store}/{g}"),
             None => format!("{store}/{component}"),

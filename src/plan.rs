@@ -70,6 +70,7 @@ pub fn rm_plan<'a>(store: &'a Store, names: &[String]) -> CmdResult<RmPlan<'a>> 
             .hint("remove those branches first (or in the same command)"));
         }
         ops::check_no_foreign_children(store, b)?;
+        refuse_foreign_snapshots(store, b, &b.foreign_snapshots(), "remove")?;
     }
     let mut order: Vec<&Branch> = Vec::new();
     let mut left = doomed;
@@ -201,6 +202,8 @@ pub fn reset_plan<'a>(
             .hint("remove those branches first, or reset to a newer snapshot"));
         }
     }
+    let foreign: Vec<&Snapshot> = doomed.iter().copied().filter(|s| !s.own).collect();
+    refuse_foreign_snapshots(store, branch, &foreign, "reset")?;
     if !own {
         ops::check_no_foreign_children(store, branch)?;
     }
@@ -211,6 +214,46 @@ pub fn reset_plan<'a>(
         own,
         doomed,
     })
+}
+
+/// Refuses to `doing` (remove, reset) `branch` when that would destroy
+/// `snaps`, snapshots another tool made (a backup's, a replication's):
+/// stagdb never destroys what it did not make. Names each and its tool.
+pub fn refuse_foreign_snapshots(
+    store: &Store,
+    branch: &Branch,
+    snaps: &[&Snapshot],
+    doing: &str,
+) -> CmdResult {
+    if snaps.is_empty() {
+        return Ok(());
+    }
+    let listed: Vec<String> = snaps
+        .iter()
+        .map(|s| {
+            format!(
+                "{}@{} ({})",
+                branch.name,
+                s.name,
+                s.foreign_tool().unwrap_or("unknown tool")
+            )
+        })
+        .collect();
+    let commands: Vec<String> = snaps
+        .iter()
+        .map(|s| format!("`zfs destroy {}`", s.full))
+        .collect();
+    Err(user_error(format!(
+        "cannot {doing} '{}': it would destroy snapshots another tool made, which stagdb never destroys: {}",
+        branch.name,
+        listed.join(", ")
+    ))
+    .hint(format!(
+        "if they are not needed, destroy them yourself ({}) and run this again; \
+         `zfs set com.sun:auto-snapshot=false {}` keeps zfs-auto-snapshot off the store",
+        commands.join(", "),
+        store.dataset
+    )))
 }
 
 /// The problem code and the words for what made a leftover temporary: its
@@ -1103,12 +1146,15 @@ pub struct GcPlan<'a> {
     pub temporaries: Vec<&'a str>,
     /// Old generations of refreshed roots that no branch uses any more.
     pub retired: Vec<&'a str>,
+    /// Datasets (of expired branches, unused generations) kept because
+    /// they hold snapshots other tools made, with those snapshots' names.
+    pub kept_foreign: Vec<(&'a str, Vec<&'a str>)>,
 }
 
 /// Expired, unprotected branches that are not HEAD, have no children (other
 /// than expired ones removed in the same run) and no command working on
 /// them; unused branch points; leftovers of interrupted commands.
-pub fn gc_plan(store: &Store, now: i64) -> GcPlan<'_> {
+pub fn gc_plan<'a>(store: &'a Store, now: i64) -> GcPlan<'a> {
     let mut plan = GcPlan::default();
     let busy = |b: &Branch| b.intent.is_some_and(|i| i.owner.alive());
     let candidates: Vec<&Branch> = store
@@ -1119,6 +1165,7 @@ pub fn gc_plan(store: &Store, now: i64) -> GcPlan<'_> {
                 && !b.protected
                 && store.head.as_deref() != Some(b.name.as_str())
                 && !busy(b)
+                && b.snapshots.iter().all(|s| s.own)
                 && !store
                     .strays
                     .iter()
@@ -1150,6 +1197,7 @@ pub fn gc_plan(store: &Store, now: i64) -> GcPlan<'_> {
         if crate::ops::half_made(b)
             && !preserved_by_reset(store, b)
             && !gone.contains(b.name.as_str())
+            && b.snapshots.iter().all(|s| s.own)
             && store.children_of(b).is_empty()
         {
             gone.insert(&b.name);
@@ -1193,9 +1241,26 @@ pub fn gc_plan(store: &Store, now: i64) -> GcPlan<'_> {
             plan.temporaries.push(&t.dataset);
         }
     }
+    let foreign = |snaps: &'a [Snapshot]| -> Vec<&'a str> {
+        snaps
+            .iter()
+            .filter(|s| !s.own)
+            .map(|s| s.full.as_str())
+            .collect()
+    };
     for r in &store.retired {
         if store.retired_users(r, &gone_ds) == 0 {
-            plan.retired.push(&r.dataset);
+            match foreign(&r.snapshots) {
+                f if f.is_empty() => plan.retired.push(&r.dataset),
+                f => plan.kept_foreign.push((&r.dataset, f)),
+            }
+        }
+    }
+    // Never collected while another tool's snapshots are on them.
+    for b in &store.branches {
+        let f = foreign(&b.snapshots);
+        if !f.is_empty() && (b.expired(now) || crate::ops::half_made(b)) {
+            plan.kept_foreign.push((&b.dataset, f));
         }
     }
     plan

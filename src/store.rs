@@ -56,6 +56,10 @@ pub struct Snapshot {
     pub used: u64,
     /// On a branch point: the `branch` command that took it, while it runs.
     pub intent: Option<Intent>,
+    /// Taken by stagdb (see [`is_own_snapshot`]); else another tool's
+    /// (zfs-auto-snapshot, sanoid...): shown, never a default target,
+    /// never destroyed.
+    pub own: bool,
 }
 
 impl Snapshot {
@@ -66,6 +70,38 @@ impl Snapshot {
             Some(props::KIND_BRANCH_POINT | props::KIND_PRESERVE)
         )
     }
+
+    /// The tool that made a foreign snapshot, guessed from its name; `None`
+    /// for stagdb's own.
+    pub fn foreign_tool(&self) -> Option<&'static str> {
+        (!self.own).then(|| snapshot_tool(&self.name))
+    }
+}
+
+/// Whether a snapshot is stagdb's: every snapshot stagdb takes carries
+/// `stagdb:author` (since the first version), a branch point or import
+/// `stagdb:kind`, a temporary one `stagdb:state`. Set on the snapshot
+/// itself (local, or received with a replicated store); inherited values
+/// are the dataset's, which every snapshot shows.
+pub fn is_own_snapshot(e: &Entry) -> bool {
+    [props::AUTHOR, props::MESSAGE, props::KIND, props::STATE]
+        .iter()
+        .any(|p| e.local(p).is_some())
+}
+
+/// The tool a foreign snapshot's name says made it (each names its own).
+pub fn snapshot_tool(name: &str) -> &'static str {
+    const TOOLS: &[(&str, &str)] = &[
+        ("zfs-auto-snap", "zfs-auto-snapshot"),
+        ("autosnap_", "sanoid"),
+        ("zrepl_", "zrepl"),
+        ("syncoid_", "syncoid"),
+        ("auto-", "TrueNAS"),
+    ];
+    TOOLS
+        .iter()
+        .find(|(prefix, _)| name.starts_with(prefix))
+        .map_or("unknown tool", |(_, tool)| tool)
 }
 
 #[derive(Clone)]
@@ -132,8 +168,15 @@ impl Branch {
         self.snapshots.iter().find(|s| s.name == name)
     }
 
+    /// The newest of stagdb's own snapshots: another tool's (an hourly
+    /// autosnap) is never a default target.
     pub fn newest_snapshot(&self) -> Option<&Snapshot> {
-        self.snapshots.last()
+        self.snapshots.iter().rev().find(|s| s.own)
+    }
+
+    /// Other tools' snapshots, oldest first.
+    pub fn foreign_snapshots(&self) -> Vec<&Snapshot> {
+        self.snapshots.iter().filter(|s| !s.own).collect()
     }
 
     pub fn expired(&self, now: i64) -> bool {
@@ -224,6 +267,9 @@ pub struct Store {
     pub dataset: String,
     pub pool: String,
     pub mountpoint: Option<PathBuf>,
+    /// Whether the root is mounted: a `zfs receive -u` copy is not, and
+    /// its key (in the mountpoint) is then out of reach.
+    pub mounted: bool,
     /// Bytes the store's datasets can still write (`available` of the root).
     pub available: Option<u64>,
     /// Bytes the store holds (`used` of the root, its branches and snapshots included).
@@ -434,6 +480,7 @@ impl Store {
                 let author = ck.text(e, props::AUTHOR).map(unescape_value);
                 let intent = ck.text(e, props::STATE).and_then(|v| v.parse().ok());
                 snaps.entry(ds).or_default().push(Snapshot {
+                    own: is_own_snapshot(e),
                     intent,
                     name: snap.to_string(),
                     full: e.name.clone(),
@@ -618,6 +665,8 @@ impl Store {
                 .native("mountpoint")
                 .filter(|m| m.starts_with('/'))
                 .map(PathBuf::from),
+            // zfs-fuse and OpenZFS both report it; unknown counts as mounted.
+            mounted: root_entry.native("mounted") != Some("no"),
             available: root_entry.native_u64("available"),
             used: root_entry.native_u64("used"),
             settings,

@@ -131,6 +131,17 @@ pub async fn run(ctx: &Ctx, args: GcArgs) -> CmdResult {
         ));
         out.removed_generations.push(r.to_string());
     }
+    for (ds, snaps) in &plan.kept_foreign {
+        let tools: BTreeSet<&str> = snaps
+            .iter()
+            .map(|s| crate::store::snapshot_tool(s.rsplit('@').next().unwrap_or(s)))
+            .collect();
+        ctx.printer.status(format!(
+            "kept {ds}: it holds snapshots another tool made ({}: {}), which stagdb never destroys",
+            tools.into_iter().collect::<Vec<_>>().join(", "),
+            snaps.join(", ")
+        ));
+    }
     out.removed_networks = left_networks(ctx, &store, args.dry_run, verb).await;
     let n = out.removed_branches.len()
         + out.removed_password_files.len()

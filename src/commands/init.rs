@@ -179,6 +179,10 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
         (props::HEAD_PORT, args.head_port.to_string()),
         (props::LISTEN, listen.to_string()),
         (props::HEAD, "main".to_string()),
+        // A courtesy to zfs-auto-snapshot (inherited by every branch): its
+        // snapshots would pin the space of data a reset throws away. stagdb
+        // copes with them anyway (they are foreign: never chosen, never destroyed).
+        ("com.sun:auto-snapshot", "false".to_string()),
     ];
     if let Some(n) = &args.network {
         root_props.push((props::NETWORK, n.clone()));

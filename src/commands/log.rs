@@ -20,6 +20,9 @@ struct Entry {
     branch_point: bool,
     /// Of an old generation of a refreshed root.
     retired: bool,
+    /// Another tool's snapshot: the tool its name says made it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    foreign: Option<&'static str>,
 }
 
 pub async fn run(ctx: &Ctx, args: LogArgs) -> CmdResult {
@@ -46,6 +49,7 @@ pub async fn run(ctx: &Ctx, args: LogArgs) -> CmdResult {
                 used_bytes: e.snapshot.used,
                 branch_point: e.snapshot.is_branch_point(),
                 retired: e.retired,
+                foreign: e.snapshot.foreign_tool(),
             })
             .collect();
         return ctx.printer.json(&out);
@@ -60,7 +64,10 @@ pub async fn run(ctx: &Ctx, args: LogArgs) -> CmdResult {
     let rows = entries
         .iter()
         .map(|e| {
-            let msg = e.snapshot.message.as_deref().unwrap_or("");
+            let msg = match e.snapshot.foreign_tool() {
+                Some(tool) => format!("(foreign: made by {tool}, not stagdb)"),
+                None => e.snapshot.message.clone().unwrap_or_default(),
+            };
             vec![
                 Cell::new(if e.retired {
                     format!("{} (old data)", e.reference())

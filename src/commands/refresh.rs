@@ -305,6 +305,21 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
             }
             continue;
         }
+        // Another tool's snapshots (a backup's) are never destroyed by stagdb.
+        let foreign: Vec<&str> = r
+            .snapshots
+            .iter()
+            .filter(|s| !s.own)
+            .map(|s| s.full.as_str())
+            .collect();
+        if !foreign.is_empty() {
+            ctx.printer.warn(format!(
+                "kept old data {}: it holds snapshots another tool made ({}), which stagdb never destroys",
+                r.dataset,
+                foreign.join(", ")
+            ));
+            continue;
+        }
         match ctx.zfs.destroy(&r.dataset, true).await {
             Ok(()) => freed.push(r.dataset.clone()),
             Err(e) => ctx

@@ -59,6 +59,9 @@ pub(crate) struct SnapshotLine {
     name: String,
     created: String,
     message: Option<String>,
+    /// Another tool's snapshot: the tool its name says made it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    foreign: Option<&'static str>,
 }
 
 #[derive(Serialize, Debug, PartialEq)]
@@ -75,6 +78,9 @@ pub(crate) struct SnapshotView {
     used_bytes: u64,
     /// Branches made from it.
     branches: Vec<String>,
+    /// Another tool's snapshot: the tool its name says made it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    foreign: Option<&'static str>,
 }
 
 /// What `show` says about a branch or snapshot of the store.
@@ -100,6 +106,7 @@ pub(crate) fn view(
                 .iter()
                 .map(|b| b.name.clone())
                 .collect(),
+            foreign: s.foreign_tool(),
         });
     }
     let source = branch.source.as_deref().map(|s| {
@@ -127,6 +134,7 @@ pub(crate) fn view(
                 name: s.name.clone(),
                 created: ui::rfc3339(s.created),
                 message: s.message.clone(),
+                foreign: s.foreign_tool(),
             })
             .collect(),
         used_bytes: branch.used,
@@ -169,14 +177,19 @@ pub async fn run(ctx: &Ctx, args: ShowArgs) -> CmdResult {
             p.line(format!("dataset:   {}", s.full))?;
             p.line(format!("created:   {}", s.created))?;
             p.line(format!("author:    {}", opt(&s.author)))?;
-            p.line(format!(
-                "taken:     {}",
-                s.taken_for.as_deref().map_or("by snapshot", |k| match k {
-                    "branch-point" => "to branch from",
-                    "import" => "by import or refresh",
-                    other => other,
-                })
-            ))?;
+            let taken = match s.foreign {
+                Some(tool) => format!("by another tool ({tool}), not stagdb: foreign"),
+                None => s
+                    .taken_for
+                    .as_deref()
+                    .map_or("by snapshot", |k| match k {
+                        "branch-point" => "to branch from",
+                        "import" => "by import or refresh",
+                        other => other,
+                    })
+                    .to_string(),
+            };
+            p.line(format!("taken:     {taken}"))?;
             p.line(format!("space:     {}", ui::human_bytes(s.used_bytes)))?;
             p.line(format!(
                 "branches:  {}",
@@ -247,16 +260,16 @@ pub async fn run(ctx: &Ctx, args: ShowArgs) -> CmdResult {
             }
             p.line(format!("snapshots: {}", b.snapshots.len()))?;
             for s in &b.snapshots {
-                p.line(format!(
-                    "  {}@{}  {}  {}",
-                    b.name,
-                    s.name,
-                    s.created,
-                    s.message
+                let what = match s.foreign {
+                    Some(tool) => format!("(foreign: made by {tool}, not stagdb)"),
+                    None => s
+                        .message
                         .as_deref()
                         .and_then(|m| m.lines().next())
                         .unwrap_or("")
-                ))?;
+                        .to_string(),
+                };
+                p.line(format!("  {}@{}  {}  {what}", b.name, s.name, s.created))?;
             }
         }
     }

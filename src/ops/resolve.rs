@@ -255,7 +255,7 @@ fn store_from_tree(dataset: &str, tree: anyhow::Result<Vec<zfs::Entry>>) -> CmdR
     Store::from_entries(dataset, &entries).map_err(|e| match e {
         LoadError::Missing => user_error(format!("store dataset '{dataset}' does not exist")),
         LoadError::NotAStore => user_error(format!(
-            "'{dataset}' is not a stagdb store (it has no local {} property)",
+            "'{dataset}' is not a stagdb store (it has no {} property of its own, local or received)",
             props::STORE
         ))
         .hint("stagdb only works on datasets it created; use `stagdb init` for a new store"),

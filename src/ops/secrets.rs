@@ -23,8 +23,26 @@ use crate::vault::{self, Key};
 /// was set from.
 pub(crate) const PASSWORD_MARK: &str = ".stagdb-password-id";
 
+/// Refuses an unmounted store root (a `zfs receive -u` copy): its key is
+/// in the mountpoint, and one made in the bare directory there would seal
+/// new passwords with a key the mounted store hides.
+fn check_mounted(store: &Store) -> CmdResult {
+    if store.mounted {
+        return Ok(());
+    }
+    Err(user_error(format!(
+        "store {} is not mounted: its key, which seals the branches' passwords, is in its mountpoint",
+        store.dataset
+    ))
+    .hint(format!(
+        "mount it with `zfs mount {}` (a store copied with `zfs receive -u` is not)",
+        store.dataset
+    )))
+}
+
 /// The store's key, made on first use.
 pub fn store_key(store: &Store) -> CmdResult<Key> {
+    check_mounted(store)?;
     let mp = store.mountpoint.as_deref().ok_or_else(|| {
         user_error(format!(
             "store {} has no mountpoint: its key (which seals the branches' passwords) lives there",
@@ -41,6 +59,7 @@ pub fn store_key(store: &Store) -> CmdResult<Key> {
 /// would open none of them, and a key put back later would no longer be
 /// the one new passwords are sealed with).
 fn open_key(store: &Store) -> CmdResult<Key> {
+    check_mounted(store)?;
     let mp = store
         .mountpoint
         .as_deref()

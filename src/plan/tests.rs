@@ -65,6 +65,8 @@ impl Fixture {
     ) -> &mut Fixture {
         let full = format!("{ROOT}/{}@{snap}", names::dataset_component(branch));
         self.prop(&full, "creation", &created.to_string(), "-");
+        // stagdb marks every snapshot it takes with its author.
+        self.prop(&full, props::AUTHOR, "tester", "local");
         if branch_point {
             self.prop(&full, props::KIND, props::KIND_BRANCH_POINT, "local");
         }
@@ -927,4 +929,65 @@ fn from_time_picks_the_newest_at_or_before() {
     let same = vec![("b@x-2".to_string(), 5), ("b@x".to_string(), 5)];
     assert_eq!(pick_at_time(&same, 5, "b").unwrap(), 0);
     assert!(pick_at_time(&[], 5, "b").is_err());
+}
+
+/// `tree()` with another tool's snapshot on feat, newer than feat's own f1.
+fn tree_with_autosnap() -> Fixture {
+    let mut f = tree();
+    f.snapshot("feat", "f1", 40, false);
+    let full = format!("{ROOT}/feat@zfs-auto-snap_hourly-2026-12-07-2300");
+    // A snapshot shows its dataset's user properties as inherited: not its own.
+    f.prop(&full, "creation", "50", "-").prop(
+        &full,
+        props::BRANCH,
+        "feat",
+        &format!("inherited from {ROOT}/feat"),
+    );
+    f
+}
+
+#[test]
+fn foreign_snapshots_are_never_targets_nor_destroyed() {
+    let s = tree_with_autosnap().store();
+    let feat = s.branch("feat").unwrap();
+    assert_eq!(feat.snapshots.len(), 2);
+    assert_eq!(feat.snapshots[1].foreign_tool(), Some("zfs-auto-snapshot"));
+    assert_eq!(feat.snapshots[0].foreign_tool(), None);
+    // The default target is the newest of stagdb's own; resetting to it
+    // would destroy the autosnap: refused, naming it and its tool.
+    let e = reset_plan(&s, Some("feat"), None).unwrap_err();
+    let msg = e.error.to_string();
+    assert!(
+        msg.contains("feat@zfs-auto-snap_hourly-2026-12-07-2300 (zfs-auto-snapshot)"),
+        "{msg}"
+    );
+    // rm refuses the same way.
+    let e = rm_plan(&s, &["feat".into()]).unwrap_err();
+    assert!(
+        e.error.to_string().contains("zfs-auto-snapshot"),
+        "{}",
+        e.error
+    );
+    // gc keeps an expired branch that holds one, and says why.
+    let mut f = tree_with_autosnap();
+    f.local("feat", props::EXPIRES, "900");
+    let s = f.store();
+    let p = gc_plan(&s, 1000);
+    assert!(p.branches.is_empty());
+    assert_eq!(p.kept_foreign.len(), 1);
+    assert_eq!(p.kept_foreign[0].0, format!("{ROOT}/feat"));
+}
+
+#[test]
+fn foreign_tools_are_guessed_from_names() {
+    use crate::store::snapshot_tool;
+    assert_eq!(
+        snapshot_tool("zfs-auto-snap_daily-2026"),
+        "zfs-auto-snapshot"
+    );
+    assert_eq!(snapshot_tool("autosnap_2026-12-07_hourly"), "sanoid");
+    assert_eq!(snapshot_tool("zrepl_20261207_1"), "zrepl");
+    assert_eq!(snapshot_tool("syncoid_host_2026"), "syncoid");
+    assert_eq!(snapshot_tool("auto-2026-12-07_23-00"), "TrueNAS");
+    assert_eq!(snapshot_tool("before-upgrade"), "unknown tool");
 }

@@ -385,7 +385,8 @@ impl Zfs {
         }
     }
 
-    /// The user properties set on this very dataset, as (name, value).
+    /// The user properties set on this very dataset, as (name, value):
+    /// local or received (a `zfs receive`d store's, see `Entry::local`).
     pub async fn local_user_props(&self, name: &str) -> Result<Vec<(String, String)>> {
         let out = self
             .zfs([
@@ -393,7 +394,7 @@ impl Zfs {
                 "-H",
                 "-p",
                 "-s",
-                "local",
+                "local,received",
                 "-o",
                 "property,value",
                 "all",

@@ -52,9 +52,12 @@ impl Entry {
 
     /// A user property's value only when set on this very dataset/snapshot:
     /// user properties are inherited by children and show up on snapshots.
+    /// `received` counts as set here: a store restored or replicated with
+    /// `zfs send -R | zfs receive` has every value received (a local value
+    /// set since overrides it, and zfs shows that one as `local`).
     pub fn local(&self, prop: &str) -> Option<&str> {
         match self.props.get(prop) {
-            Some((v, Source::Local)) => Some(v.as_str()),
+            Some((v, Source::Local | Source::Received)) => Some(v.as_str()),
             _ => None,
         }
     }
@@ -66,6 +69,13 @@ impl Entry {
     pub fn is_snapshot(&self) -> bool {
         self.name.contains('@')
     }
+}
+
+/// Whether a name is a bookmark's (`dataset#bookmark`): no dataset or
+/// snapshot name holds `#`. OpenZFS's `zfs get -r` lists bookmarks (zrepl
+/// and syncoid make them); stagdb neither reads nor touches them.
+pub fn is_bookmark(name: &str) -> bool {
+    name.contains('#')
 }
 
 /// The search for stores on the host, pool by pool and level by level,
@@ -174,7 +184,7 @@ pub fn parse_get(output: &str, props: &[&str], roots: &[&str]) -> Result<Vec<Ent
         roots.is_empty()
             || roots.iter().any(|r| {
                 name.strip_prefix(r)
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '@']))
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '@', '#']))
             })
     };
 
@@ -235,6 +245,8 @@ pub fn parse_get(output: &str, props: &[&str], roots: &[&str]) -> Result<Vec<Ent
         }
     }
     finish(&mut entries, cur.take());
+    // Read (so that their lines are not taken for a value's), then left out.
+    entries.retain(|e| !is_bookmark(&e.name));
     Ok(entries)
 }
 
@@ -324,6 +336,25 @@ tank/stagdb/main@s1\tstagdb:message\tfirst\\tline\\nsecond\tlocal
             unescape_value(snap.local("stagdb:message").unwrap()),
             "first\tline\nsecond"
         );
+    }
+
+    #[test]
+    fn bookmarks_are_left_out_and_received_values_count() {
+        // OpenZFS's `zfs get -r` lists bookmarks, of the root too; a
+        // `zfs receive`d store has every value `received`.
+        let out = "\
+tank/s\tstagdb:store\t1\treceived
+tank/s#b0\tstagdb:store\t-\t-
+tank/s/main\tstagdb:branch\tmain\treceived
+tank/s/main@a\tstagdb:branch\tmain\tinherited from tank/s/main
+tank/s/main#zrepl_1\tstagdb:branch\t-\t-
+";
+        let entries = parse_get(out, &["stagdb:store", "stagdb:branch"], &["tank/s"]).unwrap();
+        let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["tank/s", "tank/s/main", "tank/s/main@a"]);
+        assert_eq!(entries[0].local("stagdb:store"), Some("1"));
+        assert_eq!(entries[1].local("stagdb:branch"), Some("main"));
+        assert_eq!(entries[2].local("stagdb:branch"), None);
     }
 
     #[test]
