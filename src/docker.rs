@@ -106,6 +106,10 @@ pub struct ContainerSpec {
     pub confined: bool,
     /// Capabilities kept when `confined` (e.g. "CHOWN", "SETUID").
     pub cap_add: Vec<String>,
+    /// Memory limit in bytes, swap included (the container never swaps).
+    pub memory_bytes: Option<i64>,
+    /// CPU limit in billionths of a CPU.
+    pub nano_cpus: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +144,8 @@ impl fmt::Debug for ContainerSpec {
             .field("network", &self.network)
             .field("confined", &self.confined)
             .field("cap_add", &self.cap_add)
+            .field("memory_bytes", &self.memory_bytes)
+            .field("nano_cpus", &self.nano_cpus)
             .finish()
     }
 }
@@ -308,6 +314,17 @@ impl Docker {
     /// The engine's address, as given by DOCKER_HOST or the default.
     pub fn host(&self) -> &str {
         &self.host
+    }
+
+    /// How many CPUs the engine's host has (it refuses a CPU limit above).
+    pub async fn cpu_count(&self) -> Result<Option<i64>> {
+        self.log(format_args!("info"));
+        let info = self
+            .quick()
+            .info()
+            .await
+            .map_err(|e| self.err("getting the engine's facts", e))?;
+        Ok(info.ncpu.filter(|n| *n > 0))
     }
 
     /// The engine's version and the API version it reports.
@@ -1037,6 +1054,10 @@ fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
             security_opt: spec
                 .confined
                 .then(|| vec!["no-new-privileges:true".to_string()]),
+            // Memory and swap alike: a limited branch is killed, never swaps.
+            memory: spec.memory_bytes,
+            memory_swap: spec.memory_bytes,
+            nano_cpus: spec.nano_cpus,
             ..Default::default()
         }),
         networking_config: spec.network.as_ref().map(|n| NetworkingConfig {
