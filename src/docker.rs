@@ -327,6 +327,35 @@ impl Docker {
         Ok(info.ncpu.filter(|n| *n > 0))
     }
 
+    /// The out-of-memory events still in the engine's event log (it keeps
+    /// the last few hundred) of containers labelled `label=value`, as
+    /// (container id, unix seconds).
+    pub async fn oom_events(&self, label: &str, value: &str) -> Result<Vec<(String, i64)>> {
+        self.log(format_args!("events oom {label}={value}"));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let opts = bollard::query_parameters::EventsOptions {
+            // Up to now: the answer ends instead of waiting for new events.
+            since: Some("0".into()),
+            until: Some(now.to_string()),
+            filters: Some(HashMap::from([
+                ("type".to_string(), vec!["container".to_string()]),
+                ("event".to_string(), vec!["oom".to_string()]),
+                ("label".to_string(), vec![format!("{label}={value}")]),
+            ])),
+        };
+        let mut events = self.quick().events(Some(opts));
+        let mut out = Vec::new();
+        while let Some(ev) = events.next().await {
+            let ev = ev.map_err(|e| self.err("reading the engine's events", e))?;
+            if let Some(id) = ev.actor.and_then(|a| a.id) {
+                out.push((id, ev.time.unwrap_or(0)));
+            }
+        }
+        Ok(out)
+    }
+
     /// The engine's version and the API version it reports.
     pub async fn server_version(&self) -> Result<(String, String)> {
         self.log(format_args!("version"));

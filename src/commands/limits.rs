@@ -6,10 +6,13 @@ use serde::Serialize;
 
 use crate::cli::ConfigArgs;
 use crate::ctx::Ctx;
+use crate::docker::ContainerInfo;
 use crate::error::{CmdResult, usage_error, user_error};
 use crate::limits::{Change, Cpus, Limits};
 use crate::ops;
+use crate::plan::Problem;
 use crate::props;
+use crate::store::{Branch, Store};
 
 /// `config limits --json`. Stable schema: add fields, never rename.
 #[derive(Serialize)]
@@ -127,4 +130,102 @@ pub(crate) async fn check_cpus(ctx: &Ctx, cpus: Cpus) -> CmdResult {
         .hint(format!("give at most --cpus {n}, or none for no limit")));
     }
     Ok(())
+}
+
+/// Out-of-memory kills in the branches' current containers (a start makes
+/// a new container, so a kill before it no longer counts), from the
+/// engine's events and, for a stopped container, its state. A backend
+/// killed by the memory limit is usually all that dies: PostgreSQL then
+/// restarts itself (closing the branch's connections) and the branch runs
+/// on; said so. When the server died of it (e.g. `restart_after_crash`
+/// off), the branch was killed. Empty when the engine cannot tell.
+pub(crate) async fn oom_problems(
+    ctx: &Ctx,
+    store: &Store,
+    containers: Option<&[ContainerInfo]>,
+) -> Vec<Problem> {
+    let (Some(cs), Ok(docker)) = (containers, ctx.docker().await) else {
+        return Vec::new();
+    };
+    let current: Vec<(&Branch, &ContainerInfo)> = cs
+        .iter()
+        .filter_map(|c| {
+            let b = store.branch(c.labels.get(crate::pg::LABEL_BRANCH)?)?;
+            (c.name == ops::container_name(store, &b.name)).then_some((b, c))
+        })
+        .collect();
+    if current.is_empty() {
+        return Vec::new();
+    }
+    let events = docker
+        .oom_events(crate::pg::LABEL_STORE, &store.dataset)
+        .await
+        .unwrap_or_default();
+    let mut problems = Vec::new();
+    for (b, c) in current {
+        let last = events
+            .iter()
+            .filter(|(id, _)| *id == c.id)
+            .map(|(_, t)| *t)
+            .max();
+        let running = c.state == "running";
+        // A stopped one is inspected only when limited: few, and each one
+        // is a call. A stop someone asked for (exit 0, or the start
+        // script's 130) after a survived kill is no kill of the branch.
+        let killed = !running
+            && b.limits.memory.is_some()
+            && docker
+                .inspect_state(&c.id)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|s| s.oom_killed && !matches!(s.exit_code, Some(0 | 130)));
+        if let Some(p) = oom_problem(b, running, killed, last) {
+            problems.push(p);
+        }
+    }
+    problems
+}
+
+/// What [`oom_problems`] says of one branch.
+fn oom_problem(b: &Branch, running: bool, killed: bool, last: Option<i64>) -> Option<Problem> {
+    let limit = match b.limits.memory {
+        Some(m) => format!("its {} memory limit", crate::limits::mib(m)),
+        None => "the memory limit its container was started with".to_string(),
+    };
+    let raise = format!(
+        "stagdb config limits --branch {} --memory {}",
+        b.name,
+        b.limits
+            .memory
+            .map_or("2g".to_string(), |m| format!("{}m", (m >> 20) * 2))
+    );
+    let when = last
+        .map(|t| format!(" at {}", crate::ui::rfc3339(t)))
+        .unwrap_or_default();
+    if killed {
+        return Some(
+            Problem::new(
+                "branch-oom",
+                format!("branch '{}' was killed for exceeding {limit}{when}", b.name),
+            )
+            .manual(format!(
+                "stagdb start {}   # or first raise the limit: {raise}",
+                b.name
+            )),
+        );
+    }
+    if running && last.is_some() {
+        return Some(
+            Problem::new(
+                "branch-oom",
+                format!(
+                    "a server process of branch '{}' was killed for exceeding {limit}{when}; PostgreSQL restarted itself, closing the branch's open connections",
+                    b.name
+                ),
+            )
+            .manual(format!("{raise} && stagdb restart {}", b.name)),
+        );
+    }
+    None
 }
