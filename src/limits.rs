@@ -100,9 +100,9 @@ impl Limits {
 
 /// `256 MiB`, `1.5 GiB`: how limits are shown (exact in MiB when whole).
 pub fn mib(bytes: u64) -> String {
-    if bytes % (1 << 30) == 0 {
+    if bytes.is_multiple_of(1 << 30) {
         format!("{} GiB", bytes >> 30)
-    } else if bytes % (1 << 20) == 0 {
+    } else if bytes.is_multiple_of(1 << 20) {
         format!("{} MiB", bytes >> 20)
     } else {
         format!("{bytes} bytes")

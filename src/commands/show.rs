@@ -15,6 +15,8 @@ use crate::ui;
 /// `stagdb show --json`. Stable schema: add fields, never rename.
 #[derive(Serialize, Debug, PartialEq)]
 #[serde(tag = "kind", rename_all = "lowercase")]
+// One value per command, printed and dropped: its size costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Shown {
     Branch(BranchView),
     Snapshot(SnapshotView),
