@@ -154,6 +154,13 @@ pub(crate) async fn oom_problems(
             (c.name == ops::container_name(store, &b.name)).then_some((b, c))
         })
         .collect();
+    // Only limited branches are asked about (a limit removed since the
+    // start counts from the next start): no engine call for a store
+    // without limits.
+    let current: Vec<(&Branch, &ContainerInfo)> = current
+        .into_iter()
+        .filter(|(b, _)| b.limits.memory.is_some())
+        .collect();
     if current.is_empty() {
         return Vec::new();
     }
@@ -169,11 +176,9 @@ pub(crate) async fn oom_problems(
             .map(|(_, t)| *t)
             .max();
         let running = c.state == "running";
-        // A stopped one is inspected only when limited: few, and each one
-        // is a call. A stop someone asked for (exit 0, or the start
+        // A stop someone asked for (exit 0, or the start
         // script's 130) after a survived kill is no kill of the branch.
         let killed = !running
-            && b.limits.memory.is_some()
             && docker
                 .inspect_state(&c.id)
                 .await
