@@ -334,11 +334,12 @@ impl Docker {
         self.log(format_args!("events oom {label}={value}"));
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+            .unwrap_or_default();
         let opts = bollard::query_parameters::EventsOptions {
             // Up to now: the answer ends instead of waiting for new events.
+            // To the nanosecond: whole seconds would miss this second's.
             since: Some("0".into()),
-            until: Some(now.to_string()),
+            until: Some(format!("{}.{:09}", now.as_secs(), now.subsec_nanos())),
             filters: Some(HashMap::from([
                 ("type".to_string(), vec!["container".to_string()]),
                 ("event".to_string(), vec!["oom".to_string()]),

@@ -208,13 +208,18 @@ fn limits_oom_kill_is_reported_and_start_brings_it_back() {
     // The kernel kills the query's server process; PostgreSQL restarts
     // itself, the branch runs on, and stagdb says what happened.
     assert!(!psql(HUNGRY).status.success());
-    let st = s.ok(&["status"]);
-    assert!(
-        st.contains(
-            "a server process of branch 'small' was killed for exceeding its 256 MiB memory limit"
-        ),
-        "{st}"
-    );
+    // The engine hears of the kill a moment after the client does.
+    let said =
+        "a server process of branch 'small' was killed for exceeding its 256 MiB memory limit";
+    let mut st = String::new();
+    for _ in 0..50 {
+        st = s.ok(&["status"]);
+        if st.contains(said) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(st.contains(said), "{st}");
     assert_eq!(s.sql("main", "select 1"), "1");
     let mut answered = false;
     for _ in 0..100 {
@@ -245,7 +250,14 @@ fn limits_oom_kill_is_reported_and_start_brings_it_back() {
     }
     assert!(stopped, "{:?}", s.branch_rows());
     let said = "branch 'small' was killed for exceeding its 256 MiB memory limit";
-    let st = s.ok(&["status"]);
+    let mut st = String::new();
+    for _ in 0..50 {
+        st = s.ok(&["status"]);
+        if st.contains(said) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
     assert!(st.contains(said), "{st}");
     let v = s.json(&["status"]);
     assert!(
