@@ -78,6 +78,8 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('--head-port', '--head-port', [CompletionResultType]::ParameterName, 'Host port that always serves the HEAD branch')
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Host address the branches'' ports are published (or listened) on')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'Docker network the branches join (created if missing); containers on it reach a branch by its name, HEAD as stagdb-head')
+            [CompletionResult]::new('--memory', '--memory', [CompletionResultType]::ParameterName, 'Memory limit every new branch (main too) gets, e.g. 2g; change with `stagdb config limits`')
+            [CompletionResult]::new('--cpus', '--cpus', [CompletionResultType]::ParameterName, 'CPU limit every new branch (main too) gets, e.g. 1')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
@@ -100,6 +102,8 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             [CompletionResult]::new('--expires-at', '--expires-at', [CompletionResultType]::ParameterName, 'Let `stagdb gc` remove the branch after this future time (RFC 3339, or local YYYY-MM-DD[ HH:MM])')
             [CompletionResult]::new('--from-time', '--from-time', [CompletionResultType]::ParameterName, 'Branch from the newest snapshot taken at or before TIME (RFC 3339, local YYYY-MM-DD[ HH:MM], yesterday, or N UNIT ago: 2h ago, 30 min ago, 3 days ago)')
             [CompletionResult]::new('--of', '--of', [CompletionResultType]::ParameterName, 'With --from-time: whose snapshots (its own and its ancestors'') [default: HEAD]')
+            [CompletionResult]::new('--memory', '--memory', [CompletionResultType]::ParameterName, 'Memory limit of the new branch''s container, e.g. 512m, 2g (no swap); none: unlimited [default: the store''s, `stagdb config limits`]')
+            [CompletionResult]::new('--cpus', '--cpus', [CompletionResultType]::ParameterName, 'CPU limit of the new branch''s container, e.g. 1, 0.5; none: unlimited [default: the store''s]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')
@@ -609,6 +613,9 @@ Register-ArgumentCompleter -Native -CommandName 'stagdb' -ScriptBlock {
             break
         }
         'stagdb;config' {
+            [CompletionResult]::new('--memory', '--memory', [CompletionResultType]::ParameterName, 'With limits: the memory limit, e.g. 512m, 2g (memory and swap alike); none: unlimited')
+            [CompletionResult]::new('--cpus', '--cpus', [CompletionResultType]::ParameterName, 'With limits: the CPU limit, e.g. 1, 0.5; none: unlimited')
+            [CompletionResult]::new('--branch', '--branch', [CompletionResultType]::ParameterName, 'With limits: this branch''s own limits (applied at its next start), not the store''s defaults')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store''s root dataset [default: the only store on this host]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (NO_COLOR is honoured for auto)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a branch to accept connections')

@@ -253,7 +253,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__branch)
-            opts="-d -m -q -y -v -h -V --delete --move --no-start --ttl --expires-at --from-time --of --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            opts="-d -m -q -y -v -h -V --delete --move --no-start --ttl --expires-at --from-time --of --memory --cpus --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -272,6 +272,14 @@ _stagdb() {
                     return 0
                     ;;
                 --of)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -385,12 +393,24 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__config)
-            opts="-q -y -v -h -V --unset --store --json --quiet --yes --color --verbose --timings --timeout --help --version network"
+            opts="-q -y -v -h -V --unset --memory --cpus --branch --store --json --quiet --yes --color --verbose --timings --timeout --help --version network limits"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1257,7 +1277,7 @@ _stagdb() {
             return 0
             ;;
         stagdb__subcmd__init)
-            opts="-q -y -v -h -V --pool --pool-file --size --dataset --pg-version --image --ports --head-port --listen --network --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
+            opts="-q -y -v -h -V --pool --pool-file --size --dataset --pg-version --image --ports --head-port --listen --network --memory --cpus --store --json --quiet --yes --color --verbose --timings --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1300,6 +1320,14 @@ _stagdb() {
                     return 0
                     ;;
                 --network)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

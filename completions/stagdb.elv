@@ -74,6 +74,8 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --head-port 'Host port that always serves the HEAD branch'
             cand --listen 'Host address the branches'' ports are published (or listened) on'
             cand --network 'Docker network the branches join (created if missing); containers on it reach a branch by its name, HEAD as stagdb-head'
+            cand --memory 'Memory limit every new branch (main too) gets, e.g. 2g; change with `stagdb config limits`'
+            cand --cpus 'CPU limit every new branch (main too) gets, e.g. 1'
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
             cand --timeout 'Seconds to wait for a branch to accept connections'
@@ -95,6 +97,8 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --expires-at 'Let `stagdb gc` remove the branch after this future time (RFC 3339, or local YYYY-MM-DD[ HH:MM])'
             cand --from-time 'Branch from the newest snapshot taken at or before TIME (RFC 3339, local YYYY-MM-DD[ HH:MM], yesterday, or N UNIT ago: 2h ago, 30 min ago, 3 days ago)'
             cand --of 'With --from-time: whose snapshots (its own and its ancestors'') [default: HEAD]'
+            cand --memory 'Memory limit of the new branch''s container, e.g. 512m, 2g (no swap); none: unlimited [default: the store''s, `stagdb config limits`]'
+            cand --cpus 'CPU limit of the new branch''s container, e.g. 1, 0.5; none: unlimited [default: the store''s]'
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
             cand --timeout 'Seconds to wait for a branch to accept connections'
@@ -580,6 +584,9 @@ set edit:completion:arg-completer[stagdb] = {|@words|
             cand --version 'Print version'
         }
         &'stagdb;config'= {
+            cand --memory 'With limits: the memory limit, e.g. 512m, 2g (memory and swap alike); none: unlimited'
+            cand --cpus 'With limits: the CPU limit, e.g. 1, 0.5; none: unlimited'
+            cand --branch 'With limits: this branch''s own limits (applied at its next start), not the store''s defaults'
             cand --store 'The store''s root dataset [default: the only store on this host]'
             cand --color 'When to use colors (NO_COLOR is honoured for auto)'
             cand --timeout 'Seconds to wait for a branch to accept connections'

@@ -75,6 +75,8 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l ports -d 'Host po
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l head-port -d 'Host port that always serves the HEAD branch' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l listen -d 'Host address the branches\' ports are published (or listened) on' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l network -d 'Docker network the branches join (created if missing); containers on it reach a branch by its name, HEAD as stagdb-head' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l memory -d 'Memory limit every new branch (main too) gets, e.g. 2g; change with `stagdb config limits`' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l cpus -d 'CPU limit every new branch (main too) gets, e.g. 1' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand init" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
 always\t''
@@ -91,6 +93,8 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l ttl -d 'Let `st
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l expires-at -d 'Let `stagdb gc` remove the branch after this future time (RFC 3339, or local YYYY-MM-DD[ HH:MM])' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l from-time -d 'Branch from the newest snapshot taken at or before TIME (RFC 3339, local YYYY-MM-DD[ HH:MM], yesterday, or N UNIT ago: 2h ago, 30 min ago, 3 days ago)' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l of -d 'With --from-time: whose snapshots (its own and its ancestors\') [default: HEAD]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l memory -d 'Memory limit of the new branch\'s container, e.g. 512m, 2g (no swap); none: unlimited [default: the store\'s, `stagdb config limits`]' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l cpus -d 'CPU limit of the new branch\'s container, e.g. 1, 0.5; none: unlimited [default: the store\'s]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand branch" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
 always\t''
@@ -454,6 +458,9 @@ complete -c stagdb -n "__fish_stagdb_using_subcommand compose" -s v -l verbose -
 complete -c stagdb -n "__fish_stagdb_using_subcommand compose" -l timings -d 'Print how long each phase took (read store, snapshot, clone, container start, ready, ...)'
 complete -c stagdb -n "__fish_stagdb_using_subcommand compose" -s h -l help -d 'Print help'
 complete -c stagdb -n "__fish_stagdb_using_subcommand compose" -s V -l version -d 'Print version'
+complete -c stagdb -n "__fish_stagdb_using_subcommand config" -l memory -d 'With limits: the memory limit, e.g. 512m, 2g (memory and swap alike); none: unlimited' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand config" -l cpus -d 'With limits: the CPU limit, e.g. 1, 0.5; none: unlimited' -r
+complete -c stagdb -n "__fish_stagdb_using_subcommand config" -l branch -d 'With limits: this branch\'s own limits (applied at its next start), not the store\'s defaults' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand config" -l store -d 'The store\'s root dataset [default: the only store on this host]' -r
 complete -c stagdb -n "__fish_stagdb_using_subcommand config" -l color -d 'When to use colors (NO_COLOR is honoured for auto)' -r -f -a "auto\t''
 always\t''

@@ -366,6 +366,14 @@ pub struct InitArgs {
     /// Docker network the branches join (created if missing); containers on it reach a branch by its name, HEAD as stagdb-head
     #[arg(long, value_name = "NAME")]
     pub network: Option<String>,
+
+    /// Memory limit every new branch (main too) gets, e.g. 2g; change with `stagdb config limits`
+    #[arg(long, value_name = "SIZE")]
+    pub memory: Option<String>,
+
+    /// CPU limit every new branch (main too) gets, e.g. 1
+    #[arg(long, value_name = "N")]
+    pub cpus: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -423,6 +431,14 @@ pub struct BranchArgs {
     /// With --from-time: whose snapshots (its own and its ancestors') [default: HEAD]
     #[arg(long, value_name = "BRANCH", requires = "from_time", add = crate::complete::branches())]
     pub of: Option<String>,
+
+    /// Memory limit of the new branch's container, e.g. 512m, 2g (no swap); none: unlimited [default: the store's, `stagdb config limits`]
+    #[arg(long, value_name = "SIZE", conflicts_with_all = ["delete", "rename"])]
+    pub memory: Option<String>,
+
+    /// CPU limit of the new branch's container, e.g. 1, 0.5; none: unlimited [default: the store's]
+    #[arg(long, value_name = "N", conflicts_with_all = ["delete", "rename"])]
+    pub cpus: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -669,6 +685,8 @@ pub struct DiffArgs {
 pub enum ConfigKey {
     /// The Docker network the branches join (store property stagdb:network)
     Network,
+    /// Memory and CPU limits new branches get (stagdb:memory, stagdb:cpus), or one branch's with --branch
+    Limits,
 }
 
 #[derive(Debug, Args)]
@@ -678,7 +696,11 @@ Examples:
   stagdb config network devnet         branches join devnet (live; those on the host's
                                        network restart), created if missing
   stagdb config network --unset        back to Docker's default bridge (HEAD) and the
-                                       host's network (the others, at their next start)")]
+                                       host's network (the others, at their next start)
+  stagdb config limits --memory 2g --cpus 1
+                                       limits new branches get (none: unlimited)
+  stagdb config limits --branch dev --memory 512m
+                                       dev's own limit, from its next start")]
 pub struct ConfigArgs {
     /// Setting to show or change; omit to show all
     #[arg(value_enum, value_name = "KEY")]
@@ -691,6 +713,18 @@ pub struct ConfigArgs {
     /// Remove the setting
     #[arg(long, requires = "key")]
     pub unset: bool,
+
+    /// With limits: the memory limit, e.g. 512m, 2g (memory and swap alike); none: unlimited
+    #[arg(long, value_name = "SIZE", requires = "key")]
+    pub memory: Option<String>,
+
+    /// With limits: the CPU limit, e.g. 1, 0.5; none: unlimited
+    #[arg(long, value_name = "N", requires = "key")]
+    pub cpus: Option<String>,
+
+    /// With limits: this branch's own limits (applied at its next start), not the store's defaults
+    #[arg(long, value_name = "NAME", requires = "key", add = crate::complete::branches())]
+    pub branch: Option<String>,
 }
 
 #[derive(Debug, Args)]

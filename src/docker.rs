@@ -215,6 +215,10 @@ pub struct ContainerSpec {
     pub confined: bool,
     /// Capabilities kept when `confined` (e.g. "CHOWN", "SETUID").
     pub cap_add: Vec<String>,
+    /// Memory limit in bytes, swap included (the container never swaps).
+    pub memory_bytes: Option<i64>,
+    /// CPU limit in billionths of a CPU.
+    pub nano_cpus: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -249,6 +253,8 @@ impl fmt::Debug for ContainerSpec {
             .field("network", &self.network)
             .field("confined", &self.confined)
             .field("cap_add", &self.cap_add)
+            .field("memory_bytes", &self.memory_bytes)
+            .field("nano_cpus", &self.nano_cpus)
             .finish()
     }
 }
@@ -433,6 +439,49 @@ impl Docker {
     /// The engine's address, as given by DOCKER_HOST or the default.
     pub fn host(&self) -> &str {
         &self.host
+    }
+
+    /// How many CPUs the engine's host has (it refuses a CPU limit above).
+    pub async fn cpu_count(&self) -> Result<Option<i64>> {
+        self.log(format_args!("info"));
+        let info = self
+            .quick()
+            .await?
+            .info()
+            .await
+            .map_err(|e| self.err("getting the engine's facts", e))?;
+        Ok(info.ncpu.filter(|n| *n > 0))
+    }
+
+    /// The out-of-memory events still in the engine's event log (it keeps
+    /// the last few hundred) of containers labelled `label=value`, as
+    /// (container id, unix seconds).
+    pub async fn oom_events(&self, label: &str, value: &str) -> Result<Vec<(String, i64)>> {
+        self.log(format_args!("events oom {label}={value}"));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let opts = bollard::query_parameters::EventsOptions {
+            // Up to now: the answer ends instead of waiting for new events.
+            // To the nanosecond: whole seconds would miss this second's.
+            since: Some("0".into()),
+            until: Some(format!("{}.{:09}", now.as_secs(), now.subsec_nanos())),
+            filters: Some(HashMap::from([
+                ("type".to_string(), vec!["container".to_string()]),
+                ("event".to_string(), vec!["oom".to_string()]),
+                ("label".to_string(), vec![format!("{label}={value}")]),
+            ])),
+        };
+        let quick = self.quick().await?;
+        let mut events = quick.events(Some(opts));
+        let mut out = Vec::new();
+        while let Some(ev) = events.next().await {
+            let ev = ev.map_err(|e| self.err("reading the engine's events", e))?;
+            if let Some(id) = ev.actor.and_then(|a| a.id) {
+                out.push((id, ev.time.unwrap_or(0)));
+            }
+        }
+        Ok(out)
     }
 
     /// The engine's version and the API version it reports.
@@ -1284,6 +1333,10 @@ fn create_body(spec: &ContainerSpec, selinux: bool) -> ContainerCreateBody {
             cap_drop: spec.confined.then(|| vec!["ALL".to_string()]),
             cap_add: (spec.confined && !spec.cap_add.is_empty()).then(|| spec.cap_add.clone()),
             security_opt: (!security_opt.is_empty()).then_some(security_opt),
+            // Memory and swap alike: a limited branch is killed, never swaps.
+            memory: spec.memory_bytes,
+            memory_swap: spec.memory_bytes,
+            nano_cpus: spec.nano_cpus,
             ..Default::default()
         }),
         networking_config: spec.network.as_ref().map(|n| NetworkingConfig {

@@ -10,6 +10,7 @@ pub mod docker;
 pub mod docs;
 pub(crate) mod error;
 pub(crate) mod intent;
+pub(crate) mod limits;
 pub(crate) mod lock;
 pub mod names;
 pub(crate) mod ops;

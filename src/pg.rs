@@ -190,6 +190,8 @@ pub struct BranchContainer<'a> {
     /// The store's Docker network, joined under the branch's alias (and
     /// [`crate::names::HEAD_ALIAS`] for HEAD).
     pub network: Option<&'a str>,
+    /// The engine's memory and CPU limits of the container.
+    pub limits: crate::limits::Limits,
 }
 
 /// The names a branch container answers to on the store's network.
@@ -285,6 +287,8 @@ impl BranchContainer<'_> {
                 name: n.to_string(),
                 aliases: aliases(self.branch, self.head_port.is_some()),
             }),
+            memory_bytes: self.limits.memory.and_then(|m| i64::try_from(m).ok()),
+            nano_cpus: self.limits.cpus.map(|c| c.nano()),
             // An import's loading server is confined by the loader (ops/load.rs).
             ..Default::default()
         }
@@ -771,6 +775,7 @@ mod tests {
             head_port: None,
             settings: &[],
             network: None,
+            limits: Default::default(),
         };
         // Not HEAD, no store network: the host's network, PostgreSQL on the
         // branch's port and address, which a label records.

@@ -58,6 +58,13 @@ pub const RETIRED: &str = "stagdb:retired";
 /// read, nothing else.
 pub const GENERATION_PREFIX: &str = "stagdb:gen:";
 
+/// On a branch: its memory limit in bytes; on the store root: the limit a
+/// new branch gets (see `limits.rs`).
+pub const MEMORY: &str = "stagdb:memory";
+/// On a branch: its CPU limit, a decimal (e.g. `1.5`); on the store root:
+/// the limit a new branch gets.
+pub const CPUS: &str = "stagdb:cpus";
+
 /// `import` on the snapshot an import or refresh ends with.
 pub const KIND_IMPORT: &str = "import";
 

@@ -21,6 +21,8 @@ pub struct Settings {
     pub listen: IpAddr,
     /// The Docker network branch containers join (`stagdb:network`).
     pub network: Option<String>,
+    /// The limits a new branch gets (`stagdb:memory`, `stagdb:cpus` on the root).
+    pub limits: crate::limits::Limits,
 }
 
 impl Settings {
@@ -138,6 +140,8 @@ pub struct Branch {
     pub source: Option<String>,
     /// Properties of this branch whose values are damaged (see `Store::corrupt`).
     pub damaged: BTreeSet<String>,
+    /// Its memory and CPU limits, applied at each start.
+    pub limits: crate::limits::Limits,
 }
 
 /// By hand, so that no `{:?}` can ever print the password.
@@ -348,6 +352,22 @@ impl Checker {
         Some(v)
     }
 
+    /// `stagdb:memory` and `stagdb:cpus`; a damaged one counts as unlimited
+    /// (and is reported).
+    fn limits(&mut self, e: &Entry) -> crate::limits::Limits {
+        let memory = self.text(e, props::MEMORY).and_then(|v| {
+            crate::limits::parse_memory(v)
+                .map_err(|why| self.flag(e, props::MEMORY, why))
+                .ok()
+        });
+        let cpus = self.text(e, props::CPUS).and_then(|v| {
+            crate::limits::parse_cpus(v)
+                .map_err(|why| self.flag(e, props::CPUS, why))
+                .ok()
+        });
+        crate::limits::Limits { memory, cpus }
+    }
+
     /// A local value that must be plain decimal digits.
     fn number<T: std::str::FromStr>(&mut self, e: &Entry, prop: &str) -> Option<T> {
         let v = self.text(e, prop)?;
@@ -454,12 +474,14 @@ impl Store {
                 None => return Err(LoadError::Corrupt(ck.corrupt)),
             },
         };
+        let limits = ck.limits(root_entry);
         let settings = Settings {
             image,
             ports,
             head_port,
             listen,
             network,
+            limits,
         };
 
         let prefix = format!("{root}/");
@@ -598,6 +620,7 @@ impl Store {
                 database: ck.text(e, props::DATABASE).map(unescape_value),
                 source: ck.text(e, props::SOURCE).map(unescape_value),
                 damaged: BTreeSet::new(),
+                limits: ck.limits(e),
             };
             if let Some(prev) = branches.get(name) {
                 // Two datasets claim the branch: a refresh's new data (still

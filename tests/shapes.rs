@@ -126,6 +126,13 @@ fn json_shapes_and_human_output() {
     insta::assert_snapshot!("gc", json_shape(&s, &["gc", "--dry-run"]));
     insta::assert_snapshot!("doctor", json_shape(&s, &["doctor"]));
     insta::assert_snapshot!("config", json_shape(&s, &["config"]));
+    s.ok(&[
+        "config", "limits", "--branch", "dev", "--memory", "256m", "--cpus", "1",
+    ]);
+    insta::assert_snapshot!(
+        "config_limits",
+        json_shape(&s, &["config", "limits", "--branch", "dev"])
+    );
     insta::assert_snapshot!("rename", json_shape(&s, &["branch", "-m", "dev", "dev2"]));
     s.ok(&["branch", "-m", "dev2", "dev"]);
     {

@@ -26,6 +26,10 @@ struct Row {
     /// RFC 3339; absent when the branch does not expire.
     expires: Option<String>,
     protected: bool,
+    /// Memory limit in bytes; null: unlimited.
+    memory: Option<u64>,
+    /// CPU limit; null: unlimited.
+    cpus: Option<f64>,
 }
 
 pub async fn run(ctx: &Ctx, args: BranchArgs) -> CmdResult {
@@ -50,10 +54,16 @@ pub async fn run(ctx: &Ctx, args: BranchArgs) -> CmdResult {
                 (None, Some(at)) => Some(future_time(at)?),
                 (None, None) => None,
             };
+            let limits = crate::limits::Change::parse(args.memory.as_deref(), args.cpus.as_deref())
+                .map_err(usage_error)?;
+            if let Some(Some(c)) = limits.cpus {
+                super::limits::check_cpus(ctx, c).await?;
+            }
             let opts = ops::BranchOptions {
                 no_start: args.no_start,
                 park: args.no_start,
                 expires,
+                limits,
             };
             if let Some(at) = &args.from_time {
                 return from_time(ctx, &name, at, args.of.as_deref(), opts).await;
@@ -200,6 +210,8 @@ async fn list(ctx: &Ctx) -> CmdResult {
                 container: ops::container_name(&store, &b.name),
                 expires: b.expires.map(ui::rfc3339),
                 protected: b.protected,
+                memory: b.limits.memory,
+                cpus: b.limits.cpus.map(crate::limits::Cpus::as_f64),
             }
         })
         .collect();

@@ -39,6 +39,7 @@ pub async fn run(ctx: &Ctx, args: CheckoutArgs) -> CmdResult {
                 no_start: true,
                 park: false,
                 expires: None,
+                limits: Default::default(),
             },
         )
         .await?;

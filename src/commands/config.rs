@@ -17,6 +17,10 @@ struct Output {
     head_port: u16,
     listen: String,
     network: Option<String>,
+    /// The memory limit (bytes) a new branch gets; null: unlimited.
+    memory: Option<u64>,
+    /// The CPU limit a new branch gets; null: unlimited.
+    cpus: Option<f64>,
 }
 
 fn output(store: &Store) -> Output {
@@ -28,6 +32,8 @@ fn output(store: &Store) -> Output {
         head_port: s.head_port,
         listen: s.listen.to_string(),
         network: s.network.clone(),
+        memory: s.limits.memory,
+        cpus: s.limits.cpus.map(crate::limits::Cpus::as_f64),
     }
 }
 
@@ -47,6 +53,12 @@ pub async fn run(ctx: &Ctx, args: ConfigArgs) -> CmdResult {
     };
     match key {
         ConfigKey::Network => {}
+        ConfigKey::Limits => return super::limits::run(ctx, &args).await,
+    }
+    if args.memory.is_some() || args.cpus.is_some() || args.branch.is_some() {
+        return Err(usage_error(
+            "--memory, --cpus and --branch go with `config limits`",
+        ));
     }
     let new = match (&args.value, args.unset) {
         (Some(_), true) => return Err(usage_error("give a network name or --unset, not both")),

@@ -57,6 +57,7 @@ async fn examine(ctx: &Ctx, checks: &mut Vec<Check>) -> CmdResult<(Store, Vec<Pr
     };
     let mut problems = ops::job::passfile_problems();
     problems.extend(plan::problems(&store, containers.as_deref()));
+    problems.extend(super::limits::oom_problems(ctx, &store, containers.as_deref()).await);
     if let Some(mp) = &store.mountpoint {
         match ops::is_private(mp) {
             Ok(true) => {}

@@ -156,7 +156,7 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
             None => (ops::index::from_branches(ctx, &store.dataset).await?, false),
         };
         let port = ops::take_port(ctx, &store, taken, indexed).await?;
-        let bprops = root_props(
+        let mut bprops = root_props(
             &name,
             port,
             &sealed,
@@ -164,6 +164,8 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> CmdResult {
             Intent::new(Op::Creating, false),
             recorded.as_deref(),
         );
+        // A new root takes the store's default limits, as a new branch does.
+        bprops.extend(store.settings.limits.props());
         ctx.created(Undo::OwnedDataset(pf.dataset.clone()));
         ctx.created(Undo::BranchContainers {
             store: store.dataset.clone(),

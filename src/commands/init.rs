@@ -132,6 +132,14 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
             "--dataset {dataset} is not in pool {pool}"
         )));
     }
+    // The store's defaults, which main gets too.
+    let limits = crate::limits::Limits::default().with(
+        crate::limits::Change::parse(args.memory.as_deref(), args.cpus.as_deref())
+            .map_err(usage_error)?,
+    );
+    if let Some(c) = limits.cpus {
+        super::limits::check_cpus(ctx, c).await?;
+    }
 
     // Refuse to touch anything that exists, ours or not.
     if let Some(e) = ctx.zfs.get_one(&dataset, &[props::STORE]).await? {
@@ -187,6 +195,7 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
     if let Some(n) = &args.network {
         root_props.push((props::NETWORK, n.clone()));
     }
+    root_props.extend(limits.props());
     let res = ctx.zfs.create(&dataset, &root_props).await;
     ctx.track(res, Undo::Dataset(dataset.clone()))
         .map_err(|e| {
@@ -211,18 +220,15 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
     })
     .ok_or_else(|| user_error(format!("no free port in {range}")))?;
     let main_ds = format!("{dataset}/{}", names::dataset_component("main"));
-    ctx.zfs
-        .create(
-            &main_ds,
-            &[
-                (props::BRANCH, "main".to_string()),
-                (props::PORT, port.to_string()),
-                (props::PASSWORD, sealed),
-                (props::PG_VERSION, args.pg_version.to_string()),
-                (props::CREATED, crate::ui::now().to_string()),
-            ],
-        )
-        .await?;
+    let mut main_props = vec![
+        (props::BRANCH, "main".to_string()),
+        (props::PORT, port.to_string()),
+        (props::PASSWORD, sealed),
+        (props::PG_VERSION, args.pg_version.to_string()),
+        (props::CREATED, crate::ui::now().to_string()),
+    ];
+    main_props.extend(limits.props());
+    ctx.zfs.create(&main_ds, &main_props).await?;
     ops::index::write(ctx, &dataset, &[port].into()).await?;
     let store = ops::load_store(ctx, &dataset).await?;
     let main = ops::find_branch(&store, "main")?;

@@ -14,6 +14,7 @@ mod hook;
 mod import;
 mod init;
 mod lifecycle;
+mod limits;
 mod log;
 mod protect;
 mod refresh;

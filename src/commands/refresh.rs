@@ -198,6 +198,7 @@ pub async fn run(ctx: &Ctx, args: RefreshArgs) -> CmdResult {
         if root.protected {
             bprops.push((props::PROTECTED, "1".into()));
         }
+        bprops.extend(root.limits.props());
         ctx.created(Undo::OwnedDataset(new_ds.clone()));
         ctx.zfs.create(&new_ds, &bprops).await?;
     }

@@ -498,6 +498,14 @@ fn reclone_props(
     if branch.protected {
         v.push((props::PROTECTED.into(), "1".to_string()));
     }
+    // The branch's own limits, not the target's.
+    v.extend(
+        branch
+            .limits
+            .props()
+            .into_iter()
+            .map(|(k, x)| (k.into(), x)),
+    );
     v
 }
 

@@ -15,6 +15,8 @@ use crate::ui;
 /// `stagdb show --json`. Stable schema: add fields, never rename.
 #[derive(Serialize, Debug, PartialEq)]
 #[serde(tag = "kind", rename_all = "lowercase")]
+// One value per command, printed and dropped: its size costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Shown {
     Branch(BranchView),
     Snapshot(SnapshotView),
@@ -46,6 +48,12 @@ pub(crate) struct BranchView {
     source: Option<String>,
     /// The store's Docker network and the names the branch has there.
     network: Option<NetworkView>,
+    /// Memory limit in bytes; null: unlimited.
+    memory: Option<u64>,
+    /// CPU limit; null: unlimited.
+    cpus: Option<f64>,
+    #[serde(skip)]
+    limits: crate::limits::Limits,
 }
 
 #[derive(Serialize, Debug, PartialEq)]
@@ -153,6 +161,9 @@ pub(crate) fn view(
             name: n.clone(),
             aliases: crate::pg::aliases(&branch.name, ops::is_head(store, branch)),
         }),
+        memory: branch.limits.memory,
+        cpus: branch.limits.cpus.map(crate::limits::Cpus::as_f64),
+        limits: branch.limits,
     })
 }
 
@@ -250,6 +261,7 @@ pub async fn run(ctx: &Ctx, args: ShowArgs) -> CmdResult {
                 ui::human_bytes(b.referenced_bytes)
             ))?;
             p.line(format!("created:   {}", b.created))?;
+            p.line(format!("limits:    {}", b.limits.describe()))?;
             p.line(format!(
                 "expires:   {}{}",
                 opt(&b.expires),

@@ -143,6 +143,7 @@ pub async fn run(ctx: &Ctx) -> CmdResult {
     }
     details.extend(crate::ops::job::passfile_problems());
     details.extend(plan::problems(&store, containers.as_deref()));
+    details.extend(super::limits::oom_problems(ctx, &store, containers.as_deref()).await);
     problems.extend(details.iter().map(|p| p.message.clone()));
     let running = containers.as_deref().map(|cs| {
         cs.iter()

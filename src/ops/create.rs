@@ -238,6 +238,9 @@ pub struct BranchOptions {
     pub park: bool,
     /// Unix seconds after which `gc` may remove it.
     pub expires: Option<i64>,
+    /// Its memory and CPU limits: the store's defaults (as they are now)
+    /// with these changes.
+    pub limits: crate::limits::Change,
 }
 
 fn no_free_port(range: ports::PortRange) -> CommandError {
@@ -340,6 +343,8 @@ pub async fn create_branch(
         None => format!("{}@{snap_name}", parent.dataset),
     };
     let parent_ref = format!("{}@{snap_name}", parent.name);
+    // Recorded on the branch: a later change of the defaults leaves it be.
+    let limits = store.settings.limits.with(opts.limits);
 
     // Port choice and clone under the store lock, against a fresh read of
     // every port in the store (one narrow `zfs list`, not the whole store),
@@ -398,6 +403,7 @@ pub async fn create_branch(
         if let Some(t) = opts.expires {
             bprops.push((props::EXPIRES, t.to_string()));
         }
+        bprops.extend(limits.props());
         if opts.park {
             // No mount until it first starts.
             bprops.push(crate::zfs::parked_prop());
@@ -455,6 +461,7 @@ pub async fn create_branch(
             database: parent.database.clone(),
             source: None,
             damaged: Default::default(),
+            limits,
         },
         None => {
             let (root_ds, new_ds) = ([store.dataset.as_str()], [dataset.as_str()]);

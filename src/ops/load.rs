@@ -465,6 +465,7 @@ async fn load_steps(ctx: &Ctx, l: Load<'_>) -> CmdResult<Loaded> {
         settings: &settings,
         // Never on the store's network: nothing may reach unscrubbed data.
         network: None,
+        limits: Default::default(),
     }
     .spec();
     spec.env.push("STAGDB_INITDB_NOSYNC=1".into());

@@ -185,7 +185,11 @@ pub async fn start_branch_with(
         .as_deref()
         .ok_or_else(|| internal_error("mountpoint checked above"))?;
     super::secrets::prepare_start(mountpoint, raw_password(branch)?, &password)?;
+    // Sized for the branch's memory limit, not for the host; before the
+    // caller's own settings, which win (the last `-c` counts).
+    let sized = branch.limits.pg_settings();
     let mut all_settings = pg::branch_settings(major);
+    all_settings.extend(sized.iter().map(|(k, v)| (*k, v.as_str())));
     all_settings.extend_from_slice(settings);
     let spec = pg::BranchContainer {
         name: name.clone(),
@@ -198,6 +202,7 @@ pub async fn start_branch_with(
         head_port: head.then_some(store.settings.head_port),
         settings: &all_settings,
         network: store.settings.network.as_deref(),
+        limits: branch.limits,
     }
     .spec();
     let docker = ctx.docker().await?;

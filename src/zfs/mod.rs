@@ -84,6 +84,8 @@ pub const TREE_PROPS: &[&str] = &[
     crate::props::DATABASE,
     crate::props::SOURCE,
     crate::props::RETIRED,
+    crate::props::MEMORY,
+    crate::props::CPUS,
     "type",
 ];
 
