@@ -67,6 +67,13 @@ case ${1:-} in
 *) specs=("$@") ;;
 esac
 
+# The guest up and prepared (idempotent: a few checks when it is); --all needs every image and Podman.
+if [[ ${1:-} == --all ]]; then
+    STAGDB_OPENZFS_IMAGES="13 15 17 18" STAGDB_OPENZFS_PODMAN=1 bash scripts/testbed-openzfs.sh up
+else
+    bash scripts/testbed-openzfs.sh up
+fi
+
 source_cargo
 T0=$SECONDS
 args=()
