@@ -21,6 +21,14 @@ PROJ=$(pwd -P)
 STAGE=$VM_DIR/share/run
 guest() { scripts/openzfs-vm/guest-run.sh "$@"; }
 
+# One run per guest: two would stage into the same share and run in the same pool.
+mkdir -p "$VM_DIR"
+exec 8>"$VM_DIR/tests.lock"
+flock -n 8 || {
+    echo "error: another test-openzfs.sh is running on $VM_DIR (lock $VM_DIR/tests.lock)" >&2
+    exit 1
+}
+
 # Every zfs call path stagdb has: create/clone/snapshot/destroy/rename/set/get (all of them),
 # mount/unmount and parking (a stopped branch costs no mount), rollback (failed and interrupted
 # branch, reset), doctor's fixes (tamper, killed reset and rename), gc, plus tests/openzfs*.rs.

@@ -45,8 +45,15 @@ start) ;;
 *) echo "usage: $0 [start|stop|status]" >&2; exit 2 ;;
 esac
 
-if running; then echo "already running (pid $(cat "$PIDFILE"))"; exit 0; fi
-[[ -f $OUT/base.raw ]] || { echo "no image: run build-image.sh first" >&2; exit 1; }
+[[ -f $OUT/base.raw && -f $OUT/recipe.sha ]] || { echo "no image: run build-image.sh first" >&2; exit 1; }
+if running; then
+  # A guest booted from an image that has since been rebuilt is stale: restart it on the new one.
+  if [[ $(cat "$RUN/booted.sha" 2>/dev/null) == "$(cat "$OUT/recipe.sha")" ]]; then
+    echo "already running (pid $(cat "$PIDFILE"))"; exit 0
+  fi
+  echo "the running guest is from an older image: restarting it"
+  "$0" stop
+fi
 if [[ ${RESET:-0} == 1 ]]; then rm -f "$RUN/root.qcow2" "$RUN/pool.qcow2"; fi
 # A new overlay when base.raw was rebuilt after it.
 if [[ -f $RUN/root.qcow2 && $OUT/base.raw -nt $RUN/root.qcow2 ]]; then rm -f "$RUN/root.qcow2" "$RUN/pool.qcow2"; fi
@@ -95,6 +102,7 @@ start_and_wait() {
   : >"$RUN/serial.log"
   nice -n 10 qemu-system-x86_64 "${ARGS[@]}" -display none -vga none -monitor none \
     -serial "file:$RUN/serial.log" -daemonize -pidfile "$PIDFILE" || return 1
+  cp "$OUT/recipe.sha" "$RUN/booted.sha"
   echo "qemu pid $(cat "$PIDFILE") ($ACCEL); serial console log: $RUN/serial.log"
   for _ in $(seq "$tries"); do
     if "$(dirname "$0")/guest-run.sh" true >/dev/null 2>&1; then
