@@ -9,7 +9,8 @@
 # the sources at the project's host path (the tests' working directory and CARGO_MANIFEST_DIR).
 # Prints each binary's time and a summary; exits non-zero if any binary failed.
 # Env: VM_DIR, SSH_PORT (as testbed-openzfs.sh), STAGDB_TEST_POOL, STAGDB_TEST_IMAGE,
-#      STAGDB_OPENZFS_THREADS (--test-threads in the guest, default 2: its 2 vCPUs).
+#      STAGDB_OPENZFS_THREADS (--test-threads in the guest, default 2: its 2 vCPUs),
+#      STAGDB_TEST_TIMEOUT (stagdb's STAGDB_TIMEOUT in the tests, default 600 here; 120 on the host).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export VM_DIR=${VM_DIR:-/var/tmp/stagdb-openzfs}
@@ -17,6 +18,8 @@ export SSH_PORT=${SSH_PORT:-10023}
 POOL=${STAGDB_TEST_POOL:-stagdbtest}
 IMAGE=${STAGDB_TEST_IMAGE:-stagdb-test/postgres:\{major\}}
 THREADS=${STAGDB_OPENZFS_THREADS:-2}
+# stagdb's timeout (PostgreSQL readiness, locks) in the guest: under TCG a start takes minutes.
+TIMEOUT=${STAGDB_TEST_TIMEOUT:-600}
 PROJ=$(pwd -P)
 STAGE=$VM_DIR/share/run
 guest() { scripts/openzfs-vm/guest-run.sh "$@"; }
@@ -147,7 +150,7 @@ run_in_guest() {
         echo "cp /mnt/host/run/bin/$b /var/tmp/stagdb-tests/$b"
         echo "cd '$PROJ'"
         echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-        echo "export STAGDB_TEST_POOL='$POOL' STAGDB_TEST_IMAGE='$IMAGE' RUST_BACKTRACE=1"
+        echo "export STAGDB_TEST_POOL='$POOL' STAGDB_TEST_IMAGE='$IMAGE' STAGDB_TEST_TIMEOUT=$TIMEOUT RUST_BACKTRACE=1"
         echo "exec /var/tmp/stagdb-tests/$b --test-threads=$THREADS $*"
     } >"$script"
     : >"$log"
