@@ -150,7 +150,7 @@ run_in_guest() {
         echo "cp /mnt/host/run/bin/$b /var/tmp/stagdb-tests/$b"
         echo "cd '$PROJ'"
         echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-        echo "export STAGDB_TEST_POOL='$POOL' STAGDB_TEST_IMAGE='$IMAGE' STAGDB_TEST_TIMEOUT=$TIMEOUT RUST_BACKTRACE=1"
+        echo "export STAGDB_TEST_POOL='$POOL' STAGDB_TEST_IMAGE='$IMAGE' STAGDB_TEST_TIMEOUT=$TIMEOUT STAGDB_TIMEOUT=$TIMEOUT RUST_BACKTRACE=1"
         echo "exec /var/tmp/stagdb-tests/$b --test-threads=$THREADS $*"
     } >"$script"
     : >"$log"

@@ -16,7 +16,7 @@ pub fn image_template() -> String {
     std::env::var("STAGDB_TEST_IMAGE").unwrap_or_else(|_| "stagdb-test/postgres:{major}".into())
 }
 
-/// stagdb's STAGDB_TIMEOUT for the tests: 120 s, or STAGDB_TEST_TIMEOUT
+/// stagdb's STAGDB_TIMEOUT for the tests that use cmd(): 120 s, or STAGDB_TEST_TIMEOUT
 /// (scripts/test-openzfs.sh sets it for the emulated guest).
 pub fn test_timeout() -> String {
     std::env::var("STAGDB_TEST_TIMEOUT").unwrap_or_else(|_| "120".into())
