@@ -16,6 +16,12 @@ pub fn image_template() -> String {
     std::env::var("STAGDB_TEST_IMAGE").unwrap_or_else(|_| "stagdb-test/postgres:{major}".into())
 }
 
+/// stagdb's STAGDB_TIMEOUT for the tests that use cmd(): 120 s, or STAGDB_TEST_TIMEOUT
+/// (scripts/test-openzfs.sh sets it for the emulated guest).
+pub fn test_timeout() -> String {
+    std::env::var("STAGDB_TEST_TIMEOUT").unwrap_or_else(|_| "120".into())
+}
+
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_stagdb"))
 }
@@ -117,7 +123,8 @@ impl TestStore {
             .args(args)
             .env_remove("STAGDB_STORE")
             .env("STAGDB_CONFIG", "/nonexistent/stagdb-test-config.toml")
-            .env("STAGDB_TIMEOUT", "120")
+            // STAGDB_TEST_TIMEOUT: the OpenZFS guest under TCG starts PostgreSQL far slower.
+            .env("STAGDB_TIMEOUT", test_timeout())
             .env("STAGDB_AUTHOR", "tester")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null());
