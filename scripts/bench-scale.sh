@@ -20,7 +20,8 @@
 # Usage: bash scripts/bench-scale.sh   (as root; sets up the testbed, builds the release binary)
 # Environment: BENCH_LARGE_MB (1024), BENCH_RUNS (5), BENCH_LEVELS ("10 100 500 1000"),
 #   BENCH_PORTS (48000-49499), BENCH_HEAD_PORT (47999), BENCH_DATASET ($STAGDB_TEST_POOL/bench-scale),
-#   BENCH_SKIP_SETUP=1 (testbed already up). The report goes to stdout, progress to stderr; the store
+#   BENCH_SKIP_SETUP=1 (testbed already up), STAGDB_BIN (a prebuilt binary: nothing is built, e.g.
+#   in the OpenZFS guest, scripts/bench-openzfs.sh). The report goes to stdout, progress to stderr; the store
 #   and its containers are removed at the end, also on failure or interruption.
 set -euo pipefail
 export LC_ALL=C
@@ -36,7 +37,7 @@ LEVELS=${BENCH_LEVELS:-10 100 500 1000}
 PORTS=${BENCH_PORTS:-48000-49499}
 HEAD_PORT=${BENCH_HEAD_PORT:-47999}
 DS=${BENCH_DATASET:-$POOL/bench-scale}
-STAGDB="$ROOT/target/release/stagdb"
+STAGDB=${STAGDB_BIN:-$ROOT/target/release/stagdb}
 START=$SECONDS
 log() { printf '[bench-scale %4ds] %s\n' "$((SECONDS - START))" "$*" >&2; }
 die() {
@@ -73,9 +74,12 @@ if [[ ${BENCH_SKIP_SETUP:-0} != 1 ]]; then
     log "testbed"
     bash "$ROOT/scripts/testbed.sh" >&2
 fi
-command -v cargo >/dev/null 2>&1 || source "${CARGO_HOME:-$HOME/.cargo}/env"
-log "building the release binary"
-(cd "$ROOT" && cargo build --release --locked --quiet)
+if [[ -z ${STAGDB_BIN:-} ]]; then
+    command -v cargo >/dev/null 2>&1 || source "${CARGO_HOME:-$HOME/.cargo}/env"
+    log "building the release binary"
+    (cd "$ROOT" && cargo build --release --locked --quiet)
+fi
+[[ -x $STAGDB ]] || die "no stagdb binary at $STAGDB"
 cleanup
 
 sdb() { "$STAGDB" "$@"; }
@@ -141,7 +145,9 @@ sdb -q -y rm r1 r2
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 first=${LEVELS%% *}
-echo "## stagdb at scale: $(date -u +%Y-%m-%d), $(nproc) CPUs, zfs-fuse, Docker $(docker version -f '{{.Server.Version}}'), PostgreSQL 17, main $size"
+# OpenZFS answers `zfs version`; zfs-fuse has no such command.
+zfs_kind=$(zfs version 2>/dev/null | head -1) || zfs_kind=zfs-fuse
+echo "## stagdb at scale: $(date -u +%Y-%m-%d), $(nproc) CPUs, ${zfs_kind:-zfs-fuse}, load $(cut -d' ' -f1-3 /proc/loadavg), Docker $(docker version -f '{{.Server.Version}}'), PostgreSQL 17, main $size"
 echo
 echo "| measure | stagdb | compared with | ratio |"
 echo "|---|---|---|---|"
