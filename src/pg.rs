@@ -125,7 +125,9 @@ rm -f "$M.new"
 # directory copied into the dataset, in large writes (a pool on FUSE pays
 # per write; the server's own are 8 kB, and twice for every new page).
 [ ! -e /var/lib/stagdb/pgdata ] || { echo "stagdb: the dataset holds a data directory already" >&2; exit 65; }
-as_pg postgres -D "$D" -c listen_addresses='*' -c port=5432 "$@" &
+# The tool itself in the background, not the as_pg function: a function
+# runs in a subshell, which ignores SIGINT, and the server would never stop.
+$AS_PG postgres -D "$D" -c listen_addresses='*' -c port=5432 "$@" &
 pid=$!
 trap 'kill -INT "$pid" 2>/dev/null || true' INT TERM
 rc=0

@@ -95,6 +95,28 @@ fn init_on_a_pool_file() {
         .trim()
         .to_string();
     assert_eq!(common::psql_url(&url, "SELECT 1"), "1");
+    // Tuned for PostgreSQL where this ZFS can (zfs-fuse: no lz4, no xattr=sa),
+    // on the store's root and inherited by main.
+    let get = |prop: &str, ds: &str| {
+        let o = Command::new("zfs")
+            .args(["get", "-H", "-o", "value,source", prop, ds])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    let main_ds = format!("{store}/main");
+    assert_eq!(get("atime", &store), "off\tlocal");
+    assert!(get("atime", &main_ds).starts_with("off\tinherited"));
+    // Left as the pool has them (docs/zfs-properties.md).
+    assert!(get("recordsize", &store).ends_with("\tdefault"));
+    assert!(get("compression", &store).ends_with("\tdefault"));
+    let zfs_fuse = Command::new("zfs-fuse").arg("--version").output().is_ok();
+    let xattr = get("xattr", &store);
+    if zfs_fuse {
+        assert!(xattr.ends_with("\tdefault"), "{xattr}");
+    } else {
+        assert_eq!(xattr, "sa\tlocal");
+    }
 
     // A second init on the same file refuses and leaves the pool alone.
     let out = stagdb(&[

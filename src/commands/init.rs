@@ -208,6 +208,16 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> CmdResult {
             }
         })?;
 
+    // Before main is made, so that it and every branch inherit them.
+    let tuned = zfs::tuning::tune_for_postgres(&ctx.zfs, &dataset).await?;
+    if !tuned.is_empty() {
+        let list: Vec<String> = tuned.iter().map(|(p, v)| format!("{p}={v}")).collect();
+        ctx.printer.status(format!(
+            "dataset properties for PostgreSQL: {}",
+            list.join(" ")
+        ));
+    }
+
     // Private before anything secret goes below it; the key that seals the
     // branches' passwords lives there.
     let store_mp = store_mountpoint(ctx, &dataset).await?;

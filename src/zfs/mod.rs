@@ -3,6 +3,7 @@
 
 pub mod holders;
 pub mod parse;
+pub mod tuning;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -142,6 +143,8 @@ pub enum Failure {
     AlreadyMounted,
     NoSpace,
     Denied,
+    /// A property or value this ZFS does not know (zfs-fuse: no lz4, no xattr=sa).
+    Unsupported,
     Other,
 }
 
@@ -162,6 +165,13 @@ impl Failure {
             Failure::NoSpace
         } else if s.contains("permission denied") || s.contains("not permitted") {
             Failure::Denied
+        } else if s.contains("must be one of")
+            || s.contains("invalid property")
+            || s.contains("not supported")
+            || s.contains("unsupported")
+            || s.contains("upgrade")
+        {
+            Failure::Unsupported
         } else {
             Failure::Other
         }
@@ -797,6 +807,22 @@ pub fn parse_size(s: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_properties_and_values_are_unsupported() {
+        // zfs-fuse's and OpenZFS's words for a value or property they lack.
+        for stderr in [
+            "cannot set property for 'p/s': 'compression' must be one of 'on | off | lzjb | gzip | gzip-[1-9] | zle'",
+            "cannot set property for 'p/s': invalid property 'redundant_metadata'",
+            "cannot set property for 'p/s': pool and or dataset must be upgraded to set this property or value",
+        ] {
+            assert_eq!(Failure::classify(stderr), Failure::Unsupported, "{stderr}");
+        }
+        assert_eq!(
+            Failure::classify("cannot set property for 'p/s': dataset is busy"),
+            Failure::Busy
+        );
+    }
 
     #[test]
     fn sizes() {
