@@ -150,7 +150,8 @@ pub enum Failure {
 
 impl Failure {
     fn classify(stderr: &str) -> Failure {
-        let s = stderr.to_ascii_lowercase();
+        // zfs quotes names ('pool/t-busy'): only its own words are read.
+        let s = unquoted(stderr).to_ascii_lowercase();
         if s.contains("successfully created") {
             Failure::CreatedNotMounted
         } else if s.contains("already mounted") {
@@ -176,6 +177,11 @@ impl Failure {
             Failure::Other
         }
     }
+}
+
+/// `text` without its single-quoted parts (names and values zfs quotes).
+fn unquoted(text: &str) -> String {
+    text.split('\'').step_by(2).collect::<Vec<_>>().join("''")
 }
 
 /// A failed zfs command, with its command line (secrets redacted) and stderr.
@@ -821,6 +827,17 @@ mod tests {
         assert_eq!(
             Failure::classify("cannot set property for 'p/s': dataset is busy"),
             Failure::Busy
+        );
+        // A name is not a word of zfs's: a store called t-busy is not busy.
+        assert_eq!(
+            Failure::classify(
+                "cannot set property for 'p/t-busy': 'xattr' must be one of 'on | off'"
+            ),
+            Failure::Unsupported
+        );
+        assert_eq!(
+            Failure::classify("cannot open 'p/already exists': dataset does not exist"),
+            Failure::Missing
         );
     }
 
