@@ -38,6 +38,7 @@ flock -n 8 || {
 # Measured in the TCG guest: see docs/testing.md.
 CHOSEN=(
     "openzfs"
+    "openzfs_foreign"
     "branching:branch_isolation_log_reset_rm_restart,failed_branch_is_rolled_back,a_stopped_branch_costs_no_mount_until_it_starts,snapshot_and_branch_while_being_written_to"
     "checkout"
     "rename:rename_branches_like_git"
