@@ -5,7 +5,7 @@
 # against it. Any failing step fails the run; a missing testbed is a failure, never a skip.
 # With STAGDB_TEST_OPENZFS=1, then the chosen set on OpenZFS 2.3 in a guest (scripts/testbed-openzfs.sh,
 # scripts/test-openzfs.sh; docs/testing.md): its image is built in the background while the zfs-fuse
-# suite runs. Not yet the default: the chosen set has not passed in the guest in CI's time.
+# suite runs. Not yet the default: a fresh machine adds the image build and image loads (docs/testing.md).
 # Extra arguments go to `cargo test` (e.g. `bash scripts/test.sh -- --nocapture`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
